@@ -1,0 +1,223 @@
+//! The in-memory directory: entries in a tree per naming context, DN lookup, and indexes.
+//!
+//! Writers take `&mut Directory` (the server wraps it in a lock), readers `&Directory`. Every
+//! change goes through [`update`](self::update), which enforces the schema the way AD does, so LDIF
+//! loading and LDAP writes cannot disagree.
+
+mod index;
+mod update;
+mod virtual_attrs;
+
+pub use update::{format_time, Modification, ModifyOp, Strictness};
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+
+use crate::ad_text;
+use crate::dn::Dn;
+use crate::entry::{Entry, EntryId};
+use crate::error::{OpError, ResultCode};
+use crate::schema::{AttrId, Schema};
+use index::Index;
+
+/// The directory: schema, entries, and the lookups a search needs.
+#[derive(Debug, Clone)]
+pub struct Directory {
+    schema: Schema,
+    entries: Vec<Option<Entry>>,
+    free: Vec<EntryId>,
+    by_dn: HashMap<String, EntryId>,
+    naming_contexts: Vec<EntryId>,
+    index: Index,
+    usn: u64,
+    /// The DN of the Schema NC, where `defaultObjectCategory` DNs point.
+    schema_nc: Option<Dn>,
+    /// The forest's DNS name, used in referral texts and URLs.
+    dns_domain: String,
+}
+
+impl Directory {
+    pub fn new(schema: Schema, dns_domain: &str) -> Directory {
+        let index = Index::new(&schema);
+        Directory {
+            schema,
+            entries: Vec::new(),
+            free: Vec::new(),
+            by_dn: HashMap::new(),
+            naming_contexts: Vec::new(),
+            index,
+            usn: 0,
+            schema_nc: None,
+            dns_domain: dns_domain.to_string(),
+        }
+    }
+
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    pub fn dns_domain(&self) -> &str {
+        &self.dns_domain
+    }
+
+    /// Where `defaultObjectCategory` DNs live; set by the forest builder.
+    pub fn set_schema_nc(&mut self, dn: Dn) {
+        self.schema_nc = Some(dn);
+    }
+
+    pub fn schema_nc(&self) -> Option<&Dn> {
+        self.schema_nc.as_ref()
+    }
+
+    /// The `defaultObjectCategory` DN of a class named by its lDAPDisplayName or OID.
+    pub fn default_object_category(&self, class_name: &str) -> Option<Dn> {
+        let class = self.schema.class(self.schema.class_id(class_name)?);
+        let schema_nc = self.schema_nc.as_ref()?;
+        schema_nc
+            .child_str(&format!(
+                "CN={}",
+                crate::dn::escape_value(&class.default_object_category_cn)
+            ))
+            .ok()
+    }
+
+    /// The highest update sequence number handed out (`highestCommittedUSN`).
+    pub fn highest_usn(&self) -> u64 {
+        self.usn
+    }
+
+    fn next_usn(&mut self) -> u64 {
+        self.usn += 1;
+        self.usn
+    }
+
+    pub fn naming_contexts(&self) -> &[EntryId] {
+        &self.naming_contexts
+    }
+
+    pub fn entry(&self, id: EntryId) -> Option<&Entry> {
+        self.entries.get(id as usize).and_then(Option::as_ref)
+    }
+
+    fn entry_mut(&mut self, id: EntryId) -> Option<&mut Entry> {
+        self.entries.get_mut(id as usize).and_then(Option::as_mut)
+    }
+
+    /// Number of stored entries.
+    pub fn len(&self) -> usize {
+        self.by_dn.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_dn.is_empty()
+    }
+
+    pub fn find(&self, dn: &Dn) -> Option<EntryId> {
+        self.by_dn.get(&dn.normalized()).copied()
+    }
+
+    /// Resolves a DN the way AD answers a base that does not exist: 32 with the deepest existing
+    /// ancestor as matchedDN, or 10 (referral) when no naming context here holds it.
+    pub fn lookup(&self, dn: &Dn) -> Result<EntryId, OpError> {
+        if let Some(id) = self.find(dn) {
+            return Ok(id);
+        }
+        let mut ancestor = dn.parent();
+        while let Some(candidate) = ancestor {
+            if candidate.is_root() {
+                break;
+            }
+            if let Some(id) = self.find(&candidate) {
+                let matched = self.dn_string(id);
+                return Err(OpError::new(
+                    ResultCode::NoSuchObject,
+                    ad_text::no_such_object(&matched),
+                )
+                .with_matched_dn(matched));
+            }
+            ancestor = candidate.parent();
+        }
+        let mut error = OpError::new(ResultCode::Referral, ad_text::referral(&self.dns_domain));
+        error.referral = vec![format!("ldap://{}/{}", self.dns_domain, dn)];
+        Err(error)
+    }
+
+    /// The full DN of an entry.
+    pub fn dn(&self, id: EntryId) -> Dn {
+        let mut rdns = Vec::new();
+        let mut current = Some(id);
+        while let Some(entry) = current.and_then(|id| self.entry(id)) {
+            rdns.extend(entry.name.rdns().iter().cloned());
+            current = entry.parent;
+        }
+        Dn::from_rdns(rdns)
+    }
+
+    pub fn dn_string(&self, id: EntryId) -> String {
+        self.dn(id).to_string()
+    }
+
+    /// True when `id` is `ancestor` or below it within the same naming context.
+    pub fn is_within(&self, id: EntryId, ancestor: EntryId) -> bool {
+        let mut current = Some(id);
+        while let Some(candidate) = current {
+            if candidate == ancestor {
+                return true;
+            }
+            current = self.entry(candidate).and_then(|entry| entry.parent);
+        }
+        false
+    }
+
+    /// The head of the naming context holding `id`.
+    pub fn naming_context_of(&self, id: EntryId) -> EntryId {
+        let mut current = id;
+        while let Some(parent) = self.entry(current).and_then(|entry| entry.parent) {
+            current = parent;
+        }
+        current
+    }
+
+    pub fn children(&self, id: EntryId) -> &[EntryId] {
+        self.entry(id)
+            .map(|entry| entry.children.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// Entries whose indexed attribute equals `value` (already normalised for the attribute's
+    /// syntax); `None` when the attribute is not indexed.
+    pub fn indexed(&self, attribute: AttrId, normalized: &[u8]) -> Option<Vec<EntryId>> {
+        self.index.lookup(attribute, normalized)
+    }
+
+    /// Every stored attribute of an entry plus the ones AD computes (distinguishedName, name,
+    /// objectGUID, whenCreated, uSNChanged, instanceType, ...), for one attribute.
+    pub fn values(&self, id: EntryId, attribute: AttrId) -> Vec<Bytes> {
+        let Some(entry) = self.entry(id) else {
+            return Vec::new();
+        };
+        if let Some(values) = entry.values(attribute) {
+            return values.to_vec();
+        }
+        virtual_attrs::compute(self, id, entry, attribute).unwrap_or_default()
+    }
+
+    /// Every entry in tree order (parents before children), naming contexts in creation order.
+    pub fn walk_all(&self) -> Vec<EntryId> {
+        let mut out = Vec::with_capacity(self.len());
+        for &head in &self.naming_contexts {
+            self.walk_subtree(head, &mut out);
+        }
+        out
+    }
+
+    /// `id` and its descendants in tree order, appended to `out`.
+    pub fn walk_subtree(&self, id: EntryId, out: &mut Vec<EntryId>) {
+        let mut stack = vec![id];
+        while let Some(current) = stack.pop() {
+            out.push(current);
+            stack.extend(self.children(current).iter().rev());
+        }
+    }
+}

@@ -1,0 +1,824 @@
+//! Adds, modifies, renames and deletes, with AD's schema rules and AD's answers when they break.
+//!
+//! The rules checked, in AD's order of precedence: the object must not exist (68); the parent must
+//! (32); attributes must be in the schema (16); values must not be empty (21); objectClass must name
+//! known classes with one structural chain (65); the RDN must agree with the naming attribute (64);
+//! the class must be allowed under the parent's class (64); mandatory attributes present and only
+//! allowed ones used (65); single-valued attributes hold one value (19).
+
+use std::collections::HashSet;
+
+use bytes::Bytes;
+
+use super::virtual_attrs::{self, parse_generalized_time};
+use super::Directory;
+use crate::ad_text;
+use crate::dn::{Dn, Rdn};
+use crate::entry::{Attribute, Entry, EntryId};
+use crate::error::{OpError, ResultCode};
+use crate::schema::{AttrId, ClassId, ClassKind};
+
+/// One change of an LDAP modify or an LDIF `changetype: modify` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Modification {
+    pub op: ModifyOp,
+    /// Attribute description as the client wrote it (options such as `;binary` are ignored).
+    pub attribute: String,
+    pub values: Vec<Bytes>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModifyOp {
+    Add,
+    Delete,
+    Replace,
+}
+
+/// Attributes any object may carry whatever its classes say (AD puts them on `top`).
+const ALWAYS_ALLOWED: &[&str] = &[
+    "objectClass",
+    "objectCategory",
+    "nTSecurityDescriptor",
+    "description",
+    "displayName",
+    "showInAdvancedViewOnly",
+    "isCriticalSystemObject",
+    "systemFlags",
+    "adminDescription",
+    "adminDisplayName",
+    "flags",
+    "cn",
+];
+
+/// Attributes the server maintains: taken from LDIF (so exports re-import losslessly), refused
+/// from LDAP writes.
+const SERVER_MAINTAINED: &[&str] = &[
+    "objectGUID",
+    "whenCreated",
+    "whenChanged",
+    "uSNCreated",
+    "uSNChanged",
+    "distinguishedName",
+    "name",
+    "instanceType",
+    "createTimeStamp",
+    "modifyTimeStamp",
+];
+
+/// How strictly an add treats names the schema lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Strictness {
+    /// LDAP clients: an unknown attribute is 16 noSuchAttribute, as AD answers.
+    #[default]
+    Ldap,
+    /// LDIF files (ldifde exports carry hundreds of AD attributes this schema omits): unknown
+    /// attributes are learned as octet strings, and server-maintained values are kept.
+    Import,
+}
+
+impl Directory {
+    /// Creates a naming-context head (domain, Configuration, Schema): an entry with no parent.
+    pub fn add_naming_context(
+        &mut self,
+        dn: &Dn,
+        attributes: Vec<(String, Vec<Bytes>)>,
+    ) -> Result<EntryId, OpError> {
+        let id = self.insert(dn, None, attributes, Strictness::Import)?;
+        self.naming_contexts.push(id);
+        Ok(id)
+    }
+
+    /// Adds an entry below an existing parent.
+    pub fn add(
+        &mut self,
+        dn: &Dn,
+        attributes: Vec<(String, Vec<Bytes>)>,
+        strictness: Strictness,
+    ) -> Result<EntryId, OpError> {
+        if self.find(dn).is_some() {
+            return Err(OpError::new(
+                ResultCode::EntryAlreadyExists,
+                ad_text::entry_exists(),
+            ));
+        }
+        let parent_dn = dn
+            .parent()
+            .filter(|parent| !parent.is_root())
+            .ok_or_else(|| {
+                OpError::new(
+                    ResultCode::NamingViolation,
+                    ad_text::naming_violation("a naming context cannot be added over LDAP"),
+                )
+            })?;
+        let parent = match self.lookup(&parent_dn) {
+            Ok(parent) => parent,
+            Err(error) if error.code == ResultCode::NoSuchObject => {
+                return Err(OpError::new(
+                    ResultCode::NoSuchObject,
+                    ad_text::no_parent(&error.matched_dn),
+                )
+                .with_matched_dn(error.matched_dn))
+            }
+            Err(error) => return Err(error),
+        };
+        self.insert(dn, Some(parent), attributes, strictness)
+    }
+
+    fn insert(
+        &mut self,
+        dn: &Dn,
+        parent: Option<EntryId>,
+        attributes: Vec<(String, Vec<Bytes>)>,
+        strictness: Strictness,
+    ) -> Result<EntryId, OpError> {
+        if self.find(dn).is_some() {
+            return Err(OpError::new(
+                ResultCode::EntryAlreadyExists,
+                ad_text::entry_exists(),
+            ));
+        }
+        let rdn = dn.rdn().cloned().ok_or_else(|| {
+            OpError::new(
+                ResultCode::NamingViolation,
+                ad_text::naming_violation("the empty DN is the rootDSE"),
+            )
+        })?;
+        let mut resolved = self.resolve_attributes(attributes, strictness)?;
+        let now = now();
+        let mut entry = Entry {
+            name: if parent.is_some() {
+                Dn::from_rdns(vec![rdn.clone()])
+            } else {
+                dn.clone()
+            },
+            parent,
+            children: Vec::new(),
+            guid: rand::random(),
+            usn_created: 0,
+            usn_changed: 0,
+            when_created: now,
+            when_changed: now,
+            attributes: Vec::new(),
+        };
+        self.take_server_maintained(&mut resolved, &mut entry, strictness)?;
+        let structural = self.normalize_object_class(&mut resolved)?;
+        self.apply_rdn(&rdn, &mut resolved)?;
+        if !resolved
+            .iter()
+            .any(|attribute| attribute.id == self.known("objectCategory"))
+        {
+            let category = self
+                .default_object_category(&self.schema.class(structural).name.clone())
+                .map(|dn| dn.to_string());
+            if let Some(category) = category {
+                resolved.push(Attribute {
+                    id: self.known("objectCategory"),
+                    values: vec![category.into()],
+                });
+            }
+        }
+        if let Some(parent) = parent {
+            self.check_superior(structural, parent)?;
+        }
+        entry.attributes = resolved;
+        self.check_content(&entry)?;
+
+        let usn = self.next_usn();
+        if entry.usn_created == 0 {
+            entry.usn_created = usn;
+        }
+        entry.usn_changed = entry.usn_changed.max(entry.usn_created);
+        self.usn = self.usn.max(entry.usn_changed);
+        Ok(self.store(dn, entry))
+    }
+
+    fn store(&mut self, dn: &Dn, entry: Entry) -> EntryId {
+        let attributes = entry.attributes.clone();
+        let parent = entry.parent;
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.entries[id as usize] = Some(entry);
+                id
+            }
+            None => {
+                self.entries.push(Some(entry));
+                (self.entries.len() - 1) as EntryId
+            }
+        };
+        for attribute in &attributes {
+            self.index
+                .insert(&self.schema, id, attribute.id, &attribute.values);
+        }
+        if let Some(parent) = parent.and_then(|parent| self.entry_mut(parent)) {
+            parent.children.push(id);
+        }
+        self.by_dn.insert(dn.normalized(), id);
+        id
+    }
+
+    /// Deletes a leaf entry.
+    pub fn delete(&mut self, dn: &Dn) -> Result<(), OpError> {
+        let id = self.lookup(dn)?;
+        let entry = self
+            .entry(id)
+            .cloned()
+            .ok_or_else(|| OpError::new(ResultCode::Other, "entry vanished"))?;
+        if !entry.children.is_empty() {
+            return Err(OpError::new(
+                ResultCode::NotAllowedOnNonLeaf,
+                ad_text::not_allowed_on_non_leaf(),
+            ));
+        }
+        if entry.parent.is_none() {
+            return Err(OpError::new(
+                ResultCode::UnwillingToPerform,
+                ad_text::will_not_perform("a naming context head cannot be deleted"),
+            ));
+        }
+        for attribute in &entry.attributes {
+            self.index
+                .remove(&self.schema, id, attribute.id, &attribute.values);
+        }
+        if let Some(parent) = entry.parent.and_then(|parent| self.entry_mut(parent)) {
+            parent.children.retain(|&child| child != id);
+        }
+        self.by_dn.remove(&dn.normalized());
+        self.entries[id as usize] = None;
+        self.free.push(id);
+        self.next_usn();
+        Ok(())
+    }
+
+    /// Applies modifications atomically: all of them or none.
+    pub fn modify(
+        &mut self,
+        dn: &Dn,
+        modifications: &[Modification],
+        strictness: Strictness,
+    ) -> Result<(), OpError> {
+        let id = self.lookup(dn)?;
+        let before = self
+            .entry(id)
+            .cloned()
+            .ok_or_else(|| OpError::new(ResultCode::Other, "entry vanished"))?;
+        let mut after = before.clone();
+        for modification in modifications {
+            self.apply_modification(&mut after, modification, strictness)?;
+        }
+        let object_class = self.known("objectClass");
+        if after.values(object_class) != before.values(object_class) {
+            let mut attributes = after.attributes.clone();
+            let old_structural = self.structural_of(&before);
+            let new_structural = self.normalize_object_class(&mut attributes)?;
+            if Some(new_structural) != old_structural {
+                return Err(OpError::new(
+                    ResultCode::ObjectClassModsProhibited,
+                    ad_text::object_class_violation("the structural object class cannot change"),
+                ));
+            }
+            after.attributes = attributes;
+        }
+        self.check_content(&after)?;
+        for attribute in &before.attributes {
+            self.index
+                .remove(&self.schema, id, attribute.id, &attribute.values);
+        }
+        for attribute in &after.attributes {
+            self.index
+                .insert(&self.schema, id, attribute.id, &attribute.values);
+        }
+        after.usn_changed = self.next_usn();
+        after.when_changed = now();
+        self.entries[id as usize] = Some(after);
+        Ok(())
+    }
+
+    fn apply_modification(
+        &mut self,
+        entry: &mut Entry,
+        modification: &Modification,
+        strictness: Strictness,
+    ) -> Result<(), OpError> {
+        let id = self.attribute_for_write(&modification.attribute, strictness)?;
+        let attribute = self.schema.attribute(id).clone();
+        if SERVER_MAINTAINED
+            .iter()
+            .any(|name| attribute.name.eq_ignore_ascii_case(name))
+        {
+            return Err(OpError::new(
+                ResultCode::ConstraintViolation,
+                ad_text::will_not_perform(&format!(
+                    "{} is maintained by the server",
+                    attribute.name
+                )),
+            ));
+        }
+        if entry
+            .name
+            .rdn()
+            .is_some_and(|rdn| rdn.attribute().eq_ignore_ascii_case(&attribute.name))
+        {
+            return Err(OpError::new(
+                ResultCode::NotAllowedOnRdn,
+                ad_text::naming_violation(&format!(
+                    "{} is the naming attribute; rename the object instead",
+                    attribute.name
+                )),
+            ));
+        }
+        if modification.values.iter().any(|value| value.is_empty()) {
+            return Err(OpError::new(
+                ResultCode::InvalidAttributeSyntax,
+                ad_text::invalid_syntax(&attribute.name),
+            ));
+        }
+        let syntax = attribute.syntax;
+        let mut values: Vec<Bytes> = entry.values(id).map(<[Bytes]>::to_vec).unwrap_or_default();
+        match modification.op {
+            ModifyOp::Add => {
+                for value in &modification.values {
+                    let key = syntax.normalize(value);
+                    if values
+                        .iter()
+                        .any(|existing| syntax.normalize(existing) == key)
+                    {
+                        return Err(OpError::new(ResultCode::AttributeOrValueExists, format!("00002083: AtrErr: DSID-03151904, #1:\n\t0: 00002083: DSID-03151904, problem 1006 (ATT_OR_VALUE_EXISTS), data 0, Att 0 ({})\n", attribute.name)));
+                    }
+                    values.push(value.clone());
+                }
+            }
+            ModifyOp::Delete if modification.values.is_empty() => {
+                if values.is_empty() {
+                    return Err(OpError::new(
+                        ResultCode::NoSuchAttribute,
+                        ad_text::no_such_attribute(&attribute.name),
+                    ));
+                }
+                values.clear();
+            }
+            ModifyOp::Delete => {
+                for value in &modification.values {
+                    let key = syntax.normalize(value);
+                    let position = values
+                        .iter()
+                        .position(|existing| syntax.normalize(existing) == key);
+                    match position {
+                        Some(position) => {
+                            values.remove(position);
+                        }
+                        None => {
+                            return Err(OpError::new(
+                                ResultCode::NoSuchAttribute,
+                                ad_text::no_such_attribute(&attribute.name),
+                            ))
+                        }
+                    }
+                }
+            }
+            ModifyOp::Replace => values = modification.values.clone(),
+        }
+        entry.set(id, values);
+        Ok(())
+    }
+
+    /// Renames and/or moves a leaf or subtree within its naming context.
+    pub fn rename(
+        &mut self,
+        dn: &Dn,
+        new_rdn: &Rdn,
+        delete_old_rdn: bool,
+        new_superior: Option<&Dn>,
+    ) -> Result<(), OpError> {
+        let id = self.lookup(dn)?;
+        let entry = self
+            .entry(id)
+            .cloned()
+            .ok_or_else(|| OpError::new(ResultCode::Other, "entry vanished"))?;
+        let Some(old_parent) = entry.parent else {
+            return Err(OpError::new(
+                ResultCode::UnwillingToPerform,
+                ad_text::will_not_perform("a naming context head cannot be renamed"),
+            ));
+        };
+        let parent = match new_superior {
+            Some(superior) => self.lookup(superior)?,
+            None => old_parent,
+        };
+        if self.is_within(parent, id) {
+            return Err(OpError::new(
+                ResultCode::UnwillingToPerform,
+                ad_text::will_not_perform("an object cannot move below itself"),
+            ));
+        }
+        let new_dn = self.dn(parent).child(new_rdn.clone());
+        if self.find(&new_dn).is_some() {
+            return Err(OpError::new(
+                ResultCode::EntryAlreadyExists,
+                ad_text::entry_exists(),
+            ));
+        }
+        let mut renamed = entry.clone();
+        let old_rdn = entry.name.rdn().cloned();
+        if let Some(old_rdn) = old_rdn.filter(|_| delete_old_rdn) {
+            for ava in old_rdn.avas() {
+                if let Some(attribute) = self.schema.attribute_id(&ava.attribute) {
+                    renamed.set(attribute, Vec::new());
+                }
+            }
+        }
+        let mut attributes = std::mem::take(&mut renamed.attributes);
+        self.apply_rdn_replacing(new_rdn, &mut attributes);
+        renamed.attributes = attributes;
+        renamed.name = Dn::from_rdns(vec![new_rdn.clone()]);
+        renamed.parent = Some(parent);
+        if let Some(structural) = self.structural_of(&renamed) {
+            self.check_superior(structural, parent)?;
+        }
+        self.check_content(&renamed)?;
+
+        let mut subtree = Vec::new();
+        self.walk_subtree(id, &mut subtree);
+        for &member in &subtree {
+            let key = self.dn(member).normalized();
+            self.by_dn.remove(&key);
+        }
+        for attribute in &entry.attributes {
+            self.index
+                .remove(&self.schema, id, attribute.id, &attribute.values);
+        }
+        for attribute in &renamed.attributes {
+            self.index
+                .insert(&self.schema, id, attribute.id, &attribute.values);
+        }
+        if let Some(old) = self.entry_mut(old_parent) {
+            old.children.retain(|&child| child != id);
+        }
+        if let Some(new) = self.entry_mut(parent) {
+            new.children.push(id);
+        }
+        renamed.usn_changed = self.next_usn();
+        renamed.when_changed = now();
+        self.entries[id as usize] = Some(renamed);
+        for &member in &subtree {
+            let key = self.dn(member).normalized();
+            self.by_dn.insert(key, member);
+        }
+        Ok(())
+    }
+
+    pub(super) fn known(&self, name: &str) -> AttrId {
+        self.schema
+            .attribute_id(name)
+            .unwrap_or_else(|| panic!("built-in schema lacks {name}"))
+    }
+
+    fn attribute_for_write(
+        &mut self,
+        description: &str,
+        strictness: Strictness,
+    ) -> Result<AttrId, OpError> {
+        let bare = description.split(';').next().unwrap_or(description);
+        match self.schema.attribute_id(bare) {
+            Some(id) => Ok(id),
+            None if strictness == Strictness::Import && is_attribute_name(bare) => {
+                let id = self.schema.learn_attribute(bare);
+                tracing::warn!(
+                    attribute = bare,
+                    "attribute not in the built-in schema; kept as an octet string"
+                );
+                Ok(id)
+            }
+            None => Err(OpError::new(
+                ResultCode::NoSuchAttribute,
+                ad_text::no_such_attribute(bare),
+            )),
+        }
+    }
+
+    fn resolve_attributes(
+        &mut self,
+        attributes: Vec<(String, Vec<Bytes>)>,
+        strictness: Strictness,
+    ) -> Result<Vec<Attribute>, OpError> {
+        let mut resolved: Vec<Attribute> = Vec::new();
+        for (description, values) in attributes {
+            let id = self.attribute_for_write(&description, strictness)?;
+            if values.iter().any(|value| value.is_empty()) || values.is_empty() {
+                return Err(OpError::new(
+                    ResultCode::InvalidAttributeSyntax,
+                    ad_text::invalid_syntax(&self.schema.attribute(id).name),
+                ));
+            }
+            match resolved.iter_mut().find(|attribute| attribute.id == id) {
+                Some(attribute) => attribute.values.extend(values),
+                None => resolved.push(Attribute { id, values }),
+            }
+        }
+        Ok(resolved)
+    }
+
+    /// Moves objectGUID, whenCreated, uSN... from the input into the entry's bookkeeping (LDIF
+    /// import) or refuses them (LDAP add).
+    fn take_server_maintained(
+        &self,
+        attributes: &mut Vec<Attribute>,
+        entry: &mut Entry,
+        strictness: Strictness,
+    ) -> Result<(), OpError> {
+        let mut kept = Vec::with_capacity(attributes.len());
+        for attribute in attributes.drain(..) {
+            let name = self.schema.attribute(attribute.id).name.clone();
+            if !SERVER_MAINTAINED
+                .iter()
+                .any(|maintained| maintained.eq_ignore_ascii_case(&name))
+            {
+                kept.push(attribute);
+                continue;
+            }
+            if strictness == Strictness::Ldap {
+                if name == "objectGUID" || name == "instanceType" {
+                    // AD lets an add carry these only in special cases; refuse, as it does by default.
+                    return Err(OpError::new(
+                        ResultCode::UnwillingToPerform,
+                        ad_text::will_not_perform(&format!("{name} is maintained by the server")),
+                    ));
+                }
+                continue;
+            }
+            let value = attribute.values.first().cloned().unwrap_or_default();
+            let text = std::str::from_utf8(&value).unwrap_or("").trim();
+            let bad = || {
+                OpError::new(
+                    ResultCode::InvalidAttributeSyntax,
+                    ad_text::invalid_syntax(&name),
+                )
+            };
+            match name.as_str() {
+                "objectGUID" => entry.guid = value.as_ref().try_into().map_err(|_| bad())?,
+                "whenCreated" => {
+                    entry.when_created = parse_generalized_time(text).ok_or_else(bad)?
+                }
+                "whenChanged" => {
+                    entry.when_changed = parse_generalized_time(text).ok_or_else(bad)?
+                }
+                "uSNCreated" => entry.usn_created = text.parse().map_err(|_| bad())?,
+                "uSNChanged" => entry.usn_changed = text.parse().map_err(|_| bad())?,
+                _ => {} // distinguishedName, name, instanceType: derived from the tree.
+            }
+        }
+        *attributes = kept;
+        Ok(())
+    }
+
+    /// Checks objectClass, rewrites it as AD stores it (the structural chain, most general first,
+    /// then auxiliary classes) and returns the structural class.
+    fn normalize_object_class(&self, attributes: &mut [Attribute]) -> Result<ClassId, OpError> {
+        let object_class = self.known("objectClass");
+        let Some(attribute) = attributes
+            .iter_mut()
+            .find(|attribute| attribute.id == object_class)
+        else {
+            return Err(OpError::new(
+                ResultCode::ObjectClassViolation,
+                ad_text::object_class_violation("objectClass is missing"),
+            ));
+        };
+        let mut classes = Vec::new();
+        for value in &attribute.values {
+            let name = String::from_utf8_lossy(value);
+            let id = self.schema.class_id(name.trim()).ok_or_else(|| {
+                OpError::new(
+                    ResultCode::ObjectClassViolation,
+                    ad_text::object_class_violation(&format!("unknown object class '{name}'")),
+                )
+            })?;
+            classes.push(id);
+        }
+        let structural = classes
+            .iter()
+            .copied()
+            .filter(|&id| {
+                matches!(
+                    self.schema.class(id).kind,
+                    ClassKind::Structural | ClassKind::Class88
+                )
+            })
+            .max_by_key(|&id| self.schema.class_chain(id).len())
+            .ok_or_else(|| {
+                OpError::new(
+                    ResultCode::ObjectClassViolation,
+                    ad_text::object_class_violation("no structural object class"),
+                )
+            })?;
+        let chain = self.schema.class_chain(structural);
+        for &id in &classes {
+            let kind = self.schema.class(id).kind;
+            if matches!(kind, ClassKind::Structural | ClassKind::Class88) && !chain.contains(&id) {
+                return Err(OpError::new(
+                    ResultCode::ObjectClassViolation,
+                    ad_text::object_class_violation(&format!(
+                        "'{}' and '{}' are unrelated structural classes",
+                        self.schema.class(id).name,
+                        self.schema.class(structural).name
+                    )),
+                ));
+            }
+        }
+        let mut ordered: Vec<ClassId> = chain.clone();
+        for &id in &classes {
+            if !ordered.contains(&id) {
+                for superior in self.schema.class_chain(id) {
+                    if !ordered.contains(&superior) {
+                        ordered.push(superior);
+                    }
+                }
+            }
+        }
+        attribute.values = ordered
+            .iter()
+            .map(|&id| Bytes::from(self.schema.class(id).name.clone()))
+            .collect();
+        Ok(structural)
+    }
+
+    fn structural_of(&self, entry: &Entry) -> Option<ClassId> {
+        entry
+            .values(self.known("objectClass"))?
+            .iter()
+            .filter_map(|value| self.schema.class_id(std::str::from_utf8(value).ok()?))
+            .filter(|&id| {
+                matches!(
+                    self.schema.class(id).kind,
+                    ClassKind::Structural | ClassKind::Class88
+                )
+            })
+            .max_by_key(|&id| self.schema.class_chain(id).len())
+    }
+
+    /// The naming attribute takes the RDN's value: added when absent, refused when different.
+    fn apply_rdn(&self, rdn: &Rdn, attributes: &mut Vec<Attribute>) -> Result<(), OpError> {
+        for ava in rdn.avas() {
+            let Some(id) = self.schema.attribute_id(&ava.attribute) else {
+                return Err(OpError::new(
+                    ResultCode::NamingViolation,
+                    ad_text::naming_violation(&format!(
+                        "unknown naming attribute '{}'",
+                        ava.attribute
+                    )),
+                ));
+            };
+            let syntax = self.schema.attribute(id).syntax;
+            let wanted = Bytes::from(ava.value.clone());
+            match attributes.iter_mut().find(|attribute| attribute.id == id) {
+                None => attributes.push(Attribute {
+                    id,
+                    values: vec![wanted],
+                }),
+                Some(attribute)
+                    if attribute
+                        .values
+                        .iter()
+                        .any(|value| syntax.normalize(value) == syntax.normalize(&wanted)) => {}
+                Some(_) => {
+                    return Err(OpError::new(
+                        ResultCode::NamingViolation,
+                        ad_text::naming_violation(&format!(
+                            "the RDN value '{}' differs from the object's {}",
+                            ava.value, ava.attribute
+                        )),
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_rdn_replacing(&self, rdn: &Rdn, attributes: &mut Vec<Attribute>) {
+        for ava in rdn.avas() {
+            if let Some(id) = self.schema.attribute_id(&ava.attribute) {
+                let value = Bytes::from(ava.value.clone());
+                match attributes.iter_mut().find(|attribute| attribute.id == id) {
+                    Some(attribute) if self.schema.attribute(id).single_valued => {
+                        attribute.values = vec![value]
+                    }
+                    Some(attribute) => {
+                        if !attribute.values.contains(&value) {
+                            attribute.values.push(value);
+                        }
+                    }
+                    None => attributes.push(Attribute {
+                        id,
+                        values: vec![value],
+                    }),
+                }
+            }
+        }
+    }
+
+    /// The new object's class (or one of its superclasses) must list one of the parent's classes
+    /// among its possible superiors.
+    fn check_superior(&self, structural: ClassId, parent: EntryId) -> Result<(), OpError> {
+        let allowed: HashSet<String> = self
+            .schema
+            .class_chain(structural)
+            .into_iter()
+            .flat_map(|id| {
+                self.schema
+                    .class(id)
+                    .poss_superiors
+                    .iter()
+                    .map(|name| name.to_ascii_lowercase())
+            })
+            .collect();
+        if allowed.is_empty() {
+            return Ok(());
+        }
+        let parent_classes = self.values(parent, self.known("objectClass"));
+        if parent_classes
+            .iter()
+            .any(|value| allowed.contains(&String::from_utf8_lossy(value).to_ascii_lowercase()))
+        {
+            return Ok(());
+        }
+        Err(OpError::new(
+            ResultCode::NamingViolation,
+            ad_text::illegal_superior(&format!(
+                "'{}' objects cannot be created under '{}'",
+                self.schema.class(structural).name,
+                self.dn_string(parent)
+            )),
+        ))
+    }
+
+    /// Mandatory attributes present, every attribute allowed by a class, single values single.
+    fn check_content(&self, entry: &Entry) -> Result<(), OpError> {
+        let classes: Vec<ClassId> = entry
+            .values(self.known("objectClass"))
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|value| self.schema.class_id(std::str::from_utf8(value).ok()?))
+            .collect();
+        let mut allowed: HashSet<AttrId> = ALWAYS_ALLOWED
+            .iter()
+            .filter_map(|name| self.schema.attribute_id(name))
+            .collect();
+        for &class in &classes {
+            let class = self.schema.class(class);
+            for name in &class.must {
+                let id = self.schema.attribute_id(name);
+                if id.is_none_or(|id| entry.values(id).is_none()) {
+                    return Err(OpError::new(
+                        ResultCode::ObjectClassViolation,
+                        ad_text::object_class_violation(&format!(
+                            "mandatory attribute '{name}' of class '{}' is missing",
+                            class.name
+                        )),
+                    ));
+                }
+            }
+            allowed.extend(
+                class
+                    .must
+                    .iter()
+                    .chain(&class.may)
+                    .filter_map(|name| self.schema.attribute_id(name)),
+            );
+        }
+        for attribute in &entry.attributes {
+            let definition = self.schema.attribute(attribute.id);
+            if !definition.learned && !allowed.contains(&attribute.id) {
+                return Err(OpError::new(
+                    ResultCode::ObjectClassViolation,
+                    ad_text::object_class_violation(&format!(
+                        "attribute '{}' is not allowed by the object's classes",
+                        definition.name
+                    )),
+                ));
+            }
+            if definition.single_valued && attribute.values.len() > 1 {
+                return Err(OpError::new(
+                    ResultCode::ConstraintViolation,
+                    ad_text::single_value_violation(&definition.name),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_attribute_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic())
+        && chars.all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// For the export: the GeneralizedTime text of a stored timestamp.
+pub fn format_time(unix_seconds: i64) -> String {
+    virtual_attrs::generalized_time(unix_seconds)
+}

@@ -1,0 +1,65 @@
+//! One directory object as stored: its name, place in the tree, AD's bookkeeping, and attributes.
+
+use bytes::Bytes;
+
+use crate::dn::Dn;
+use crate::schema::AttrId;
+
+/// Index of an entry in the directory's slab.
+pub type EntryId = u32;
+
+/// An attribute's stored values. Values are bytes whatever the syntax: certificates stay DER, text
+/// stays the UTF-8 the client sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribute {
+    pub id: AttrId,
+    pub values: Vec<Bytes>,
+}
+
+/// A stored object.
+///
+/// The full DN is not stored: `name` holds the RDN (or, for a naming-context head, the whole DN),
+/// and the directory walks `parent` links to rebuild it. That keeps a million users small.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub name: Dn,
+    pub parent: Option<EntryId>,
+    pub children: Vec<EntryId>,
+    /// `objectGUID`.
+    pub guid: [u8; 16],
+    pub usn_created: u64,
+    pub usn_changed: u64,
+    /// `whenCreated` / `whenChanged`, seconds since the Unix epoch.
+    pub when_created: i64,
+    pub when_changed: i64,
+    pub attributes: Vec<Attribute>,
+}
+
+impl Entry {
+    pub fn values(&self, id: AttrId) -> Option<&[Bytes]> {
+        self.attributes
+            .iter()
+            .find(|attribute| attribute.id == id)
+            .map(|attribute| attribute.values.as_slice())
+    }
+
+    /// The first value, for single-valued attributes.
+    pub fn value(&self, id: AttrId) -> Option<&Bytes> {
+        self.values(id).and_then(|values| values.first())
+    }
+
+    pub fn set(&mut self, id: AttrId, values: Vec<Bytes>) {
+        if values.is_empty() {
+            self.attributes.retain(|attribute| attribute.id != id);
+            return;
+        }
+        match self
+            .attributes
+            .iter_mut()
+            .find(|attribute| attribute.id == id)
+        {
+            Some(attribute) => attribute.values = values,
+            None => self.attributes.push(Attribute { id, values }),
+        }
+    }
+}

@@ -1,0 +1,603 @@
+//! The LDIF parser.
+//!
+//! Parsing happens in two passes so that each stays simple: [`logical_blocks`] undoes the
+//! physical layout (line ends, folding, comments, blank-line record separators) while keeping the
+//! physical line number of every logical line, and [`parse_record`] interprets one block. Every
+//! access to input-derived data goes through `split_first`, `strip_prefix`, `get` and friends, so
+//! no input can make the parser panic.
+
+use std::path::{Path, PathBuf};
+
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
+
+use super::{LdifAttribute, LdifChange, LdifError, LdifModification, LdifRecord, ModifyOp};
+
+/// Standard alphabet, but tolerant of missing padding and non-zero trailing bits: those quirks
+/// do not make a value ambiguous, so rejecting them would only annoy people.
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// One unfolded line and the physical line it started on.
+#[derive(Debug)]
+struct Line {
+    number: usize,
+    text: Vec<u8>,
+}
+
+impl Line {
+    /// An error about this line; keeps the many error sites short.
+    fn error(&self, message: impl Into<String>) -> LdifError {
+        LdifError::new(self.number, message)
+    }
+}
+
+/// Parses a whole LDIF document. `base_dir` resolves relative `file:` URLs of `:<` values.
+pub fn parse(input: &[u8], base_dir: Option<&Path>) -> Result<Vec<LdifRecord>, LdifError> {
+    let mut records = Vec::new();
+    for (index, block) in logical_blocks(input)?.iter().enumerate() {
+        let lines = if index == 0 {
+            skip_version(block)?
+        } else {
+            block
+        };
+        if let Some((dn_line, body)) = lines.split_first() {
+            records.push(parse_record(dn_line, body, base_dir)?);
+        }
+    }
+    Ok(records)
+}
+
+/// Splits the input into records (blocks of logical lines separated by blank lines), unfolding
+/// continuation lines and dropping comments together with their own continuation lines.
+fn logical_blocks(input: &[u8]) -> Result<Vec<Vec<Line>>, LdifError> {
+    let mut blocks = Vec::new();
+    let mut current: Vec<Line> = Vec::new();
+    let mut in_comment = false;
+    for (index, raw) in input.split(|&byte| byte == b'\n').enumerate() {
+        let number = index + 1;
+        let text = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if text.is_empty() {
+            if !current.is_empty() {
+                blocks.push(std::mem::take(&mut current));
+            }
+            in_comment = false;
+        } else if let Some(rest) = text.strip_prefix(b" ") {
+            match current.last_mut() {
+                _ if in_comment => {}
+                Some(previous) => previous.text.extend_from_slice(rest),
+                // Whitespace-only lines between records are a common hand-editing slip and
+                // carry no data, so they count as blank.
+                None if text.iter().all(|&b| b == b' ' || b == b'\t') => {}
+                None => {
+                    let message = "line starts with a space (a folded continuation) but there \
+                                   is no line before it to continue";
+                    return Err(LdifError::new(number, message));
+                }
+            }
+        } else if text.starts_with(b"#") {
+            in_comment = true;
+        } else {
+            in_comment = false;
+            let text = text.to_vec();
+            current.push(Line { number, text });
+        }
+    }
+    if !current.is_empty() {
+        blocks.push(current);
+    }
+    Ok(blocks)
+}
+
+/// Accepts an optional `version: 1` line at the start of the first block and returns the lines
+/// after it (the first record may follow without a blank line).
+fn skip_version(block: &[Line]) -> Result<&[Line], LdifError> {
+    match block.split_first() {
+        Some((first, rest)) if first.text.starts_with(b"version:") => {
+            let (_, value) = parse_attr_line(first, None)?;
+            match text_value(first, "version", value)?.as_str() {
+                "1" => Ok(rest),
+                other => Err(first.error(format!(
+                    "unsupported LDIF version {other:?} (only version 1 exists)"
+                ))),
+            }
+        }
+        _ => Ok(block),
+    }
+}
+
+/// Interprets one record: `dn:`, then an optional `changetype:`, then the body for that type.
+fn parse_record(
+    dn_line: &Line,
+    body: &[Line],
+    base_dir: Option<&Path>,
+) -> Result<LdifRecord, LdifError> {
+    if !attr_name(&dn_line.text).eq_ignore_ascii_case(b"dn") {
+        return Err(dn_line.error(format!(
+            "record has no dn: line (it starts with {}; every record must begin with \"dn: ...\")",
+            quote(&dn_line.text)
+        )));
+    }
+    let (_, value) = parse_attr_line(dn_line, base_dir)?;
+    Ok(LdifRecord {
+        line: dn_line.number,
+        dn: utf8_value(dn_line, "dn", value)?,
+        change: parse_change(body, base_dir)?,
+    })
+}
+
+/// Parses everything after the `dn:` line.
+fn parse_change(lines: &[Line], base_dir: Option<&Path>) -> Result<LdifChange, LdifError> {
+    let Some((first, rest)) = lines.split_first() else {
+        return Ok(LdifChange::Add(Vec::new()));
+    };
+    let name = attr_name(&first.text);
+    if name.eq_ignore_ascii_case(b"control") {
+        return Err(first.error("LDIF controls are not supported (remove the control: line)"));
+    }
+    if !name.eq_ignore_ascii_case(b"changetype") {
+        return parse_add(lines, base_dir);
+    }
+    let (_, value) = parse_attr_line(first, base_dir)?;
+    let kind = text_value(first, "changetype", value)?;
+    match kind.to_ascii_lowercase().as_str() {
+        "add" => parse_add(rest, base_dir),
+        "delete" => match rest.first() {
+            None => Ok(LdifChange::Delete),
+            Some(extra) => Err(extra.error("a changetype: delete record cannot have more lines")),
+        },
+        "modify" => parse_modify(rest, base_dir),
+        "modrdn" | "moddn" => parse_moddn(first, rest, base_dir),
+        _ => Err(first.error(format!(
+            "unknown changetype {kind:?} (expected add, delete, modify, modrdn or moddn)"
+        ))),
+    }
+}
+
+/// The attribute lines of a content record or `changetype: add`.
+fn parse_add(lines: &[Line], base_dir: Option<&Path>) -> Result<LdifChange, LdifError> {
+    let mut attributes = Vec::with_capacity(lines.len());
+    for line in lines {
+        if is_separator(line) {
+            return Err(line.error(
+                "a \"-\" line ends a modification and is only allowed in changetype: modify",
+            ));
+        }
+        let (name, value) = parse_attr_line(line, base_dir)?;
+        if name.eq_ignore_ascii_case("dn") || name.eq_ignore_ascii_case("changetype") {
+            return Err(line.error(format!(
+                "unexpected {name}: line inside a record (separate records with a blank line)"
+            )));
+        }
+        let line = line.number;
+        attributes.push(LdifAttribute { line, name, value });
+    }
+    Ok(LdifChange::Add(attributes))
+}
+
+/// The `add:`/`delete:`/`replace:` blocks of a modify record, each ended by `-` (optional for
+/// the last block).
+fn parse_modify(lines: &[Line], base_dir: Option<&Path>) -> Result<LdifChange, LdifError> {
+    let mut modifications = Vec::new();
+    let mut remaining = lines.iter();
+    while let Some(op_line) = remaining.next() {
+        let (op, attribute) = parse_modify_op(op_line, base_dir)?;
+        let mut values = Vec::new();
+        for line in remaining.by_ref().take_while(|line| !is_separator(line)) {
+            let (name, value) = parse_attr_line(line, base_dir)?;
+            if !name.eq_ignore_ascii_case(&attribute) {
+                return Err(line.error(format!(
+                    "value for {name} inside the block for {attribute} (line {}); end that \
+                     block with a \"-\" line first",
+                    op_line.number
+                )));
+            }
+            values.push(value);
+        }
+        let line = op_line.number;
+        modifications.push(LdifModification {
+            line,
+            op,
+            attribute,
+            values,
+        });
+    }
+    Ok(LdifChange::Modify(modifications))
+}
+
+/// Reads the `add: attr` style line that opens a modify block.
+fn parse_modify_op(line: &Line, base_dir: Option<&Path>) -> Result<(ModifyOp, String), LdifError> {
+    if is_separator(line) {
+        return Err(line.error("unexpected \"-\" line: expected add:, delete: or replace:"));
+    }
+    let (keyword, value) = parse_attr_line(line, base_dir)?;
+    let op = match keyword.to_ascii_lowercase().as_str() {
+        "add" => ModifyOp::Add,
+        "delete" => ModifyOp::Delete,
+        "replace" => ModifyOp::Replace,
+        _ => {
+            return Err(line.error(format!(
+                "unknown modify operation {keyword:?} (expected add, delete or replace; blocks \
+                 are separated by \"-\" lines)"
+            )))
+        }
+    };
+    let attribute = text_value(line, &keyword, value)?;
+    if attribute.is_empty() {
+        return Err(line.error(format!("missing attribute name after {keyword}:")));
+    }
+    Ok((op, attribute))
+}
+
+/// The body of a modrdn/moddn record: `newrdn`, `deleteoldrdn`, optional `newsuperior`, in
+/// that order as RFC 2849 requires.
+fn parse_moddn(
+    changetype_line: &Line,
+    lines: &[Line],
+    base_dir: Option<&Path>,
+) -> Result<LdifChange, LdifError> {
+    let mut remaining = lines.iter();
+    let mut last = changetype_line;
+    // The (line number, value) of the next line, which must be `keyword:`; None at the end.
+    let mut next = |keyword: &str| -> Result<Option<(usize, String)>, LdifError> {
+        let Some(line) = remaining.next() else {
+            return Ok(None);
+        };
+        last = line;
+        let (name, value) = parse_attr_line(line, base_dir)?;
+        if !name.eq_ignore_ascii_case(keyword) {
+            let message =
+                format!("expected \"{keyword}:\" line in a modrdn record, found {name:?}");
+            return Err(line.error(message));
+        }
+        Ok(Some((line.number, utf8_value(line, keyword, value)?)))
+    };
+    let new_rdn = next("newrdn")?;
+    let delete_old = next("deleteoldrdn")?;
+    let new_superior = next("newsuperior")?.map(|(_, value)| value);
+    let missing = |keyword: &str| last.error(format!("modrdn record has no \"{keyword}:\" line"));
+    let (_, new_rdn) = new_rdn.ok_or_else(|| missing("newrdn"))?;
+    let (number, delete_old) = delete_old.ok_or_else(|| missing("deleteoldrdn"))?;
+    let delete_old_rdn = match delete_old.trim() {
+        "0" => false,
+        "1" => true,
+        other => {
+            let message = format!("deleteoldrdn must be 0 or 1, found {other:?}");
+            return Err(LdifError::new(number, message));
+        }
+    };
+    if let Some(extra) = remaining.next() {
+        return Err(extra.error("unexpected line after newsuperior: in a modrdn record"));
+    }
+    Ok(LdifChange::ModDn {
+        new_rdn,
+        delete_old_rdn,
+        new_superior,
+    })
+}
+
+/// A `-` line (trailing blanks tolerated) ends a modify block.
+fn is_separator(line: &Line) -> bool {
+    line.text.trim_ascii_end() == b"-"
+}
+
+/// The bytes before the first colon, for deciding what a line is before parsing it fully.
+fn attr_name(text: &[u8]) -> &[u8] {
+    text.split(|&byte| byte == b':').next().unwrap_or(text)
+}
+
+/// Splits `name: value`, `name:: base64` or `name:< url` into the name and the decoded value.
+fn parse_attr_line(line: &Line, base_dir: Option<&Path>) -> Result<(String, Vec<u8>), LdifError> {
+    let Some(colon) = line.text.iter().position(|&byte| byte == b':') else {
+        let found = quote(&line.text);
+        return Err(line.error(format!("expected \"attribute: value\", found {found}")));
+    };
+    let (name, spec) = line.text.split_at(colon);
+    let name = attribute_description(line, name)?;
+    let spec = spec.get(1..).unwrap_or_default();
+    let value = if let Some(encoded) = spec.strip_prefix(b":") {
+        let encoded = trim_fill(encoded).trim_ascii_end();
+        BASE64
+            .decode(encoded)
+            .map_err(|error| line.error(format!("invalid base64 in value of {name}: {error}")))?
+    } else if let Some(url) = spec.strip_prefix(b"<") {
+        read_url(line, &name, url, base_dir)?
+    } else {
+        trim_fill(spec).to_vec()
+    };
+    Ok((name, value))
+}
+
+/// Validates an attribute description (name or OID plus `;options`).
+fn attribute_description(line: &Line, name: &[u8]) -> Result<String, LdifError> {
+    let valid = |byte: &u8| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b';' | b'.');
+    if name.is_empty() {
+        let found = quote(&line.text);
+        return Err(line.error(format!("missing attribute name before ':' in {found}")));
+    }
+    match std::str::from_utf8(name) {
+        Ok(name) if name.bytes().all(|byte| valid(&byte)) => Ok(name.to_owned()),
+        _ => Err(line.error(format!(
+            "invalid attribute name {} (only letters, digits, '-', '.' and ';' are allowed)",
+            quote(name)
+        ))),
+    }
+}
+
+/// Strips the FILL (spaces) between the colon and the value.
+fn trim_fill(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|&b| b != b' ').unwrap_or(bytes.len());
+    bytes.get(start..).unwrap_or_default()
+}
+
+/// Reads the file named by a `file:` URL; other schemes would mean network access.
+fn read_url(
+    line: &Line,
+    name: &str,
+    url: &[u8],
+    base_dir: Option<&Path>,
+) -> Result<Vec<u8>, LdifError> {
+    let url = String::from_utf8_lossy(trim_fill(url).trim_ascii_end()).into_owned();
+    let path = file_url_path(&url, base_dir)
+        .map_err(|problem| line.error(format!("{problem} in value of {name}: {url:?}")))?;
+    std::fs::read(&path).map_err(|error| {
+        line.error(format!(
+            "cannot read {} for {name}: {error}",
+            path.display()
+        ))
+    })
+}
+
+/// Maps `file:///abs`, `file://localhost/abs`, `file:/abs` and `file:relative` to a path.
+fn file_url_path(url: &str, base_dir: Option<&Path>) -> Result<PathBuf, String> {
+    let rest = match url.get(..5) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("file:") => url.get(5..).unwrap_or_default(),
+        _ => return Err("only file: URLs are supported".to_owned()),
+    };
+    let path = match rest.strip_prefix("//") {
+        Some(authority_and_path) => {
+            let slash = authority_and_path
+                .find('/')
+                .unwrap_or(authority_and_path.len());
+            let (host, path) = authority_and_path.split_at(slash);
+            if !host.is_empty() && !host.eq_ignore_ascii_case("localhost") {
+                return Err(format!("file URL names a remote host {host:?}"));
+            }
+            path
+        }
+        None => rest,
+    };
+    let path = PathBuf::from(percent_decode(path)?);
+    match base_dir {
+        Some(base) if path.is_relative() => Ok(base.join(path)),
+        _ => Ok(path),
+    }
+}
+
+/// Decodes `%XX` escapes (URLs escape spaces and other special characters that way).
+fn percent_decode(text: &str) -> Result<String, String> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        if byte != b'%' {
+            bytes.push(byte);
+            rest = tail;
+            continue;
+        }
+        let hex = tail
+            .get(..2)
+            .and_then(|pair| std::str::from_utf8(pair).ok());
+        let decoded = hex.and_then(|pair| u8::from_str_radix(pair, 16).ok());
+        bytes.push(decoded.ok_or("bad %-escape")?);
+        rest = tail.get(2..).unwrap_or_default();
+    }
+    String::from_utf8(bytes).map_err(|_| "%-escapes that are not UTF-8".to_owned())
+}
+
+/// A value that must be text (DNs, RDNs).
+fn utf8_value(line: &Line, what: &str, value: Vec<u8>) -> Result<String, LdifError> {
+    String::from_utf8(value).map_err(|_| line.error(format!("value of {what} is not valid UTF-8")))
+}
+
+/// A keyword-like value (changetype, version, ...): text with surrounding blanks removed.
+fn text_value(line: &Line, what: &str, value: Vec<u8>) -> Result<String, LdifError> {
+    Ok(utf8_value(line, what, value)?.trim().to_owned())
+}
+
+/// Shows offending input in an error message, shortened so one bad line cannot flood a log.
+fn quote(bytes: &[u8]) -> String {
+    const LIMIT: usize = 60;
+    let text = String::from_utf8_lossy(bytes);
+    let mut shown: String = text.chars().take(LIMIT).collect();
+    if text.chars().nth(LIMIT).is_some() {
+        shown.push_str("...");
+    }
+    format!("{shown:?}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Vec<LdifRecord>, LdifError> {
+        parse(text.as_bytes(), None)
+    }
+
+    fn error(text: &str) -> String {
+        match parse_str(text) {
+            Ok(records) => panic!("{text:?} parsed as {records:?}"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    /// The attributes of the single add/content record in `text`.
+    fn attributes(text: &str) -> Vec<(usize, String, Vec<u8>)> {
+        let records = parse_str(text).expect("parses");
+        let [record] = records.as_slice() else {
+            panic!("expected one record, got {records:?}");
+        };
+        let LdifChange::Add(attributes) = &record.change else {
+            panic!("expected add, got {:?}", record.change);
+        };
+        let triple = |a: &LdifAttribute| (a.line, a.name.clone(), a.value.clone());
+        attributes.iter().map(triple).collect()
+    }
+
+    fn attr(line: usize, name: &str, value: &[u8]) -> (usize, String, Vec<u8>) {
+        (line, name.to_owned(), value.to_vec())
+    }
+
+    #[test]
+    fn empty_and_comment_only_files_have_no_records() {
+        assert_eq!(parse_str(""), Ok(vec![]));
+        assert_eq!(parse_str("\n\n\r\n"), Ok(vec![]));
+        assert_eq!(parse_str("version: 1\n"), Ok(vec![]));
+        assert_eq!(parse_str("# only\n a comment\n"), Ok(vec![]));
+    }
+
+    #[test]
+    fn version_line_is_optional_and_must_be_1() {
+        let with = parse_str("version: 1\n\ndn: cn=a\ncn: a\n").expect("parses");
+        let without = parse_str("dn: cn=a\ncn: a\n").expect("parses");
+        assert_eq!(with[0].line, 3);
+        assert_eq!(without[0].line, 1);
+        let attribute = |line| LdifAttribute {
+            line,
+            name: "cn".to_owned(),
+            value: b"a".to_vec(),
+        };
+        assert_eq!(with[0].change, LdifChange::Add(vec![attribute(4)]));
+        assert_eq!(without[0].change, LdifChange::Add(vec![attribute(2)]));
+        let adjacent = parse_str("version: 1\ndn: cn=a\n").expect("parses");
+        assert_eq!(adjacent[0].dn, "cn=a");
+        assert_eq!(
+            error("version: 2\n\ndn: cn=a\n"),
+            "line 1: unsupported LDIF version \"2\" (only version 1 exists)"
+        );
+    }
+
+    #[test]
+    fn comments_and_folded_comments_are_ignored() {
+        let text = "# head\n folded comment\ndn: cn=a\n# inside\n  still comment\ncn: a\n#end\n";
+        assert_eq!(attributes(text), [attr(6, "cn", b"a")]);
+    }
+
+    #[test]
+    fn folded_lines_drop_exactly_one_space() {
+        let text = "dn: cn=a\ndescription: one\n  two\n three\ncn: a\n";
+        assert_eq!(
+            attributes(text),
+            [attr(2, "description", b"one twothree"), attr(5, "cn", b"a")]
+        );
+    }
+
+    #[test]
+    fn crlf_many_blank_lines_and_missing_final_newline() {
+        let text = "dn: cn=a\r\ncn: a\r\n\r\n\r\n\n\r\ndn: cn=b\r\ncn: b";
+        let records = parse_str(text).expect("parses");
+        let summary: Vec<(usize, &str)> = records.iter().map(|r| (r.line, r.dn.as_str())).collect();
+        assert_eq!(summary, [(1, "cn=a"), (7, "cn=b")]);
+        assert_eq!(
+            records[1].change,
+            LdifChange::Add(vec![LdifAttribute {
+                line: 8,
+                name: "cn".to_owned(),
+                value: b"b".to_vec()
+            }])
+        );
+    }
+
+    #[test]
+    fn value_forms() {
+        let text = "dn:: Y249YQ==\ncn:    spaced  \nempty:\nbin:: AP8=\nfolded:: aGVs\n bG8=\nx;binary: a:b\n";
+        let records = parse_str(text).expect("parses");
+        assert_eq!(records[0].dn, "cn=a");
+        assert_eq!(
+            attributes(text),
+            [
+                attr(2, "cn", b"spaced  "),
+                attr(3, "empty", b""),
+                attr(4, "bin", &[0, 255]),
+                attr(5, "folded", b"hello"),
+                attr(7, "x;binary", b"a:b"),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_base64_is_reported_with_attribute_and_line() {
+        let message = error("dn: cn=a\ncn: a\n\ncACertificate:: x\n");
+        assert_eq!(message, "line 4: record has no dn: line (it starts with \"cACertificate:: x\"; every record must begin with \"dn: ...\")");
+        let message = error("dn: cn=a\ncn: a\ncACertificate:: ab!d\n");
+        assert!(
+            message.starts_with("line 3: invalid base64 in value of cACertificate: "),
+            "{message}"
+        );
+        // Whitespace that did not come from folding is not base64.
+        let message = error("dn: cn=a\ndata:: aGVs bG8=\n");
+        assert!(
+            message.starts_with("line 2: invalid base64 in value of data"),
+            "{message}"
+        );
+        let message = error("dn: cn=a\ndata:: aGVs\n  bG8=\n");
+        assert!(message.starts_with("line 2: invalid base64"), "{message}");
+    }
+
+    #[test]
+    fn file_urls_are_read() {
+        let dir = std::env::temp_dir().join(format!("ldif-read-test-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).expect("temp dir");
+        std::fs::write(dir.join("sub/photo.bin"), [0u8, 1, 2, 255]).expect("write");
+        std::fs::write(dir.join("a b.txt"), b"spaced").expect("write");
+        let absolute = format!(
+            "dn: cn=a\njpegPhoto:< file://{}/sub/photo.bin\n",
+            dir.display()
+        );
+        let relative = "dn: cn=a\njpegPhoto:<file:sub/photo.bin\nnote:< file:a%20b.txt\n";
+        let read_absolute = parse(absolute.as_bytes(), None).expect("absolute URL");
+        let read_relative = parse(relative.as_bytes(), Some(&dir)).expect("relative URL");
+        let expected = LdifAttribute {
+            line: 2,
+            name: "jpegPhoto".to_owned(),
+            value: vec![0, 1, 2, 255],
+        };
+        assert_eq!(
+            read_absolute[0].change,
+            LdifChange::Add(vec![expected.clone()])
+        );
+        let LdifChange::Add(relative_attributes) = &read_relative[0].change else {
+            panic!("expected add");
+        };
+        assert_eq!(relative_attributes[0], expected);
+        assert_eq!(relative_attributes[1].value, b"spaced");
+        let missing = error("dn: cn=a\nphoto:< file:///nonexistent/ldif/file\n");
+        assert!(missing.starts_with("line 2: cannot read /nonexistent/ldif/file for photo: "));
+        let remote = error("dn: cn=a\nphoto:< http://example.test/x\n");
+        assert!(remote.contains("only file: URLs are supported"), "{remote}");
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn structural_errors_name_the_line() {
+        assert_eq!(
+            error("dn: cn=a\ncn: a\nfoo\n"),
+            "line 3: expected \"attribute: value\", found \"foo\""
+        );
+        assert!(error("\n\ncn: a\n").starts_with("line 3: record has no dn: line"));
+        assert!(error(" dn: cn=a\n").starts_with("line 1: line starts with a space"));
+        assert!(error("dn: cn=a\n: x\n").starts_with("line 2: missing attribute name"));
+        assert!(error("dn: cn=a\nc n: x\n").starts_with("line 2: invalid attribute name \"c n\""));
+        assert_eq!(
+            error("dn: cn=a\ncn: a\ndn: cn=b\n"),
+            "line 3: unexpected dn: line inside a record (separate records with a blank line)"
+        );
+        assert!(
+            error("dn: cn=a\ncn: a\n-\n").starts_with("line 3: a \"-\" line ends a modification")
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! Stored passwords: AD's `unicodePwd` (UTF-16LE inside double quotes, as ldifde and LDAP writes
+//! carry it), `userPassword` in cleartext or `{SSHA}`/`{SHA}` form. Comparison is constant-time.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use sha1::{Digest, Sha1};
+use subtle::ConstantTimeEq;
+
+/// `{SSHA}` of a password with a fresh 8-byte salt (the form slapd's `slappasswd` writes).
+pub fn hash_ssha(password: &str) -> String {
+    let salt: [u8; 8] = rand::random();
+    let mut hasher = Sha1::new();
+    hasher.update(password.as_bytes());
+    hasher.update(salt);
+    let mut blob = hasher.finalize().to_vec();
+    blob.extend_from_slice(&salt);
+    format!("{{SSHA}}{}", STANDARD.encode(blob))
+}
+
+/// Does `offered` match a stored `userPassword` value?
+pub fn verify_user_password(stored: &[u8], offered: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(stored);
+    let lower = text.to_ascii_lowercase();
+    if lower.starts_with("{ssha}") {
+        let Ok(blob) = STANDARD.decode(text[6..].trim()) else {
+            return false;
+        };
+        if blob.len() <= 20 {
+            return false;
+        }
+        let (digest, salt) = blob.split_at(20);
+        let mut hasher = Sha1::new();
+        hasher.update(offered);
+        hasher.update(salt);
+        return bool::from(hasher.finalize().as_slice().ct_eq(digest));
+    }
+    if lower.starts_with("{sha}") {
+        let Ok(digest) = STANDARD.decode(text[5..].trim()) else {
+            return false;
+        };
+        return bool::from(Sha1::digest(offered).as_slice().ct_eq(&digest));
+    }
+    bool::from(stored.ct_eq(offered))
+}
+
+/// Does `offered` match a stored `unicodePwd` value? AD's wire form is the password in double
+/// quotes, UTF-16LE; a plain UTF-8 value (hand-written LDIF) is accepted too.
+pub fn verify_unicode_pwd(stored: &[u8], offered: &[u8]) -> bool {
+    let Ok(offered) = std::str::from_utf8(offered) else {
+        return false;
+    };
+    let quoted = format!("\"{offered}\"");
+    let utf16: Vec<u8> = quoted.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    if stored.len() >= 2 && stored[1] == 0 && stored[0] == b'"' {
+        return bool::from(stored.ct_eq(&utf16));
+    }
+    let stored = stored
+        .strip_prefix(b"\"")
+        .and_then(|s| s.strip_suffix(b"\""))
+        .unwrap_or(stored);
+    bool::from(stored.ct_eq(offered.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ssha_round_trips() {
+        let stored = hash_ssha("Passw0rd!");
+        assert!(stored.starts_with("{SSHA}"));
+        assert!(verify_user_password(stored.as_bytes(), b"Passw0rd!"));
+        assert!(!verify_user_password(stored.as_bytes(), b"passw0rd!"));
+    }
+
+    #[test]
+    fn cleartext_and_sha() {
+        assert!(verify_user_password(b"secret", b"secret"));
+        assert!(!verify_user_password(b"secret", b"secre"));
+        // {SHA} of "secret"
+        assert!(verify_user_password(
+            b"{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=",
+            b"secret"
+        ));
+        assert!(!verify_user_password(b"{SSHA}!!!", b"secret"));
+    }
+
+    #[test]
+    fn unicode_pwd_forms() {
+        let wire: Vec<u8> = "\"Alice!1\""
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert!(verify_unicode_pwd(&wire, b"Alice!1"));
+        assert!(!verify_unicode_pwd(&wire, b"Alice!2"));
+        assert!(verify_unicode_pwd(b"\"Alice!1\"", b"Alice!1"));
+        assert!(verify_unicode_pwd(b"Alice!1", b"Alice!1"));
+    }
+}
