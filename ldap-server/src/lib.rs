@@ -19,6 +19,8 @@
 pub mod acl;
 pub mod ad_text;
 pub mod bind;
+pub mod codec;
+mod connection;
 pub mod directory;
 pub mod dn;
 pub mod entry;
@@ -26,7 +28,15 @@ pub mod error;
 pub mod filter;
 pub mod forest;
 pub mod ldif;
+pub mod ldif_io;
+mod ops;
 pub mod password;
+pub mod rootdse;
 pub mod schema;
+pub mod search;
+pub mod server;
+pub mod session;
+pub mod wire;
 
 pub use error::{Error, OpError, ResultCode};
+pub use server::{RunningServer, Server, ServerBuilder, DEFAULT_ADMIN_PASSWORD};

@@ -1,1 +1,191 @@
-fn main() {}
+//! `ldap-server`: run a mock Active Directory domain controller, or export one as LDIF.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ldap_server::{Server, ServerBuilder};
+
+#[derive(Parser)]
+#[command(
+    name = "ldap-server",
+    version,
+    about = "A mock Active Directory domain controller over real LDAP"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Access-log format on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve LDAP until Ctrl-C or SIGTERM. The first stdout line is the bound address.
+    Serve {
+        #[command(flatten)]
+        forest: ForestArgs,
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, default_value = "127.0.0.1:3890")]
+        listen: SocketAddr,
+        /// Close connections idle this many seconds (AD's MaxConnIdleTime).
+        #[arg(long, default_value_t = 900)]
+        idle_timeout: u64,
+        /// Refuse connections beyond this many (AD's MaxConnections).
+        #[arg(long, default_value_t = 5000)]
+        max_connections: usize,
+        /// Largest LDAP message accepted, in bytes.
+        #[arg(long, default_value_t = 16 * 1024 * 1024)]
+        max_message_size: usize,
+    },
+    /// Build the forest, load the LDIF files, and write the whole tree as LDIF.
+    Export {
+        #[command(flatten)]
+        forest: ForestArgs,
+        /// Output file ("-" for stdout).
+        #[arg(long, default_value = "-")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct ForestArgs {
+    /// DNS name of the forest root domain.
+    #[arg(long, default_value = "example.test")]
+    domain: String,
+    /// Password of CN=Administrator,CN=Users (an Enterprise Admin).
+    #[arg(long)]
+    admin_password: Option<String>,
+    /// LDIF file to load at start (repeatable, applied in order).
+    #[arg(long = "ldif")]
+    ldif: Vec<PathBuf>,
+    /// Create CN=NTAuthCertificates at start (Samba does not; enterprise CA installs do).
+    #[arg(long)]
+    ntauth: bool,
+    /// Let anonymous clients search (dSHeuristics fLDAPBlockAnonOps off); PKI objects stay hidden.
+    #[arg(long)]
+    allow_anonymous: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+impl ForestArgs {
+    fn builder(&self) -> ServerBuilder {
+        let mut builder = Server::builder(&self.domain)
+            .ntauth(self.ntauth)
+            .allow_anonymous_reads(self.allow_anonymous);
+        if let Some(password) = &self.admin_password {
+            builder = builder.admin_password(password);
+        }
+        for path in &self.ldif {
+            builder = builder.ldif_file(path);
+        }
+        builder
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ldap-server: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), ldap_server::Error> {
+    match command {
+        Command::Serve {
+            forest,
+            listen,
+            idle_timeout,
+            max_connections,
+            max_message_size,
+        } => {
+            let builder = forest
+                .builder()
+                .listen(listen)
+                .idle_timeout(std::time::Duration::from_secs(idle_timeout))
+                .max_connections(max_connections)
+                .max_message_size(max_message_size);
+            let server = builder.start().await?;
+            let names = server.forest();
+            // First line: the bound address, for scripts. The rest: how to use it.
+            println!("{}", server.local_addr());
+            println!(
+                "# domain {} ({}), base {}",
+                names.domain, names.netbios, names.domain_dn
+            );
+            println!(
+                "# bind as {} or Administrator@{} or {}\\Administrator",
+                names.administrator_dn(),
+                names.domain,
+                names.netbios
+            );
+            match &forest.admin_password {
+                Some(_) => println!("# password: as given with --admin-password"),
+                None => println!(
+                    "# password: {} (default; set --admin-password)",
+                    ldap_server::DEFAULT_ADMIN_PASSWORD
+                ),
+            }
+            println!("# try: ldapsearch -x -H {} -D 'Administrator@{}' -w '...' -b '{}' '(objectCategory=certificationAuthority)' cACertificate", server.url(), names.domain, names.configuration_dn);
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+            wait_for_signal().await;
+            tracing::info!("shutting down");
+            server.shutdown().await;
+            Ok(())
+        }
+        Command::Export { forest, out } => {
+            let (_, directory) = forest.builder().build_directory()?;
+            let text = ldap_server::ldif_io::export(&directory);
+            if out.as_os_str() == "-" {
+                print!("{text}");
+            } else {
+                std::fs::write(&out, text).map_err(|source| ldap_server::Error::Io {
+                    path: out.clone(),
+                    source,
+                })?;
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn wait_for_signal() {
+    let mut terminate =
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}

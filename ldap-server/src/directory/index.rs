@@ -34,10 +34,6 @@ impl Index {
         Index { by_attribute }
     }
 
-    pub fn is_indexed(&self, attribute: AttrId) -> bool {
-        self.by_attribute.contains_key(&attribute)
-    }
-
     pub fn insert(&mut self, schema: &Schema, id: EntryId, attribute: AttrId, values: &[Bytes]) {
         if let Some(map) = self.by_attribute.get_mut(&attribute) {
             let syntax = schema.attribute(attribute).syntax;

@@ -137,6 +137,58 @@ impl Directory {
                 ad_text::entry_exists(),
             ));
         }
+        let mut entry = self.prepare(dn, parent, attributes, strictness)?;
+        let usn = self.next_usn();
+        if entry.usn_created == 0 {
+            entry.usn_created = usn;
+        }
+        entry.usn_changed = entry.usn_changed.max(entry.usn_created);
+        self.usn = self.usn.max(entry.usn_changed);
+        Ok(self.store(dn, entry))
+    }
+
+    /// Replaces an existing object's attributes (and, from LDIF, its GUID and history) with new
+    /// ones, checked as an add would be. Used when LDIF adds an object the forest already has.
+    pub fn overwrite(
+        &mut self,
+        dn: &Dn,
+        attributes: Vec<(String, Vec<Bytes>)>,
+    ) -> Result<(), OpError> {
+        let id = self.lookup(dn)?;
+        let old = self
+            .entry(id)
+            .cloned()
+            .ok_or_else(|| OpError::new(ResultCode::Other, "entry vanished"))?;
+        let mut entry = self.prepare(dn, old.parent, attributes, Strictness::Import)?;
+        entry.name = old.name.clone();
+        entry.children = old.children.clone();
+        if entry.usn_created == 0 {
+            entry.usn_created = old.usn_created;
+        }
+        if entry.usn_changed == 0 {
+            entry.usn_changed = self.next_usn();
+        }
+        self.usn = self.usn.max(entry.usn_changed);
+        for attribute in &old.attributes {
+            self.index
+                .remove(&self.schema, id, attribute.id, &attribute.values);
+        }
+        for attribute in &entry.attributes {
+            self.index
+                .insert(&self.schema, id, attribute.id, &attribute.values);
+        }
+        self.entries[id as usize] = Some(entry);
+        Ok(())
+    }
+
+    /// Builds a checked entry from an add's attributes, without storing it.
+    fn prepare(
+        &mut self,
+        dn: &Dn,
+        parent: Option<EntryId>,
+        attributes: Vec<(String, Vec<Bytes>)>,
+        strictness: Strictness,
+    ) -> Result<Entry, OpError> {
         let rdn = dn.rdn().cloned().ok_or_else(|| {
             OpError::new(
                 ResultCode::NamingViolation,
@@ -182,14 +234,7 @@ impl Directory {
         }
         entry.attributes = resolved;
         self.check_content(&entry)?;
-
-        let usn = self.next_usn();
-        if entry.usn_created == 0 {
-            entry.usn_created = usn;
-        }
-        entry.usn_changed = entry.usn_changed.max(entry.usn_created);
-        self.usn = self.usn.max(entry.usn_changed);
-        Ok(self.store(dn, entry))
+        Ok(entry)
     }
 
     fn store(&mut self, dn: &Dn, entry: Entry) -> EntryId {

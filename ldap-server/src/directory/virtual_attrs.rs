@@ -8,21 +8,6 @@ use super::Directory;
 use crate::entry::{Entry, EntryId};
 use crate::schema::AttrId;
 
-/// Returned for `*` and `+` (AD returns these with every object).
-pub const MAINTAINED: &[&str] = &[
-    "distinguishedName",
-    "name",
-    "objectGUID",
-    "whenCreated",
-    "whenChanged",
-    "uSNCreated",
-    "uSNChanged",
-    "instanceType",
-];
-
-/// Returned only when asked for by name (AD's constructed attributes).
-pub const CONSTRUCTED: &[&str] = &["createTimeStamp", "modifyTimeStamp"];
-
 /// `instanceType` bits: IT_NC_HEAD, IT_WRITE, IT_NC_ABOVE.
 const NC_HEAD: u32 = 1;
 const WRITABLE: u32 = 4;

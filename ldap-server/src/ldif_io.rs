@@ -1,0 +1,186 @@
+//! Loading LDIF files into the directory and exporting the directory as LDIF.
+//!
+//! Loading applies each record as its changetype says. An add (a content record, or
+//! `changetype: add` as ldifde writes on every record) of an object that already exists replaces
+//! that object's attributes with the file's: the forest skeleton already holds containers an
+//! ldifde export of Public Key Services carries, and it is what makes an export load back over a
+//! fresh skeleton, so import → export → import is lossless.
+
+use std::path::Path;
+
+use bytes::Bytes;
+
+use crate::directory::{Directory, Modification, ModifyOp, Strictness};
+use crate::dn::Dn;
+use crate::error::{Error, OpError};
+use crate::ldif::{self, LdifChange};
+
+/// Attributes an export writes besides the stored ones, so a re-import keeps identity and history.
+const BOOKKEEPING: &[&str] = &[
+    "objectGUID",
+    "whenCreated",
+    "whenChanged",
+    "uSNCreated",
+    "uSNChanged",
+];
+
+/// Loads one LDIF file; returns the number of records applied.
+pub fn load_file(dir: &mut Directory, path: &Path) -> Result<usize, Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    load_bytes(dir, &bytes, path)
+}
+
+/// Loads LDIF text; `path` names it in errors and anchors relative `file:` URLs.
+pub fn load_bytes(dir: &mut Directory, bytes: &[u8], path: &Path) -> Result<usize, Error> {
+    let located = |line: usize, message: String| Error::Ldif {
+        file: path.to_path_buf(),
+        line,
+        message,
+    };
+    let records =
+        ldif::parse(bytes, path.parent()).map_err(|error| located(error.line, error.message))?;
+    let count = records.len();
+    for record in records {
+        let dn = Dn::parse(&record.dn).map_err(|error| located(record.line, error.to_string()))?;
+        let explain = |error: OpError| {
+            located(
+                record.line,
+                format!(
+                    "{}: {} ({})",
+                    record.dn,
+                    first_line(&error.diagnostic),
+                    error.code as u32
+                ),
+            )
+        };
+        match record.change {
+            LdifChange::Add(attributes) => {
+                let mut grouped: Vec<(String, Vec<Bytes>)> = Vec::new();
+                for attribute in attributes {
+                    let name = attribute
+                        .name
+                        .split(';')
+                        .next()
+                        .unwrap_or(&attribute.name)
+                        .to_string();
+                    match grouped
+                        .iter_mut()
+                        .find(|(existing, _)| existing.eq_ignore_ascii_case(&name))
+                    {
+                        Some((_, values)) => values.push(attribute.value.into()),
+                        None => grouped.push((name, vec![attribute.value.into()])),
+                    }
+                }
+                let result = if dir.find(&dn).is_some() {
+                    dir.overwrite(&dn, grouped)
+                } else if dn.parent().and_then(|parent| dir.find(&parent)).is_none()
+                    && is_naming_context_candidate(dir, &dn)
+                {
+                    dir.add_naming_context(&dn, grouped).map(|_| ())
+                } else {
+                    dir.add(&dn, grouped, Strictness::Import).map(|_| ())
+                };
+                result.map_err(explain)?;
+            }
+            LdifChange::Delete => dir.delete(&dn).map_err(explain)?,
+            LdifChange::Modify(modifications) => {
+                let modifications: Vec<Modification> = modifications
+                    .into_iter()
+                    .map(|modification| Modification {
+                        op: match modification.op {
+                            ldif::ModifyOp::Add => ModifyOp::Add,
+                            ldif::ModifyOp::Delete => ModifyOp::Delete,
+                            ldif::ModifyOp::Replace => ModifyOp::Replace,
+                        },
+                        attribute: modification.attribute,
+                        values: modification.values.into_iter().map(Bytes::from).collect(),
+                    })
+                    .collect();
+                dir.modify(&dn, &modifications, Strictness::Import)
+                    .map_err(explain)?;
+            }
+            LdifChange::ModDn {
+                new_rdn,
+                delete_old_rdn,
+                new_superior,
+            } => {
+                let rdn = Dn::parse(&new_rdn)
+                    .ok()
+                    .and_then(|parsed| parsed.rdn().cloned())
+                    .ok_or_else(|| {
+                        located(record.line, format!("newrdn {new_rdn:?} is not an RDN"))
+                    })?;
+                let superior = match new_superior {
+                    Some(text) => Some(
+                        Dn::parse(&text)
+                            .map_err(|error| located(record.line, error.to_string()))?,
+                    ),
+                    None => None,
+                };
+                dir.rename(&dn, &rdn, delete_old_rdn, superior.as_ref())
+                    .map_err(explain)?;
+            }
+        }
+    }
+    Ok(count)
+}
+
+/// A DN with no parent here can only be loaded as a new naming context when it is not below an
+/// existing one (an LDIF for another domain); below an existing NC it is a missing parent.
+fn is_naming_context_candidate(dir: &Directory, dn: &Dn) -> bool {
+    !dir.naming_contexts()
+        .iter()
+        .any(|&head| dn.is_within(&dir.dn(head)))
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text)
+}
+
+/// The whole directory as LDIF content records, parents before children.
+pub fn export(dir: &Directory) -> String {
+    let mut out = String::new();
+    ldif::write_header(
+        &mut out,
+        &format!(
+            "ldap-server export of {} ({} objects)",
+            dir.dns_domain(),
+            dir.len()
+        ),
+    );
+    let schema = dir.schema();
+    let bookkeeping: Vec<_> = BOOKKEEPING
+        .iter()
+        .filter_map(|name| schema.attribute_id(name))
+        .collect();
+    for id in dir.walk_all() {
+        let Some(entry) = dir.entry(id) else { continue };
+        let mut pairs: Vec<(&str, Bytes)> = Vec::new();
+        for attribute in &entry.attributes {
+            let name = schema.attribute(attribute.id).name.as_str();
+            pairs.extend(attribute.values.iter().map(|value| (name, value.clone())));
+        }
+        for &attribute in &bookkeeping {
+            let name = schema.attribute(attribute).name.as_str();
+            pairs.extend(
+                dir.values(id, attribute)
+                    .into_iter()
+                    .map(|value| (name, value)),
+            );
+        }
+        let borrowed: Vec<(&str, &[u8])> = pairs
+            .iter()
+            .map(|(name, value)| (*name, value.as_ref()))
+            .collect();
+        let binary = |name: &str| {
+            schema
+                .attribute_id(name)
+                .is_some_and(|attribute| schema.attribute(attribute).syntax.is_binary())
+        };
+        ldif::write_record(&mut out, &dir.dn_string(id), &borrowed, &binary);
+    }
+    out
+}

@@ -1,0 +1,61 @@
+//! BindRequest: simple binds authenticate (see [`crate::bind`]); SASL is refused honestly.
+
+use rasn_ldap::{AuthenticationChoice, BindRequest, BindResponse, ProtocolOp, ResultCode};
+
+use super::AccessLog;
+use crate::acl::Principal;
+use crate::session::{Flow, Session};
+use crate::wire::Reply;
+
+impl Session {
+    pub(crate) fn bind(
+        &mut self,
+        id: u32,
+        request: BindRequest,
+        out: &mut Vec<Reply>,
+        log: &mut AccessLog,
+    ) -> Flow {
+        log.op = "bind";
+        log.dn = request.name.to_string();
+        // Any bind first drops the current identity and the paged searches made under it.
+        self.principal = Principal::Anonymous;
+        self.paged.clear();
+        let (code, diagnostic) = if request.version != 3 && request.version != 2 {
+            (
+                ResultCode::ProtocolError,
+                format!("LDAP version {} is not supported", request.version),
+            )
+        } else {
+            match &request.authentication {
+                AuthenticationChoice::Simple(password) => {
+                    let shared = self.shared.clone();
+                    let dir = shared.read();
+                    match crate::bind::simple_bind(&dir, &shared.forest, &request.name, password) {
+                        Ok(principal) => {
+                            self.principal = principal;
+                            (ResultCode::Success, String::new())
+                        }
+                        Err(error) => (error.code, error.diagnostic),
+                    }
+                }
+                AuthenticationChoice::Sasl(sasl) => (
+                    ResultCode::AuthMethodNotSupported,
+                    format!("SASL mechanism {} is not implemented by this mock domain controller; use a simple bind", sasl.mechanism.0),
+                ),
+                _ => (ResultCode::AuthMethodNotSupported, "unsupported authentication choice".to_string()),
+            }
+        };
+        log.code = Some(code as u32);
+        out.push(super::reply(
+            id,
+            ProtocolOp::BindResponse(BindResponse::new(
+                code,
+                "".into(),
+                diagnostic.into(),
+                None,
+                None,
+            )),
+        ));
+        Flow::Continue
+    }
+}

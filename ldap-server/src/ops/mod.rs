@@ -1,0 +1,81 @@
+//! LDAP operations, one file each, as `impl Session` blocks: bind, search, compare, extended,
+//! and the writes (add, modify, delete, modify DN).
+
+mod bind;
+mod compare;
+mod controls;
+mod extended;
+mod search;
+mod write;
+
+use std::time::Duration;
+
+use rasn_ldap::{LdapResult, ResultCode};
+
+use crate::error::OpError;
+
+/// The fields of one access-log line.
+#[derive(Debug, Default)]
+pub struct AccessLog {
+    pub op: &'static str,
+    pub dn: String,
+    pub scope: &'static str,
+    pub filter: String,
+    pub code: Option<u32>,
+    pub entries: usize,
+}
+
+impl AccessLog {
+    pub fn emit(&self, connection: u64, message_id: u32, elapsed: Duration) {
+        tracing::info!(
+            target: "ldap_server::access",
+            conn = connection,
+            msgid = message_id,
+            op = self.op,
+            dn = %self.dn,
+            scope = self.scope,
+            filter = %self.filter,
+            result = self.code.unwrap_or(0),
+            entries = self.entries,
+            ms = elapsed.as_secs_f64() * 1000.0,
+        );
+    }
+
+    fn finish(&mut self, result: &LdapResult) {
+        self.code = Some(result.result_code as u32);
+    }
+}
+
+/// An ordinary reply message.
+pub(crate) fn reply(id: u32, op: rasn_ldap::ProtocolOp) -> crate::wire::Reply {
+    crate::wire::Reply::Message(rasn_ldap::LdapMessage::new(id, op))
+}
+
+pub(crate) fn success() -> LdapResult {
+    LdapResult::new(ResultCode::Success, "".into(), "".into())
+}
+
+pub(crate) fn failure(error: OpError) -> LdapResult {
+    let mut result = LdapResult::new(error.code, error.matched_dn.into(), error.diagnostic.into());
+    if !error.referral.is_empty() {
+        result.referral = Some(error.referral.into_iter().map(Into::into).collect());
+    }
+    result
+}
+
+pub(crate) fn to_result(outcome: Result<(), OpError>) -> LdapResult {
+    match outcome {
+        Ok(()) => success(),
+        Err(error) => failure(error),
+    }
+}
+
+/// A DN from the wire, or AD's invalidDNSyntax answer.
+pub(crate) fn parse_dn(text: &str) -> Result<crate::dn::Dn, OpError> {
+    crate::dn::Dn::parse(text).map_err(|error| {
+        OpError::new(
+            ResultCode::InvalidDnSyntax,
+            format!("0000208F: NameErr: DSID-03100225, problem 2006 (BAD_NAME), data 8350, best match of:\n\t'{}'\n", error.dn),
+        )
+    })
+}

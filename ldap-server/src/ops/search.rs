@@ -1,0 +1,205 @@
+//! SearchRequest: the rootDSE, ordinary searches with AD's MaxPageSize, and paged searches.
+
+use rasn_ldap::{
+    Control, LdapMessage, LdapResult, ProtocolOp, ResultCode, SearchRequest, SearchRequestScope,
+    SearchResultDone, SearchResultReference,
+};
+
+use super::controls::{self, paged_response};
+use super::{failure, parse_dn, success, AccessLog};
+use crate::error::OpError;
+use crate::filter::{self, Compiled};
+use crate::search::{self, partial_attribute, Scope, Selection};
+use crate::session::{Flow, PagedSearch, Session};
+use crate::wire::{EntryMessage, OrderedEntry, Reply};
+
+impl Session {
+    pub(crate) fn search(
+        &mut self,
+        id: u32,
+        request: SearchRequest,
+        request_controls: &[Control],
+        out: &mut Vec<Reply>,
+        log: &mut AccessLog,
+    ) -> Flow {
+        log.op = "search";
+        log.dn = request.base_object.to_string();
+        log.filter = filter::to_text(&request.filter);
+        let scope = match request.scope {
+            SearchRequestScope::BaseObject => Scope::Base,
+            SearchRequestScope::SingleLevel => Scope::One,
+            _ => Scope::Subtree,
+        };
+        log.scope = match scope {
+            Scope::Base => "base",
+            Scope::One => "one",
+            Scope::Subtree => "sub",
+        };
+        let (result, response_controls) =
+            match self.run_search(id, &request, scope, request_controls, out) {
+                Ok(done) => done,
+                Err(error) => (failure(error), Vec::new()),
+            };
+        log.entries = out.iter().filter(|reply| reply.is_entry()).count();
+        log.finish(&result);
+        let mut done = LdapMessage::new(id, ProtocolOp::SearchResDone(SearchResultDone(result)));
+        if !response_controls.is_empty() {
+            done.controls = Some(response_controls);
+        }
+        out.push(Reply::Message(done));
+        Flow::Continue
+    }
+
+    fn run_search(
+        &mut self,
+        id: u32,
+        request: &SearchRequest,
+        scope: Scope,
+        request_controls: &[Control],
+        out: &mut Vec<Reply>,
+    ) -> Result<(LdapResult, Vec<Control>), OpError> {
+        let requested = controls::parse(request_controls)?;
+        let base = parse_dn(&request.base_object)?;
+        self.shared.policy.check_search(&self.principal, &base)?;
+        let shared = self.shared.clone();
+        let dir = shared.read();
+        let attributes: Vec<&str> = request
+            .attributes
+            .iter()
+            .map(|name| name.as_str())
+            .collect();
+        if base.is_root() && scope == Scope::Base {
+            out.push(entry_reply(
+                id,
+                self.root_dse(&dir, &attributes, request.types_only),
+            ));
+            return Ok((success(), Vec::new()));
+        }
+        let selection = Selection::parse(&dir, &attributes);
+        let filter = Compiled::compile(&request.filter, &dir);
+        let found = search::find(&dir, &shared.policy, &self.principal, &base, scope, &filter)?;
+        let size_limit = match request.size_limit {
+            0 => usize::MAX,
+            limit => limit as usize,
+        };
+
+        let Some(paged) = requested.paged else {
+            let cap = size_limit.min(shared.limits.max_page_size);
+            for &entry in found.entries.iter().take(cap) {
+                out.push(entry_reply(
+                    id,
+                    search::render(&dir, entry, &selection, request.types_only),
+                ));
+            }
+            push_references(id, &found.references, out);
+            let result = if found.entries.len() > cap {
+                LdapResult::new(ResultCode::SizeLimitExceeded, "".into(), "".into())
+            } else {
+                success()
+            };
+            return Ok((result, Vec::new()));
+        };
+
+        let cookie = paged.cookie.to_vec();
+        let mut state = if cookie.is_empty() {
+            let size_limit_hit = found.entries.len() > size_limit;
+            let mut entries = found.entries;
+            entries.truncate(size_limit);
+            push_references(id, &found.references, out);
+            PagedSearch {
+                message_id: id,
+                entries,
+                next: 0,
+                selection,
+                types_only: request.types_only,
+                size_limit_hit,
+            }
+        } else {
+            self.paged.remove(&cookie).ok_or_else(|| {
+                OpError::new(
+                    ResultCode::UnwillingToPerform,
+                    "00002024: SvcErr: DSID-02040A3A, problem 5010 (UNAVAIL_EXTENSION), data 0 (the paged-results cookie is unknown or expired)",
+                )
+            })?
+        };
+        if paged.size <= 0 {
+            // Page size 0 abandons the paged search (RFC 2696 3).
+            return Ok((success(), vec![paged_response(0, Vec::new())]));
+        }
+        let page = (paged.size as usize).min(shared.limits.max_page_size);
+        let end = (state.next + page).min(state.entries.len());
+        for &entry in &state.entries[state.next..end] {
+            if dir.entry(entry).is_some() {
+                out.push(entry_reply(
+                    id,
+                    search::render(&dir, entry, &state.selection, state.types_only),
+                ));
+            }
+        }
+        state.next = end;
+        state.message_id = id;
+        let total = state.entries.len();
+        if state.next < total {
+            if self.paged.len() >= shared.limits.max_paged_per_connection {
+                // MaxResultSetsPerConn: the oldest open search goes.
+                if let Some(oldest) = self
+                    .paged
+                    .iter()
+                    .min_by_key(|(_, search)| search.message_id)
+                    .map(|(key, _)| key.clone())
+                {
+                    self.paged.remove(&oldest);
+                }
+            }
+            let next_cookie: [u8; 8] = rand::random();
+            self.paged.insert(next_cookie.to_vec(), state);
+            return Ok((success(), vec![paged_response(total, next_cookie.to_vec())]));
+        }
+        let result = if state.size_limit_hit {
+            LdapResult::new(ResultCode::SizeLimitExceeded, "".into(), "".into())
+        } else {
+            success()
+        };
+        Ok((result, vec![paged_response(total, Vec::new())]))
+    }
+
+    fn root_dse(
+        &self,
+        dir: &crate::directory::Directory,
+        attributes: &[&str],
+        types_only: bool,
+    ) -> OrderedEntry {
+        let all = attributes.is_empty() || attributes.contains(&"*") || attributes.contains(&"+");
+        let chosen = crate::rootdse::attributes(dir, &self.shared.forest)
+            .into_iter()
+            .filter(|(name, _)| {
+                all || attributes
+                    .iter()
+                    .any(|wanted| wanted.eq_ignore_ascii_case(name))
+            })
+            .map(|(name, values)| {
+                partial_attribute(name, if types_only { Vec::new() } else { values })
+            })
+            .collect();
+        OrderedEntry {
+            object_name: Vec::new().into(),
+            attributes: chosen,
+        }
+    }
+}
+
+fn entry_reply(id: u32, entry: OrderedEntry) -> Reply {
+    Reply::Entry(EntryMessage {
+        message_id: id,
+        entry,
+    })
+}
+
+fn push_references(id: u32, references: &[String], out: &mut Vec<Reply>) {
+    for reference in references {
+        out.push(super::reply(
+            id,
+            ProtocolOp::SearchResRef(SearchResultReference(vec![reference.as_str().into()])),
+        ));
+    }
+}

@@ -1,0 +1,218 @@
+//! The listener and the public API to start a directory in-process:
+//! `Server::builder("example.test").listen(addr).start().await` returns the bound address and a
+//! handle that shuts the server down, so any Rust test suite can run a DC on port 0.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinHandle;
+
+use crate::acl::AccessPolicy;
+use crate::directory::Directory;
+use crate::error::{Error, Result};
+use crate::forest::{Forest, ForestConfig};
+use crate::schema::Schema;
+use crate::session::{Limits, Session, Shared};
+
+/// The Administrator's password when the caller gives none (printed by the CLI).
+pub const DEFAULT_ADMIN_PASSWORD: &str = "Passw0rd!";
+
+/// Entry point of the library API.
+pub struct Server;
+
+impl Server {
+    pub fn builder(domain: &str) -> ServerBuilder {
+        let mut forest = ForestConfig::new(domain);
+        forest.admin_password = DEFAULT_ADMIN_PASSWORD.to_string();
+        ServerBuilder {
+            forest,
+            listen: SocketAddr::from(([127, 0, 0, 1], 3890)),
+            ldif_files: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// How to build and run one directory.
+#[derive(Debug, Clone)]
+pub struct ServerBuilder {
+    forest: ForestConfig,
+    listen: SocketAddr,
+    ldif_files: Vec<PathBuf>,
+    limits: Limits,
+}
+
+impl ServerBuilder {
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    pub fn admin_password(mut self, password: &str) -> Self {
+        self.forest.admin_password = password.to_string();
+        self
+    }
+
+    /// Create `CN=NTAuthCertificates` at start (real forests differ; Samba does not).
+    pub fn ntauth(mut self, present: bool) -> Self {
+        self.forest.with_ntauth = present;
+        self
+    }
+
+    /// Clear dSHeuristics' fLDAPBlockAnonOps: anonymous clients may search (PKI objects stay hidden).
+    pub fn allow_anonymous_reads(mut self, allow: bool) -> Self {
+        self.forest.allow_anonymous_reads = allow;
+        self
+    }
+
+    /// An RFC 2849 file to load at start (repeatable; applied in order).
+    pub fn ldif_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ldif_files.push(path.into());
+        self
+    }
+
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.limits.max_message_size = bytes;
+        self
+    }
+
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.limits.max_connections = connections;
+        self
+    }
+
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout;
+        self
+    }
+
+    pub fn max_page_size(mut self, entries: usize) -> Self {
+        self.limits.max_page_size = entries.max(1);
+        self
+    }
+
+    /// Builds the forest and loads the LDIF files, without listening (also what `export` uses).
+    pub fn build_directory(&self) -> Result<(Forest, Directory)> {
+        let forest = Forest::new(&self.forest)?;
+        let mut directory = forest.build(Schema::active_directory(), &self.forest)?;
+        for path in &self.ldif_files {
+            let count = crate::ldif_io::load_file(&mut directory, path)?;
+            tracing::info!(file = %path.display(), records = count, "loaded LDIF");
+        }
+        Ok((forest, directory))
+    }
+
+    /// Builds the directory, binds the listener and starts serving.
+    pub async fn start(self) -> Result<RunningServer> {
+        let (forest, directory) = self.build_directory()?;
+        let listener = TcpListener::bind(self.listen)
+            .await
+            .map_err(|source| Error::Listen {
+                addr: self.listen.to_string(),
+                source,
+            })?;
+        let local_addr = listener.local_addr().map_err(|source| Error::Listen {
+            addr: self.listen.to_string(),
+            source,
+        })?;
+        let shared = Arc::new(Shared {
+            directory: RwLock::new(directory),
+            forest,
+            policy: AccessPolicy {
+                allow_anonymous_reads: self.forest.allow_anonymous_reads,
+            },
+            limits: self.limits,
+        });
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, shared.clone(), shutdown_rx));
+        tracing::info!(%local_addr, domain = %shared.forest.domain, "listening");
+        Ok(RunningServer {
+            local_addr,
+            shared,
+            shutdown_tx,
+            task,
+        })
+    }
+}
+
+/// A directory that is serving. Dropping it does not stop it; call [`RunningServer::shutdown`].
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown_tx: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl RunningServer {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `ldap://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("ldap://{}", self.local_addr)
+    }
+
+    /// The forest's names (domain DN, Configuration DN, ...).
+    pub fn forest(&self) -> &Forest {
+        &self.shared.forest
+    }
+
+    /// The whole tree as LDIF.
+    pub async fn export_ldif(&self) -> String {
+        crate::ldif_io::export(&self.shared.read())
+    }
+
+    /// Stops accepting, tells connected clients (Notice of Disconnection) and waits for them to go.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown_tx.send(true);
+        let _ = self.task.await;
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let slots = Arc::new(Semaphore::new(shared.limits.max_connections));
+    let next_connection = AtomicU64::new(1);
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.changed() => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(error) => {
+                // EMFILE and friends: back off instead of spinning.
+                tracing::warn!(%error, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, limit = shared.limits.max_connections, "MaxConnections reached; refusing");
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let connection = next_connection.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(conn = connection, %peer, "connected");
+        let session = Session::new(shared.clone(), connection);
+        let shutdown = shutdown.clone();
+        connections.spawn(async move {
+            crate::connection::serve(stream, session, shutdown).await;
+            drop(permit);
+        });
+        // Reap finished connections so the set does not grow without bound.
+        while connections.try_join_next().is_some() {}
+    }
+    while connections.join_next().await.is_some() {}
+}

@@ -1,0 +1,151 @@
+//! One client connection's protocol state: who is bound, which paged searches are open. It turns
+//! each decoded request into replies with no I/O, so every operation is testable without sockets.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
+
+use rasn_ldap::{LdapMessage, ProtocolOp};
+
+use crate::wire::Reply;
+
+use crate::acl::{AccessPolicy, Principal};
+use crate::directory::Directory;
+use crate::entry::EntryId;
+use crate::forest::Forest;
+use crate::search::Selection;
+
+/// AD-like limits (KB 315071 defaults where AD has one).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// MaxPageSize: entries per page, and per unpaged search before sizeLimitExceeded.
+    pub max_page_size: usize,
+    /// Largest accepted message. AD's MaxReceiveBuffer is 10 MiB; 16 MiB fits a 10 MiB CRL in an add.
+    pub max_message_size: usize,
+    /// MaxConnections.
+    pub max_connections: usize,
+    /// MaxConnIdleTime.
+    pub idle_timeout: Duration,
+    /// Open paged-search cookies per connection (MaxResultSetsPerConn).
+    pub max_paged_per_connection: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_page_size: 1000,
+            max_message_size: 16 * 1024 * 1024,
+            max_connections: 5000,
+            idle_timeout: Duration::from_secs(900),
+            max_paged_per_connection: 10,
+        }
+    }
+}
+
+/// What every connection shares.
+#[derive(Debug)]
+pub struct Shared {
+    pub directory: RwLock<Directory>,
+    pub forest: Forest,
+    pub policy: AccessPolicy,
+    pub limits: Limits,
+}
+
+impl Shared {
+    /// A poisoned lock means a handler panicked mid-operation; the data is still consistent because
+    /// every update validates before it mutates, so keep serving.
+    pub fn read(&self) -> RwLockReadGuard<'_, Directory> {
+        self.directory
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn write(&self) -> RwLockWriteGuard<'_, Directory> {
+        self.directory
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A paged search between pages.
+#[derive(Debug)]
+pub struct PagedSearch {
+    pub message_id: u32,
+    pub entries: Vec<EntryId>,
+    pub next: usize,
+    pub selection: Selection,
+    pub types_only: bool,
+    pub size_limit_hit: bool,
+}
+
+/// Whether the connection goes on after a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Close,
+}
+
+pub struct Session {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) principal: Principal,
+    pub(crate) paged: HashMap<Vec<u8>, PagedSearch>,
+    pub(crate) connection: u64,
+}
+
+impl Session {
+    pub fn new(shared: Arc<Shared>, connection: u64) -> Session {
+        Session {
+            shared,
+            principal: Principal::Anonymous,
+            paged: HashMap::new(),
+            connection,
+        }
+    }
+
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    /// Handles one request, appending its replies to `out`.
+    pub fn handle(&mut self, message: LdapMessage, out: &mut Vec<Reply>) -> Flow {
+        let started = Instant::now();
+        let id = message.message_id;
+        let controls = message.controls.unwrap_or_default();
+        let mut log = crate::ops::AccessLog::default();
+        let flow = match message.protocol_op {
+            ProtocolOp::BindRequest(request) => self.bind(id, request, out, &mut log),
+            ProtocolOp::UnbindRequest(_) => {
+                log.op = "unbind";
+                return Flow::Close;
+            }
+            ProtocolOp::SearchRequest(request) => {
+                self.search(id, request, &controls, out, &mut log)
+            }
+            ProtocolOp::CompareRequest(request) => self.compare(id, request, out, &mut log),
+            ProtocolOp::AbandonRequest(request) => {
+                self.paged
+                    .retain(|_, search| search.message_id != request.0);
+                log.op = "abandon";
+                Flow::Continue
+            }
+            ProtocolOp::ExtendedReq(request) => self.extended(id, request, out, &mut log),
+            ProtocolOp::AddRequest(request) => self.add(id, request, &controls, out, &mut log),
+            ProtocolOp::ModifyRequest(request) => {
+                self.modify(id, request, &controls, out, &mut log)
+            }
+            ProtocolOp::DelRequest(request) => self.delete(id, request, &controls, out, &mut log),
+            ProtocolOp::ModDnRequest(request) => self.rename(id, request, &controls, out, &mut log),
+            _ => {
+                // A response type sent by a client, or an operation RFC 4511 does not define.
+                log.op = "invalid";
+                out.push(Reply::Message(crate::codec::notice_of_disconnection(
+                    rasn_ldap::ResultCode::ProtocolError,
+                    "a client sent a server-only message type",
+                )));
+                Flow::Close
+            }
+        };
+        log.emit(self.connection, id, started.elapsed());
+        flow
+    }
+}
