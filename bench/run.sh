@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The issue #2 benchmark: ldap-server beside OpenLDAP slapd (back_mdb), same data, same load
+# generator, same machine. Prints searches/s for the phone's query at 1 and 64 connections and phone
+# boots/s (connect, bind, search, unbind) at 64 connections, against 10,000 users; LDIF load time
+# and peak memory for 10,000 users (and 1,000,000 with BENCH_MILLION=1).
+#
+# usage: bash bench/run.sh            (needs slapd, ldap-utils, openssl; run as root on loopback)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
+USERS=${USERS:-10000}
+work=$(mktemp -d /tmp/ldap-bench.XXXX)
+cleanup() { [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null; [ -f "$work/slapd.pid" ] && kill "$(cat "$work/slapd.pid")" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+cargo build --release -q -p ldap-server --bin ldap-server --example load
+bin=target/release/ldap-server
+load=target/release/examples/load
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=Bench Root CA" -days 30 \
+  -keyout "$work/key.pem" -outform DER -out "$work/root.der" 2>/dev/null
+hash=$(slappasswd -s 'User!Passw0rd')
+python3 bench/gen_ldif.py ad "$USERS" "$work/root.der" "$hash" > "$work/ad.ldif"
+python3 bench/gen_ldif.py rfc "$USERS" "$work/root.der" "$hash" > "$work/rfc.ldif"
+
+echo "== LDIF load ($USERS users): ldap-server (build forest + load + export to /dev/null)"
+/usr/bin/time -f "   %e s wall, %M KiB peak RSS" "$bin" export --ldif "$work/ad.ldif" --out /dev/null 2>&1 | grep -v INFO || true
+
+"$bin" serve --listen 127.0.0.1:0 --admin-password 'Passw0rd!' --ldif "$work/ad.ldif" > "$work/server.out" 2>/dev/null &
+server_pid=$!
+for _ in $(seq 100); do [ -s "$work/server.out" ] && break; sleep 0.1; done
+ours=ldap://$(head -1 "$work/server.out")
+
+mkdir -p "$work/slapd.d" "$work/db"
+cat > "$work/config.ldif" <<LDIF
+dn: cn=config
+objectClass: olcGlobal
+cn: config
+olcPidFile: $work/slapd.pid
+
+dn: cn=module{0},cn=config
+objectClass: olcModuleList
+cn: module{0}
+olcModulePath: /usr/lib/ldap
+olcModuleLoad: back_mdb
+
+dn: cn=schema,cn=config
+objectClass: olcSchemaConfig
+cn: schema
+
+include: file:///etc/ldap/schema/core.ldif
+include: file:///etc/ldap/schema/cosine.ldif
+include: file:///etc/ldap/schema/inetorgperson.ldif
+
+dn: olcDatabase={1}mdb,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcMdbConfig
+olcDatabase: {1}mdb
+olcDbDirectory: $work/db
+olcSuffix: dc=example,dc=test
+olcRootDN: cn=admin,dc=example,dc=test
+olcRootPW: secret
+olcDbIndex: objectClass eq
+olcDbIndex: uid eq
+olcDbMaxSize: 4294967296
+olcAccess: to * by * read
+LDIF
+slapadd -n0 -F "$work/slapd.d" -l "$work/config.ldif" >/dev/null
+echo "== LDIF load ($USERS users): slapd (slapadd -q)"
+/usr/bin/time -f "   %e s wall, %M KiB peak RSS" slapadd -q -n1 -F "$work/slapd.d" -l "$work/rfc.ldif" 2>&1 | tail -1
+port=$((20000 + RANDOM % 20000))
+slapd -F "$work/slapd.d" -h "ldap://127.0.0.1:$port/"
+for _ in $(seq 100); do LDAPNOINIT=1 ldapsearch -x -H "ldap://127.0.0.1:$port" -b '' -s base >/dev/null 2>&1 && break; sleep 0.1; done
+theirs=ldap://127.0.0.1:$port
+
+ours_args=(--url "$ours" --bind 'user1@example.test' --password 'User!Passw0rd' --base 'CN=Configuration,DC=example,DC=test' --filter '(objectCategory=certificationAuthority)' --attribute cACertificate --seconds "$SECONDS_PER_RUN" --label ldap-server)
+theirs_args=(--url "$theirs" --bind 'uid=user1,cn=Users,dc=example,dc=test' --password 'User!Passw0rd' --base 'cn=Configuration,dc=example,dc=test' --filter '(objectClass=pkiCA)' --attribute 'cACertificate;binary' --seconds "$SECONDS_PER_RUN" --label slapd)
+
+echo "== the phone's query and phone boots, $USERS users (load generator on the same 2 cores)"
+for args in ours_args theirs_args; do
+  declare -n a=$args
+  "$load" "${a[@]}" --connections 1 --mode search
+  "$load" "${a[@]}" --connections 64 --mode search
+  "$load" "${a[@]}" --connections 64 --mode boot
+done
+
+if [ "${BENCH_MILLION:-0}" = 1 ]; then
+  kill "$server_pid"; server_pid=
+  python3 bench/gen_ldif.py ad 1000000 "$work/root.der" "$hash" > "$work/million.ldif"
+  echo "== LDIF load (1,000,000 users): ldap-server"
+  /usr/bin/time -f "   %e s wall, %M KiB peak RSS" "$bin" export --ldif "$work/million.ldif" --out /dev/null 2>&1 | grep -v INFO || true
+  : > "$work/server.out"
+  "$bin" serve --listen 127.0.0.1:0 --admin-password 'Passw0rd!' --ldif "$work/million.ldif" > "$work/server.out" 2>/dev/null &
+  server_pid=$!
+  for _ in $(seq 600); do [ -s "$work/server.out" ] && break; sleep 0.1; done
+  ours=ldap://$(head -1 "$work/server.out")
+  ours_args[1]=$ours
+  echo "== the phone's query with 1,000,000 users"
+  "$load" "${ours_args[@]}" --connections 1 --mode search
+  "$load" "${ours_args[@]}" --connections 64 --mode search
+fi
