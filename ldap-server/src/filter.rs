@@ -397,7 +397,7 @@ fn write_text(filter: &Filter, out: &mut String) {
             out.push_str(":=");
             escape_into(out, &assertion.match_value);
         }
-        _ => out.push_str("?"),
+        _ => out.push('?'),
     }
     out.push(')');
 }
