@@ -30,7 +30,9 @@ fn assert_exit(out: &ToolOutput, code: i32) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ldapsearch_reads_rootdse_anonymously() {
     let server = start("").await;
-    let out = server.ldapsearch(&["-b", "", "-s", "base", "(objectClass=*)"]).await;
+    let out = server
+        .ldapsearch(&["-b", "", "-s", "base", "(objectClass=*)"])
+        .await;
     assert_exit(&out, 0);
     let ldif = out.ldif();
     assert_eq!(ldif.entries.len(), 1, "{out}");
@@ -41,7 +43,10 @@ async fn ldapsearch_reads_rootdse_anonymously() {
     assert_eq!(dse.get_text("schemaNamingContext"), vec![SCHEMA_DN]);
     assert_eq!(dse.get_text("rootDomainNamingContext"), vec![BASE_DN]);
     let ncs: HashSet<String> = dse.get_text("namingContexts").into_iter().collect();
-    let want: HashSet<String> = [BASE_DN, CONFIG_DN, SCHEMA_DN].iter().map(|s| s.to_string()).collect();
+    let want: HashSet<String> = [BASE_DN, CONFIG_DN, SCHEMA_DN]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     assert_eq!(ncs, want);
     assert_eq!(dse.get_text("subschemaSubentry"), vec![AGGREGATE_DN]);
     for attr in [
@@ -60,17 +65,26 @@ async fn ldapsearch_reads_rootdse_anonymously() {
     ] {
         assert!(!dse.get(attr).is_empty(), "rootDSE lacks {attr}\n{out}");
     }
-    assert!(dse.get_text("supportedControl").contains(&PAGED_RESULTS_OID.to_string()));
-    assert!(dse.get_text("supportedCapabilities").contains(&"1.2.840.113556.1.4.800".to_string()));
+    assert!(dse
+        .get_text("supportedControl")
+        .contains(&PAGED_RESULTS_OID.to_string()));
+    assert!(dse
+        .get_text("supportedCapabilities")
+        .contains(&"1.2.840.113556.1.4.800".to_string()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ldapsearch_anonymous_domain_search_fails_with_000004dc() {
     let fx = standard_ldif();
     let server = start(&fx.ldif).await;
-    let out = server.ldapsearch(&["-b", BASE_DN, "(objectClass=user)", "cn"]).await;
+    let out = server
+        .ldapsearch(&["-b", BASE_DN, "(objectClass=user)", "cn"])
+        .await;
     assert_exit(&out, 1);
-    assert!(out.stdout.trim().is_empty(), "no entries for anonymous\n{out}");
+    assert!(
+        out.stdout.trim().is_empty(),
+        "no entries for anonymous\n{out}"
+    );
     assert!(out.stderr.contains("Operations error (1)"), "{out}");
     assert!(out.stderr.contains("000004DC: LdapErr: DSID-"), "{out}");
 }
@@ -83,11 +97,17 @@ async fn ldapsearch_anonymous_domain_search_fails_with_000004dc() {
 async fn ldapwhoami_binds_by_dn_upn_and_netbios_name() {
     let fx = standard_ldif();
     let server = start(&fx.ldif).await;
-    for who in [user_dn("alice"), "alice@example.test".to_string(), "EXAMPLE\\alice".to_string()] {
+    for who in [
+        user_dn("alice"),
+        "alice@example.test".to_string(),
+        "EXAMPLE\\alice".to_string(),
+    ] {
         let out = server.ldapwhoami(&["-D", &who, "-w", USER_PASSWORD]).await;
         assert_exit(&out, 0);
         assert!(
-            out.stdout.to_ascii_lowercase().contains(&format!("dn:{}", user_dn("alice").to_ascii_lowercase())),
+            out.stdout
+                .to_ascii_lowercase()
+                .contains(&format!("dn:{}", user_dn("alice").to_ascii_lowercase())),
             "whoami as {who} should name alice's DN\n{out}"
         );
     }
@@ -97,11 +117,18 @@ async fn ldapwhoami_binds_by_dn_upn_and_netbios_name() {
 async fn ldapwhoami_wrong_password_and_unknown_user_are_49_data_52e() {
     let fx = standard_ldif();
     let server = start(&fx.ldif).await;
-    for (who, pw) in [("EXAMPLE\\alice", "wrong"), ("nobody@example.test", "whatever")] {
+    for (who, pw) in [
+        ("EXAMPLE\\alice", "wrong"),
+        ("nobody@example.test", "whatever"),
+    ] {
         let out = server.ldapwhoami(&["-D", who, "-w", pw]).await;
         assert_exit(&out, 49);
         assert!(out.stderr.contains("Invalid credentials (49)"), "{out}");
-        assert!(out.stderr.contains("AcceptSecurityContext error, data 52e,"), "{out}");
+        assert!(
+            out.stderr
+                .contains("AcceptSecurityContext error, data 52e,"),
+            "{out}"
+        );
     }
 }
 
@@ -117,7 +144,10 @@ async fn ldapwhoami_reports_account_state_data_codes() {
     ] {
         let out = server.ldapwhoami(&["-D", who, "-w", USER_PASSWORD]).await;
         assert_exit(&out, 49);
-        assert!(out.stderr.contains(&format!("data {data},")), "{who} should report data {data}\n{out}");
+        assert!(
+            out.stderr.contains(&format!("data {data},")),
+            "{who} should report data {data}\n{out}"
+        );
     }
 }
 
@@ -131,12 +161,20 @@ async fn ldapsearch_phone_query_prints_exact_certificate_base64() {
     let server = start(&fx.ldif).await;
     let out = as_alice(
         &server,
-        &["-b", CONFIG_DN, "-s", "sub", "(objectCategory=certificationAuthority)", "cACertificate"],
+        &[
+            "-b",
+            CONFIG_DN,
+            "-s",
+            "sub",
+            "(objectCategory=certificationAuthority)",
+            "cACertificate",
+        ],
     )
     .await;
     assert_exit(&out, 0);
     assert!(
-        out.stdout.contains(&format!("cACertificate:: {}\n", b64(&fx.root_der))),
+        out.stdout
+            .contains(&format!("cACertificate:: {}\n", b64(&fx.root_der))),
         "root CA certificate bytes\n{out}"
     );
     let ldif = out.ldif();
@@ -144,7 +182,9 @@ async fn ldapsearch_phone_query_prints_exact_certificate_base64() {
         .find(&ca_dn(ROOT_CA_CN, "Certification Authorities"))
         .unwrap_or_else(|| panic!("root CA missing\n{out}"));
     assert_eq!(root.get("cACertificate"), vec![fx.root_der.clone()]);
-    let issuing = ldif.find(&ca_dn(ISSUING_CA_CN, "AIA")).unwrap_or_else(|| panic!("AIA CA missing\n{out}"));
+    let issuing = ldif
+        .find(&ca_dn(ISSUING_CA_CN, "AIA"))
+        .unwrap_or_else(|| panic!("AIA CA missing\n{out}"));
     assert_eq!(issuing.get("cACertificate"), vec![fx.issuing_der.clone()]);
 }
 
@@ -166,10 +206,14 @@ async fn ldapsearch_binary_option_prints_bare_attribute_name() {
     .await;
     assert_exit(&out, 0);
     assert!(
-        out.stdout.contains(&format!("\ncACertificate:: {}\n", b64(&fx.root_der))),
+        out.stdout
+            .contains(&format!("\ncACertificate:: {}\n", b64(&fx.root_der))),
         "expected `cACertificate:: <base64>`\n{out}"
     );
-    assert!(!out.stdout.contains(";binary"), "AD answers without ;binary\n{out}");
+    assert!(
+        !out.stdout.contains(";binary"),
+        "AD answers without ;binary\n{out}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -177,16 +221,29 @@ async fn ldapsearch_object_guid_escaped_filter_finds_exactly_that_entry() {
     let fx = standard_ldif();
     let server = start(&fx.ldif).await;
     let out = server
-        .ldapsearch_admin(&["-b", &user_dn("bob"), "-s", "base", "(objectClass=*)", "objectGUID"])
+        .ldapsearch_admin(&[
+            "-b",
+            &user_dn("bob"),
+            "-s",
+            "base",
+            "(objectClass=*)",
+            "objectGUID",
+        ])
         .await;
     assert_exit(&out, 0);
     let guid = out.ldif().entries[0].get("objectGUID");
     assert_eq!(guid.len(), 1, "{out}");
     assert_eq!(guid[0].len(), 16, "{out}");
     let filter = format!("(objectGUID={})", escape_bytes(&guid[0]));
-    let out = server.ldapsearch_admin(&["-b", BASE_DN, &filter, "1.1"]).await;
+    let out = server
+        .ldapsearch_admin(&["-b", BASE_DN, &filter, "1.1"])
+        .await;
     assert_exit(&out, 0);
-    assert_eq!(out.ldif().dns(), vec![user_dn("bob")], "filter {filter}\n{out}");
+    assert_eq!(
+        out.ldif().dns(),
+        vec![user_dn("bob")],
+        "filter {filter}\n{out}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -194,7 +251,9 @@ async fn ldapsearch_certificate_escaped_filter_finds_the_ca() {
     let fx = standard_ldif();
     let server = start(&fx.ldif).await;
     let filter = format!("(cACertificate={})", escape_bytes(&fx.issuing_der));
-    let out = server.ldapsearch_admin(&["-b", CONFIG_DN, &filter, "cn"]).await;
+    let out = server
+        .ldapsearch_admin(&["-b", CONFIG_DN, &filter, "cn"])
+        .await;
     assert_exit(&out, 0);
     assert_eq!(out.ldif().dns(), vec![ca_dn(ISSUING_CA_CN, "AIA")], "{out}");
 }
@@ -248,22 +307,43 @@ async fn ldapsearch_attribute_names_use_schema_spelling_and_full_class_chain() {
     let e = &out.ldif().entries[0];
     let mut names = e.names();
     names.sort();
-    assert_eq!(names, vec!["objectCategory", "objectClass", "sAMAccountName"], "{out}");
-    assert_eq!(e.get_text("objectClass"), vec!["top", "person", "organizationalPerson", "user"]);
-    assert_eq!(e.get_text("objectCategory"), vec![format!("CN=Person,{SCHEMA_DN}")]);
+    assert_eq!(
+        names,
+        vec!["objectCategory", "objectClass", "sAMAccountName"],
+        "{out}"
+    );
+    assert_eq!(
+        e.get_text("objectClass"),
+        vec!["top", "person", "organizationalPerson", "user"]
+    );
+    assert_eq!(
+        e.get_text("objectCategory"),
+        vec![format!("CN=Person,{SCHEMA_DN}")]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ldapsearch_passwords_are_never_printed() {
     let fx = standard_ldif();
     let server = start(&fx.ldif).await;
-    let out = server.ldapsearch_admin(&["-b", USERS_DN, "(objectClass=user)", "*", "+"]).await;
+    let out = server
+        .ldapsearch_admin(&["-b", USERS_DN, "(objectClass=user)", "*", "+"])
+        .await;
     assert_exit(&out, 0);
     assert!(out.ldif().find(&user_dn("sam")).is_some(), "{out}");
     let lower = out.stdout.to_ascii_lowercase();
-    assert!(!lower.contains("\nuserpassword:"), "userPassword printed\n{out}");
-    assert!(!lower.contains("\nunicodepwd:"), "unicodePwd printed\n{out}");
-    assert!(!out.stdout.contains(USER_PASSWORD), "cleartext password printed\n{out}");
+    assert!(
+        !lower.contains("\nuserpassword:"),
+        "userPassword printed\n{out}"
+    );
+    assert!(
+        !lower.contains("\nunicodepwd:"),
+        "unicodePwd printed\n{out}"
+    );
+    assert!(
+        !out.stdout.contains(USER_PASSWORD),
+        "cleartext password printed\n{out}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,7 +355,9 @@ const BULK: usize = 1500;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ldapsearch_unpaged_search_gets_1000_entries_and_exit_4() {
     let server = start(&bulk_users_ldif(BULK)).await;
-    let out = server.ldapsearch_admin(&["-b", USERS_DN, "(objectClass=user)", "1.1"]).await;
+    let out = server
+        .ldapsearch_admin(&["-b", USERS_DN, "(objectClass=user)", "1.1"])
+        .await;
     assert_exit(&out, 4);
     assert!(out.stderr.contains("Size limit exceeded (4)"), "{out}");
     assert_eq!(out.ldif().entries.len(), 1000);
@@ -284,7 +366,9 @@ async fn ldapsearch_unpaged_search_gets_1000_entries_and_exit_4() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ldapsearch_client_size_limit_gets_10_entries_and_exit_4() {
     let server = start(&bulk_users_ldif(BULK)).await;
-    let out = server.ldapsearch_admin(&["-z", "10", "-b", USERS_DN, "(objectClass=user)", "1.1"]).await;
+    let out = server
+        .ldapsearch_admin(&["-z", "10", "-b", USERS_DN, "(objectClass=user)", "1.1"])
+        .await;
     assert_exit(&out, 4);
     assert_eq!(out.ldif().entries.len(), 10);
 }
@@ -293,12 +377,26 @@ async fn ldapsearch_client_size_limit_gets_10_entries_and_exit_4() {
 async fn ldapsearch_paged_results_returns_every_entry() {
     let server = start(&bulk_users_ldif(BULK)).await;
     let out = server
-        .ldapsearch_admin(&["-E", "pr=200/noprompt", "-b", USERS_DN, "(objectClass=user)", "1.1"])
+        .ldapsearch_admin(&[
+            "-E",
+            "pr=200/noprompt",
+            "-b",
+            USERS_DN,
+            "(objectClass=user)",
+            "1.1",
+        ])
         .await;
     assert_exit(&out, 0);
     let dns: HashSet<String> = out.ldif().dns().into_iter().collect();
-    assert!(dns.len() > BULK, "expected all {BULK} users + Administrator, got {}", dns.len());
-    assert!(dns.contains(&user_dn("user00000")) && dns.contains(&user_dn(&format!("user{:05}", BULK - 1))));
+    assert!(
+        dns.len() > BULK,
+        "expected all {BULK} users + Administrator, got {}",
+        dns.len()
+    );
+    assert!(
+        dns.contains(&user_dn("user00000"))
+            && dns.contains(&user_dn(&format!("user{:05}", BULK - 1)))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -306,12 +404,30 @@ async fn ldapsearch_unknown_critical_control_exits_12_and_non_critical_is_ignore
     let fx = standard_ldif();
     let server = start(&fx.ldif).await;
     let out = server
-        .ldapsearch_admin(&["-E", "!1.2.3.4", "-b", USERS_DN, "(sAMAccountName=alice)", "cn"])
+        .ldapsearch_admin(&[
+            "-E",
+            "!1.2.3.4",
+            "-b",
+            USERS_DN,
+            "(sAMAccountName=alice)",
+            "cn",
+        ])
         .await;
     assert_exit(&out, 12);
-    assert!(out.stderr.contains("Critical extension is unavailable (12)"), "{out}");
+    assert!(
+        out.stderr
+            .contains("Critical extension is unavailable (12)"),
+        "{out}"
+    );
     let out = server
-        .ldapsearch_admin(&["-E", "1.2.3.4", "-b", USERS_DN, "(sAMAccountName=alice)", "cn"])
+        .ldapsearch_admin(&[
+            "-E",
+            "1.2.3.4",
+            "-b",
+            USERS_DN,
+            "(sAMAccountName=alice)",
+            "cn",
+        ])
         .await;
     assert_exit(&out, 0);
     assert_eq!(out.ldif().dns(), vec![user_dn("alice")]);
@@ -340,22 +456,44 @@ async fn ldapsearch_filters_and_scopes() {
         ("one", CONFIG_DN, "(cn=AIA)", vec![]),
     ];
     for (scope, base, filter, want) in cases {
-        let out = server.ldapsearch_admin(&["-s", scope, "-b", base, filter, "1.1"]).await;
+        let out = server
+            .ldapsearch_admin(&["-s", scope, "-b", base, filter, "1.1"])
+            .await;
         assert_exit(&out, 0);
-        assert_eq!(out.ldif().dns(), want, "-s {scope} -b {base} {filter}\n{out}");
+        assert_eq!(
+            out.ldif().dns(),
+            want,
+            "-s {scope} -b {base} {filter}\n{out}"
+        );
     }
     let out = server
-        .ldapsearch_admin(&["-b", USERS_DN, "(userAccountControl:1.2.840.113556.1.4.803:=2)", "1.1"])
+        .ldapsearch_admin(&[
+            "-b",
+            USERS_DN,
+            "(userAccountControl:1.2.840.113556.1.4.803:=2)",
+            "1.1",
+        ])
         .await;
     assert_exit(&out, 0);
     let dns = out.ldif().dns();
-    assert!(dns.contains(&user_dn("dave")) && !dns.contains(&user_dn("alice")), "{out}");
+    assert!(
+        dns.contains(&user_dn("dave")) && !dns.contains(&user_dn("alice")),
+        "{out}"
+    );
     let out = server
-        .ldapsearch_admin(&["-b", USERS_DN, "(userAccountControl:1.2.840.113556.1.4.804:=3)", "1.1"])
+        .ldapsearch_admin(&[
+            "-b",
+            USERS_DN,
+            "(userAccountControl:1.2.840.113556.1.4.804:=3)",
+            "1.1",
+        ])
         .await;
     assert_exit(&out, 0);
     let dns = out.ldif().dns();
-    assert!(dns.contains(&user_dn("dave")) && !dns.contains(&user_dn("alice")), "{out}");
+    assert!(
+        dns.contains(&user_dn("dave")) && !dns.contains(&user_dn("alice")),
+        "{out}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -363,7 +501,14 @@ async fn ldapsearch_plus_and_1_1_select_operational_or_no_attributes() {
     let fx = standard_ldif();
     let server = start(&fx.ldif).await;
     let out = server
-        .ldapsearch_admin(&["-b", &user_dn("alice"), "-s", "base", "(objectClass=*)", "+"])
+        .ldapsearch_admin(&[
+            "-b",
+            &user_dn("alice"),
+            "-s",
+            "base",
+            "(objectClass=*)",
+            "+",
+        ])
         .await;
     assert_exit(&out, 0);
     let names = out.ldif().entries[0].names();
@@ -371,10 +516,21 @@ async fn ldapsearch_plus_and_1_1_select_operational_or_no_attributes() {
         assert!(names.contains(&want.to_string()), "{want} missing\n{out}");
     }
     let out = server
-        .ldapsearch_admin(&["-b", &user_dn("alice"), "-s", "base", "(objectClass=*)", "1.1"])
+        .ldapsearch_admin(&[
+            "-b",
+            &user_dn("alice"),
+            "-s",
+            "base",
+            "(objectClass=*)",
+            "1.1",
+        ])
         .await;
     assert_exit(&out, 0);
-    assert_eq!(out.stdout.trim(), format!("dn: {}", user_dn("alice")), "{out}");
+    assert_eq!(
+        out.stdout.trim(),
+        format!("dn: {}", user_dn("alice")),
+        "{out}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -385,16 +541,38 @@ async fn ldapsearch_plus_and_1_1_select_operational_or_no_attributes() {
 async fn ldapsearch_prints_continuation_references_for_other_naming_contexts() {
     let fx = standard_ldif();
     let server = start(&fx.ldif).await;
-    let out = server.ldapsearch_admin(&["-b", BASE_DN, "(objectClass=*)", "1.1"]).await;
+    let out = server
+        .ldapsearch_admin(&["-b", BASE_DN, "(objectClass=*)", "1.1"])
+        .await;
     assert_exit(&out, 0);
-    assert!(out.ldif().refs.contains(&CONFIG_REF.to_string()), "refs missing\n{out}");
+    assert!(
+        out.ldif().refs.contains(&CONFIG_REF.to_string()),
+        "refs missing\n{out}"
+    );
     assert!(out.stdout.contains(CONFIG_REF), "{out}");
-    let out = server.ldapsearch_admin(&["-b", CONFIG_DN, "(objectClass=*)", "1.1"]).await;
+    let out = server
+        .ldapsearch_admin(&["-b", CONFIG_DN, "(objectClass=*)", "1.1"])
+        .await;
     assert_exit(&out, 0);
-    assert!(out.ldif().refs.contains(&SCHEMA_REF.to_string()), "refs missing\n{out}");
-    let out = as_alice(&server, &["-b", BASE_DN, "(objectCategory=certificationAuthority)", "cACertificate"]).await;
+    assert!(
+        out.ldif().refs.contains(&SCHEMA_REF.to_string()),
+        "refs missing\n{out}"
+    );
+    let out = as_alice(
+        &server,
+        &[
+            "-b",
+            BASE_DN,
+            "(objectCategory=certificationAuthority)",
+            "cACertificate",
+        ],
+    )
+    .await;
     assert_exit(&out, 0);
-    assert!(out.ldif().entries.is_empty(), "no CA in the domain NC\n{out}");
+    assert!(
+        out.ldif().entries.is_empty(),
+        "no CA in the domain NC\n{out}"
+    );
     assert!(out.ldif().refs.contains(&CONFIG_REF.to_string()), "{out}");
 }
 
@@ -402,10 +580,15 @@ async fn ldapsearch_prints_continuation_references_for_other_naming_contexts() {
 async fn ldapsearch_missing_base_exits_32_with_matched_dn_and_best_match() {
     let fx = standard_ldif();
     let server = start(&fx.ldif).await;
-    let out = server.ldapsearch_admin(&["-b", "CN=Nope,DC=example,DC=test", "(objectClass=*)"]).await;
+    let out = server
+        .ldapsearch_admin(&["-b", "CN=Nope,DC=example,DC=test", "(objectClass=*)"])
+        .await;
     assert_exit(&out, 32);
     assert!(out.stderr.contains("No such object (32)"), "{out}");
-    assert!(out.stderr.contains("Matched DN: DC=example,DC=test"), "{out}");
+    assert!(
+        out.stderr.contains("Matched DN: DC=example,DC=test"),
+        "{out}"
+    );
     assert!(out.stderr.contains("0000208D: NameErr: DSID-"), "{out}");
     assert!(out.stderr.contains("best match of:"), "{out}");
 }
@@ -421,19 +604,30 @@ async fn cli_serve_prints_address_answers_ldapwhoami_and_exits_0_on_sigterm() {
     let port = line
         .strip_prefix("127.0.0.1:")
         .unwrap_or_else(|| panic!("first line should be 127.0.0.1:PORT, got {line:?}"));
-    let port: u16 = port.parse().unwrap_or_else(|_| panic!("bad port in {line:?}"));
+    let port: u16 = port
+        .parse()
+        .unwrap_or_else(|_| panic!("bad port in {line:?}"));
     assert_ne!(port, 0);
 
-    let out = ldapwhoami(cli.addr, &["-D", "EXAMPLE\\Administrator", "-w", ADMIN_PASSWORD]).await;
+    let out = ldapwhoami(
+        cli.addr,
+        &["-D", "EXAMPLE\\Administrator", "-w", ADMIN_PASSWORD],
+    )
+    .await;
     assert_exit(&out, 0);
     assert!(
-        out.stdout.to_ascii_lowercase().contains(&format!("dn:{}", ADMIN_DN.to_ascii_lowercase())),
+        out.stdout
+            .to_ascii_lowercase()
+            .contains(&format!("dn:{}", ADMIN_DN.to_ascii_lowercase())),
         "{out}"
     );
 
     cli.sigterm().await;
     let status = cli.wait_exit(Duration::from_secs(10)).await;
-    assert!(status.success(), "SIGTERM should end the server with exit 0, got {status:?}");
+    assert!(
+        status.success(),
+        "SIGTERM should end the server with exit 0, got {status:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -537,7 +731,13 @@ async fn cli_export_then_import_round_trips_identically_with_binary_certificate(
             .enumerate()
             .find(|(_, (a, b))| a != b)
             .map(|(i, (a, b))| format!("line {}:\n  export1: {a}\n  export2: {b}", i + 1))
-            .unwrap_or_else(|| format!("{} vs {} lines", text1.lines().count(), text2.lines().count()));
+            .unwrap_or_else(|| {
+                format!(
+                    "{} vs {} lines",
+                    text1.lines().count(),
+                    text2.lines().count()
+                )
+            });
         panic!("export → import → export is not lossless: {diff}");
     }
 }

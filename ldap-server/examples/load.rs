@@ -43,7 +43,10 @@ fn parse() -> Options {
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let mut value = || args.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        let mut value = || {
+            args.next()
+                .unwrap_or_else(|| panic!("{flag} needs a value"))
+        };
         match flag.as_str() {
             "--url" => options.url = value(),
             "--bind" => options.bind = value(),
@@ -70,7 +73,13 @@ async fn main() {
     let errors = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     for _ in 0..options.connections {
-        let (options, done, count, entries, errors) = (options.clone(), done.clone(), count.clone(), entries.clone(), errors.clone());
+        let (options, done, count, entries, errors) = (
+            options.clone(),
+            done.clone(),
+            count.clone(),
+            entries.clone(),
+            errors.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             if options.boot {
                 while !done.load(Ordering::Relaxed) {
@@ -85,11 +94,25 @@ async fn main() {
                     }
                 }
             } else {
-                let (connection, mut ldap) = LdapConnAsync::new(&options.url).await.expect("connect");
+                let (connection, mut ldap) =
+                    LdapConnAsync::new(&options.url).await.expect("connect");
                 ldap3::drive!(connection);
-                ldap.simple_bind(&options.bind, &options.password).await.expect("bind").success().expect("bind ok");
+                ldap.simple_bind(&options.bind, &options.password)
+                    .await
+                    .expect("bind")
+                    .success()
+                    .expect("bind ok");
                 while !done.load(Ordering::Relaxed) {
-                    match ldap.search(&options.base, Scope::Subtree, &options.filter, vec![options.attribute.as_str()]).await.and_then(|r| r.success()) {
+                    match ldap
+                        .search(
+                            &options.base,
+                            Scope::Subtree,
+                            &options.filter,
+                            vec![options.attribute.as_str()],
+                        )
+                        .await
+                        .and_then(|r| r.success())
+                    {
                         Ok((found, _)) => {
                             count.fetch_add(1, Ordering::Relaxed);
                             entries.fetch_add(found.len() as u64, Ordering::Relaxed);
@@ -116,7 +139,11 @@ async fn main() {
     for task in tasks {
         let _ = task.await;
     }
-    let per_op = if operations > 0 { found as f64 / operations as f64 } else { 0.0 };
+    let per_op = if operations > 0 {
+        found as f64 / operations as f64
+    } else {
+        0.0
+    };
     println!(
         "{:<10} {:<6} connections={:<3} {:>9.0} ops/s  ({} ops in {:.1}s, {:.1} entries/op, {} errors)",
         options.label,
@@ -134,8 +161,18 @@ async fn main() {
 async fn boot(options: &Options) -> ldap3::result::Result<u64> {
     let (connection, mut ldap) = LdapConnAsync::new(&options.url).await?;
     ldap3::drive!(connection);
-    ldap.simple_bind(&options.bind, &options.password).await?.success()?;
-    let (found, _) = ldap.search(&options.base, Scope::Subtree, &options.filter, vec![options.attribute.as_str()]).await?.success()?;
+    ldap.simple_bind(&options.bind, &options.password)
+        .await?
+        .success()?;
+    let (found, _) = ldap
+        .search(
+            &options.base,
+            Scope::Subtree,
+            &options.filter,
+            vec![options.attribute.as_str()],
+        )
+        .await?
+        .success()?;
     ldap.unbind().await?;
     Ok(found.len() as u64)
 }

@@ -51,12 +51,7 @@ pub fn find(
     filter: &Compiled,
 ) -> Result<Found, OpError> {
     let base_id = dir.lookup(base)?;
-    let object_class = dir.schema().attribute_id("objectClass");
-    let in_scope = |id: EntryId| match scope {
-        Scope::Base => id == base_id,
-        Scope::One => dir.entry(id).and_then(|entry| entry.parent) == Some(base_id),
-        Scope::Subtree => dir.is_within(id, base_id),
-    };
+    let in_scope = |id: EntryId| in_scope(dir, base_id, scope, id);
     let candidates = match scope {
         Scope::Base => vec![base_id],
         Scope::One => dir.children(base_id).to_vec(),
@@ -72,22 +67,45 @@ pub fn find(
             }
         },
     };
-    let mut found = Found::default();
-    for id in candidates {
-        if filter.evaluate(dir, id) != Truth::True {
-            continue;
-        }
-        let classes = object_class
-            .map(|attribute| dir.values(id, attribute))
-            .unwrap_or_default();
-        if policy.can_read_object(principal, classes.iter().map(|value| value.as_ref())) {
-            found.entries.push(id);
-        }
-    }
+    let mut found = Found {
+        entries: candidates
+            .into_iter()
+            .filter(|&id| matches(dir, policy, principal, filter, id))
+            .collect(),
+        references: Vec::new(),
+    };
     if scope != Scope::Base {
         found.references = subordinate_references(dir, base_id, scope);
     }
     Ok(found)
+}
+
+/// Whether `id` lies in the search's scope below `base_id`.
+pub fn in_scope(dir: &Directory, base_id: EntryId, scope: Scope, id: EntryId) -> bool {
+    match scope {
+        Scope::Base => id == base_id,
+        Scope::One => dir.entry(id).and_then(|entry| entry.parent) == Some(base_id),
+        Scope::Subtree => dir.is_within(id, base_id),
+    }
+}
+
+/// Whether an entry (still) exists, matches the filter, and may be read by `principal`.
+pub fn matches(
+    dir: &Directory,
+    policy: &AccessPolicy,
+    principal: &Principal,
+    filter: &Compiled,
+    id: EntryId,
+) -> bool {
+    if dir.entry(id).is_none() || filter.evaluate(dir, id) != Truth::True {
+        return false;
+    }
+    let classes = dir
+        .schema()
+        .attribute_id("objectClass")
+        .map(|attribute| dir.values(id, attribute))
+        .unwrap_or_default();
+    policy.can_read_object(principal, classes.iter().map(|value| value.as_ref()))
 }
 
 /// AD answers a search of a naming context with references to the naming contexts held below it

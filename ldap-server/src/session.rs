@@ -71,6 +71,11 @@ impl Shared {
 #[derive(Debug)]
 pub struct PagedSearch {
     pub message_id: u32,
+    /// Base, scope and filter, re-checked for every entry of a later page: the directory may
+    /// have changed in between (AD re-reads objects too).
+    pub base: crate::dn::Dn,
+    pub scope: crate::search::Scope,
+    pub filter: crate::filter::Compiled,
     pub entries: Vec<EntryId>,
     pub next: usize,
     pub selection: Selection,

@@ -40,6 +40,11 @@ enum Command {
         #[arg(long, default_value_t = 16 * 1024 * 1024)]
         max_message_size: usize,
     },
+    /// Build the forest and load the LDIF files, report what was loaded, and exit (a dry run).
+    Check {
+        #[command(flatten)]
+        forest: ForestArgs,
+    },
     /// Build the forest, load the LDIF files, and write the whole tree as LDIF.
     Export {
         #[command(flatten)]
@@ -157,6 +162,18 @@ async fn run(command: Command) -> Result<(), ldap_server::Error> {
             wait_for_signal().await;
             tracing::info!("shutting down");
             server.shutdown().await;
+            Ok(())
+        }
+        Command::Check { forest } => {
+            let started = std::time::Instant::now();
+            let (names, directory) = forest.builder().build_directory()?;
+            println!(
+                "{}: {} objects, highestCommittedUSN {}, built in {:.2} s",
+                names.domain,
+                directory.len(),
+                directory.highest_usn(),
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Export { forest, out } => {

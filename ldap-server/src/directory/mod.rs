@@ -5,6 +5,7 @@
 //! loading and LDAP writes cannot disagree.
 
 mod index;
+mod rules;
 mod update;
 mod virtual_attrs;
 
@@ -20,16 +21,20 @@ use crate::entry::{Entry, EntryId};
 use crate::error::{OpError, ResultCode};
 use crate::schema::{AttrId, Schema};
 use index::Index;
+use rules::ClassRules;
 
 /// The directory: schema, entries, and the lookups a search needs.
+///
+/// Entry ids are never reused after a delete, so an id held between the pages of a paged search
+/// can only name the object it named, or nothing.
 #[derive(Debug, Clone)]
 pub struct Directory {
     schema: Schema,
     entries: Vec<Option<Entry>>,
-    free: Vec<EntryId>,
     by_dn: HashMap<String, EntryId>,
     naming_contexts: Vec<EntryId>,
     index: Index,
+    rules: ClassRules,
     usn: u64,
     /// The DN of the Schema NC, where `defaultObjectCategory` DNs point.
     schema_nc: Option<Dn>,
@@ -40,10 +45,11 @@ pub struct Directory {
 impl Directory {
     pub fn new(schema: Schema, dns_domain: &str) -> Directory {
         let index = Index::new(&schema);
+        let rules = ClassRules::new(&schema);
         Directory {
+            rules,
             schema,
             entries: Vec::new(),
-            free: Vec::new(),
             by_dn: HashMap::new(),
             naming_contexts: Vec::new(),
             index,
@@ -63,6 +69,7 @@ impl Directory {
 
     /// Where `defaultObjectCategory` DNs live; set by the forest builder.
     pub fn set_schema_nc(&mut self, dn: Dn) {
+        self.rules.set_categories(&self.schema, &dn);
         self.schema_nc = Some(dn);
     }
 

@@ -6,17 +6,15 @@
 //! the class must be allowed under the parent's class (64); mandatory attributes present and only
 //! allowed ones used (65); single-valued attributes hold one value (19).
 
-use std::collections::HashSet;
-
 use bytes::Bytes;
 
-use super::virtual_attrs::{self, parse_generalized_time};
+use super::rules::SERVER_MAINTAINED;
+use super::virtual_attrs;
 use super::Directory;
 use crate::ad_text;
 use crate::dn::{Dn, Rdn};
 use crate::entry::{Attribute, Entry, EntryId};
 use crate::error::{OpError, ResultCode};
-use crate::schema::{AttrId, ClassId, ClassKind};
 
 /// One change of an LDAP modify or an LDIF `changetype: modify` block.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,37 +31,6 @@ pub enum ModifyOp {
     Delete,
     Replace,
 }
-
-/// Attributes any object may carry whatever its classes say (AD puts them on `top`).
-const ALWAYS_ALLOWED: &[&str] = &[
-    "objectClass",
-    "objectCategory",
-    "nTSecurityDescriptor",
-    "description",
-    "displayName",
-    "showInAdvancedViewOnly",
-    "isCriticalSystemObject",
-    "systemFlags",
-    "adminDescription",
-    "adminDisplayName",
-    "flags",
-    "cn",
-];
-
-/// Attributes the server maintains: taken from LDIF (so exports re-import losslessly), refused
-/// from LDAP writes.
-const SERVER_MAINTAINED: &[&str] = &[
-    "objectGUID",
-    "whenCreated",
-    "whenChanged",
-    "uSNCreated",
-    "uSNChanged",
-    "distinguishedName",
-    "name",
-    "instanceType",
-    "createTimeStamp",
-    "modifyTimeStamp",
-];
 
 /// How strictly an add treats names the schema lacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -131,7 +98,8 @@ impl Directory {
         attributes: Vec<(String, Vec<Bytes>)>,
         strictness: Strictness,
     ) -> Result<EntryId, OpError> {
-        if self.find(dn).is_some() {
+        let key = dn.normalized();
+        if self.by_dn.contains_key(&key) {
             return Err(OpError::new(
                 ResultCode::EntryAlreadyExists,
                 ad_text::entry_exists(),
@@ -144,7 +112,7 @@ impl Directory {
         }
         entry.usn_changed = entry.usn_changed.max(entry.usn_created);
         self.usn = self.usn.max(entry.usn_changed);
-        Ok(self.store(dn, entry))
+        Ok(self.store(key, entry))
     }
 
     /// Replaces an existing object's attributes (and, from LDIF, its GUID and history) with new
@@ -219,13 +187,10 @@ impl Directory {
             .iter()
             .any(|attribute| attribute.id == self.known("objectCategory"))
         {
-            let category = self
-                .default_object_category(&self.schema.class(structural).name.clone())
-                .map(|dn| dn.to_string());
-            if let Some(category) = category {
+            if let Some(category) = self.default_category_value(structural) {
                 resolved.push(Attribute {
                     id: self.known("objectCategory"),
-                    values: vec![category.into()],
+                    values: vec![category],
                 });
             }
         }
@@ -237,27 +202,17 @@ impl Directory {
         Ok(entry)
     }
 
-    fn store(&mut self, dn: &Dn, entry: Entry) -> EntryId {
-        let attributes = entry.attributes.clone();
-        let parent = entry.parent;
-        let id = match self.free.pop() {
-            Some(id) => {
-                self.entries[id as usize] = Some(entry);
-                id
-            }
-            None => {
-                self.entries.push(Some(entry));
-                (self.entries.len() - 1) as EntryId
-            }
-        };
-        for attribute in &attributes {
+    fn store(&mut self, key: String, entry: Entry) -> EntryId {
+        let id = self.entries.len() as EntryId;
+        for attribute in &entry.attributes {
             self.index
                 .insert(&self.schema, id, attribute.id, &attribute.values);
         }
-        if let Some(parent) = parent.and_then(|parent| self.entry_mut(parent)) {
+        if let Some(parent) = entry.parent.and_then(|parent| self.entry_mut(parent)) {
             parent.children.push(id);
         }
-        self.by_dn.insert(dn.normalized(), id);
+        self.entries.push(Some(entry));
+        self.by_dn.insert(key, id);
         id
     }
 
@@ -289,7 +244,6 @@ impl Directory {
         }
         self.by_dn.remove(&dn.normalized());
         self.entries[id as usize] = None;
-        self.free.push(id);
         self.next_usn();
         Ok(())
     }
@@ -510,353 +464,6 @@ impl Directory {
         }
         Ok(())
     }
-
-    pub(super) fn known(&self, name: &str) -> AttrId {
-        self.schema
-            .attribute_id(name)
-            .unwrap_or_else(|| panic!("built-in schema lacks {name}"))
-    }
-
-    fn attribute_for_write(
-        &mut self,
-        description: &str,
-        strictness: Strictness,
-    ) -> Result<AttrId, OpError> {
-        let bare = description.split(';').next().unwrap_or(description);
-        match self.schema.attribute_id(bare) {
-            Some(id) => Ok(id),
-            None if strictness == Strictness::Import && is_attribute_name(bare) => {
-                let id = self.schema.learn_attribute(bare);
-                tracing::warn!(
-                    attribute = bare,
-                    "attribute not in the built-in schema; kept as an octet string"
-                );
-                Ok(id)
-            }
-            None => Err(OpError::new(
-                ResultCode::NoSuchAttribute,
-                ad_text::no_such_attribute(bare),
-            )),
-        }
-    }
-
-    fn resolve_attributes(
-        &mut self,
-        attributes: Vec<(String, Vec<Bytes>)>,
-        strictness: Strictness,
-    ) -> Result<Vec<Attribute>, OpError> {
-        let mut resolved: Vec<Attribute> = Vec::new();
-        for (description, values) in attributes {
-            let id = self.attribute_for_write(&description, strictness)?;
-            if values.iter().any(|value| value.is_empty()) || values.is_empty() {
-                return Err(OpError::new(
-                    ResultCode::InvalidAttributeSyntax,
-                    ad_text::invalid_syntax(&self.schema.attribute(id).name),
-                ));
-            }
-            match resolved.iter_mut().find(|attribute| attribute.id == id) {
-                Some(attribute) => attribute.values.extend(values),
-                None => resolved.push(Attribute { id, values }),
-            }
-        }
-        Ok(resolved)
-    }
-
-    /// Moves objectGUID, whenCreated, uSN... from the input into the entry's bookkeeping (LDIF
-    /// import) or refuses them (LDAP add).
-    fn take_server_maintained(
-        &self,
-        attributes: &mut Vec<Attribute>,
-        entry: &mut Entry,
-        strictness: Strictness,
-    ) -> Result<(), OpError> {
-        let mut kept = Vec::with_capacity(attributes.len());
-        for attribute in attributes.drain(..) {
-            let name = self.schema.attribute(attribute.id).name.clone();
-            if !SERVER_MAINTAINED
-                .iter()
-                .any(|maintained| maintained.eq_ignore_ascii_case(&name))
-            {
-                kept.push(attribute);
-                continue;
-            }
-            if strictness == Strictness::Ldap {
-                if name == "objectGUID" || name == "instanceType" {
-                    // AD lets an add carry these only in special cases; refuse, as it does by default.
-                    return Err(OpError::new(
-                        ResultCode::UnwillingToPerform,
-                        ad_text::will_not_perform(&format!("{name} is maintained by the server")),
-                    ));
-                }
-                continue;
-            }
-            let value = attribute.values.first().cloned().unwrap_or_default();
-            let text = std::str::from_utf8(&value).unwrap_or("").trim();
-            let bad = || {
-                OpError::new(
-                    ResultCode::InvalidAttributeSyntax,
-                    ad_text::invalid_syntax(&name),
-                )
-            };
-            match name.as_str() {
-                "objectGUID" => entry.guid = value.as_ref().try_into().map_err(|_| bad())?,
-                "whenCreated" => {
-                    entry.when_created = parse_generalized_time(text).ok_or_else(bad)?
-                }
-                "whenChanged" => {
-                    entry.when_changed = parse_generalized_time(text).ok_or_else(bad)?
-                }
-                "uSNCreated" => entry.usn_created = text.parse().map_err(|_| bad())?,
-                "uSNChanged" => entry.usn_changed = text.parse().map_err(|_| bad())?,
-                _ => {} // distinguishedName, name, instanceType: derived from the tree.
-            }
-        }
-        *attributes = kept;
-        Ok(())
-    }
-
-    /// Checks objectClass, rewrites it as AD stores it (the structural chain, most general first,
-    /// then auxiliary classes) and returns the structural class.
-    fn normalize_object_class(&self, attributes: &mut [Attribute]) -> Result<ClassId, OpError> {
-        let object_class = self.known("objectClass");
-        let Some(attribute) = attributes
-            .iter_mut()
-            .find(|attribute| attribute.id == object_class)
-        else {
-            return Err(OpError::new(
-                ResultCode::ObjectClassViolation,
-                ad_text::object_class_violation("objectClass is missing"),
-            ));
-        };
-        let mut classes = Vec::new();
-        for value in &attribute.values {
-            let name = String::from_utf8_lossy(value);
-            let id = self.schema.class_id(name.trim()).ok_or_else(|| {
-                OpError::new(
-                    ResultCode::ObjectClassViolation,
-                    ad_text::object_class_violation(&format!("unknown object class '{name}'")),
-                )
-            })?;
-            classes.push(id);
-        }
-        let structural = classes
-            .iter()
-            .copied()
-            .filter(|&id| {
-                matches!(
-                    self.schema.class(id).kind,
-                    ClassKind::Structural | ClassKind::Class88
-                )
-            })
-            .max_by_key(|&id| self.schema.class_chain(id).len())
-            .ok_or_else(|| {
-                OpError::new(
-                    ResultCode::ObjectClassViolation,
-                    ad_text::object_class_violation("no structural object class"),
-                )
-            })?;
-        let chain = self.schema.class_chain(structural);
-        for &id in &classes {
-            let kind = self.schema.class(id).kind;
-            if matches!(kind, ClassKind::Structural | ClassKind::Class88) && !chain.contains(&id) {
-                return Err(OpError::new(
-                    ResultCode::ObjectClassViolation,
-                    ad_text::object_class_violation(&format!(
-                        "'{}' and '{}' are unrelated structural classes",
-                        self.schema.class(id).name,
-                        self.schema.class(structural).name
-                    )),
-                ));
-            }
-        }
-        let mut ordered: Vec<ClassId> = chain.clone();
-        for &id in &classes {
-            if !ordered.contains(&id) {
-                for superior in self.schema.class_chain(id) {
-                    if !ordered.contains(&superior) {
-                        ordered.push(superior);
-                    }
-                }
-            }
-        }
-        attribute.values = ordered
-            .iter()
-            .map(|&id| Bytes::from(self.schema.class(id).name.clone()))
-            .collect();
-        Ok(structural)
-    }
-
-    fn structural_of(&self, entry: &Entry) -> Option<ClassId> {
-        entry
-            .values(self.known("objectClass"))?
-            .iter()
-            .filter_map(|value| self.schema.class_id(std::str::from_utf8(value).ok()?))
-            .filter(|&id| {
-                matches!(
-                    self.schema.class(id).kind,
-                    ClassKind::Structural | ClassKind::Class88
-                )
-            })
-            .max_by_key(|&id| self.schema.class_chain(id).len())
-    }
-
-    /// The naming attribute takes the RDN's value: added when absent, refused when different.
-    fn apply_rdn(&self, rdn: &Rdn, attributes: &mut Vec<Attribute>) -> Result<(), OpError> {
-        for ava in rdn.avas() {
-            let Some(id) = self.schema.attribute_id(&ava.attribute) else {
-                return Err(OpError::new(
-                    ResultCode::NamingViolation,
-                    ad_text::naming_violation(&format!(
-                        "unknown naming attribute '{}'",
-                        ava.attribute
-                    )),
-                ));
-            };
-            let syntax = self.schema.attribute(id).syntax;
-            let wanted = Bytes::from(ava.value.clone());
-            match attributes.iter_mut().find(|attribute| attribute.id == id) {
-                None => attributes.push(Attribute {
-                    id,
-                    values: vec![wanted],
-                }),
-                Some(attribute)
-                    if attribute
-                        .values
-                        .iter()
-                        .any(|value| syntax.normalize(value) == syntax.normalize(&wanted)) => {}
-                Some(_) => {
-                    return Err(OpError::new(
-                        ResultCode::NamingViolation,
-                        ad_text::naming_violation(&format!(
-                            "the RDN value '{}' differs from the object's {}",
-                            ava.value, ava.attribute
-                        )),
-                    ))
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn apply_rdn_replacing(&self, rdn: &Rdn, attributes: &mut Vec<Attribute>) {
-        for ava in rdn.avas() {
-            if let Some(id) = self.schema.attribute_id(&ava.attribute) {
-                let value = Bytes::from(ava.value.clone());
-                match attributes.iter_mut().find(|attribute| attribute.id == id) {
-                    Some(attribute) if self.schema.attribute(id).single_valued => {
-                        attribute.values = vec![value]
-                    }
-                    Some(attribute) => {
-                        if !attribute.values.contains(&value) {
-                            attribute.values.push(value);
-                        }
-                    }
-                    None => attributes.push(Attribute {
-                        id,
-                        values: vec![value],
-                    }),
-                }
-            }
-        }
-    }
-
-    /// The new object's class (or one of its superclasses) must list one of the parent's classes
-    /// among its possible superiors.
-    fn check_superior(&self, structural: ClassId, parent: EntryId) -> Result<(), OpError> {
-        let allowed: HashSet<String> = self
-            .schema
-            .class_chain(structural)
-            .into_iter()
-            .flat_map(|id| {
-                self.schema
-                    .class(id)
-                    .poss_superiors
-                    .iter()
-                    .map(|name| name.to_ascii_lowercase())
-            })
-            .collect();
-        if allowed.is_empty() {
-            return Ok(());
-        }
-        let parent_classes = self.values(parent, self.known("objectClass"));
-        if parent_classes
-            .iter()
-            .any(|value| allowed.contains(&String::from_utf8_lossy(value).to_ascii_lowercase()))
-        {
-            return Ok(());
-        }
-        Err(OpError::new(
-            ResultCode::NamingViolation,
-            ad_text::illegal_superior(&format!(
-                "'{}' objects cannot be created under '{}'",
-                self.schema.class(structural).name,
-                self.dn_string(parent)
-            )),
-        ))
-    }
-
-    /// Mandatory attributes present, every attribute allowed by a class, single values single.
-    fn check_content(&self, entry: &Entry) -> Result<(), OpError> {
-        let classes: Vec<ClassId> = entry
-            .values(self.known("objectClass"))
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|value| self.schema.class_id(std::str::from_utf8(value).ok()?))
-            .collect();
-        let mut allowed: HashSet<AttrId> = ALWAYS_ALLOWED
-            .iter()
-            .filter_map(|name| self.schema.attribute_id(name))
-            .collect();
-        for &class in &classes {
-            let class = self.schema.class(class);
-            for name in &class.must {
-                let id = self.schema.attribute_id(name);
-                if id.is_none_or(|id| entry.values(id).is_none()) {
-                    return Err(OpError::new(
-                        ResultCode::ObjectClassViolation,
-                        ad_text::object_class_violation(&format!(
-                            "mandatory attribute '{name}' of class '{}' is missing",
-                            class.name
-                        )),
-                    ));
-                }
-            }
-            allowed.extend(
-                class
-                    .must
-                    .iter()
-                    .chain(&class.may)
-                    .filter_map(|name| self.schema.attribute_id(name)),
-            );
-        }
-        for attribute in &entry.attributes {
-            let definition = self.schema.attribute(attribute.id);
-            if !definition.learned && !allowed.contains(&attribute.id) {
-                return Err(OpError::new(
-                    ResultCode::ObjectClassViolation,
-                    ad_text::object_class_violation(&format!(
-                        "attribute '{}' is not allowed by the object's classes",
-                        definition.name
-                    )),
-                ));
-            }
-            if definition.single_valued && attribute.values.len() > 1 {
-                return Err(OpError::new(
-                    ResultCode::ConstraintViolation,
-                    ad_text::single_value_violation(&definition.name),
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
-fn is_attribute_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|first| first.is_ascii_alphabetic())
-        && chars.all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
 }
 
 fn now() -> i64 {

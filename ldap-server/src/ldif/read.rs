@@ -1,6 +1,6 @@
 //! The LDIF parser.
 //!
-//! Parsing happens in two passes so that each stays simple: [`logical_blocks`] undoes the
+//! Parsing happens in two passes so that each stays simple: [`Records::next_block`] undoes the
 //! physical layout (line ends, folding, comments, blank-line record separators) while keeping the
 //! physical line number of every logical line, and [`parse_record`] interprets one block. Every
 //! access to input-derived data goes through `split_first`, `strip_prefix`, `get` and friends, so
@@ -39,59 +39,113 @@ impl Line {
 
 /// Parses a whole LDIF document. `base_dir` resolves relative `file:` URLs of `:<` values.
 pub fn parse(input: &[u8], base_dir: Option<&Path>) -> Result<Vec<LdifRecord>, LdifError> {
-    let mut records = Vec::new();
-    for (index, block) in logical_blocks(input)?.iter().enumerate() {
-        let lines = if index == 0 {
-            skip_version(block)?
-        } else {
-            block
-        };
-        if let Some((dn_line, body)) = lines.split_first() {
-            records.push(parse_record(dn_line, body, base_dir)?);
-        }
-    }
-    Ok(records)
+    records(input, base_dir).collect()
 }
 
-/// Splits the input into records (blocks of logical lines separated by blank lines), unfolding
-/// continuation lines and dropping comments together with their own continuation lines.
-fn logical_blocks(input: &[u8]) -> Result<Vec<Vec<Line>>, LdifError> {
-    let mut blocks = Vec::new();
-    let mut current: Vec<Line> = Vec::new();
-    let mut in_comment = false;
-    for (index, raw) in input.split(|&byte| byte == b'\n').enumerate() {
-        let number = index + 1;
-        let text = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if text.is_empty() {
-            if !current.is_empty() {
-                blocks.push(std::mem::take(&mut current));
-            }
-            in_comment = false;
-        } else if let Some(rest) = text.strip_prefix(b" ") {
-            match current.last_mut() {
-                _ if in_comment => {}
-                Some(previous) => previous.text.extend_from_slice(rest),
-                // Whitespace-only lines between records are a common hand-editing slip and
-                // carry no data, so they count as blank.
-                None if text.iter().all(|&b| b == b' ' || b == b'\t') => {}
-                None => {
-                    let message = "line starts with a space (a folded continuation) but there \
-                                   is no line before it to continue";
-                    return Err(LdifError::new(number, message));
+/// Parses records one at a time, so a million-entry file never exists twice in memory.
+pub fn records<'a>(input: &'a [u8], base_dir: Option<&'a Path>) -> Records<'a> {
+    Records {
+        input,
+        position: 0,
+        line_number: 0,
+        first: true,
+        failed: false,
+        base_dir,
+    }
+}
+
+/// Iterator over the records of an LDIF document; stops after the first error.
+pub struct Records<'a> {
+    input: &'a [u8],
+    position: usize,
+    line_number: usize,
+    first: bool,
+    failed: bool,
+    base_dir: Option<&'a Path>,
+}
+
+impl Iterator for Records<'_> {
+    type Item = Result<LdifRecord, LdifError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        loop {
+            let block = match self.next_block() {
+                Ok(Some(block)) => block,
+                Ok(None) => return None,
+                Err(error) => {
+                    self.failed = true;
+                    return Some(Err(error));
                 }
+            };
+            let lines = if std::mem::take(&mut self.first) {
+                match skip_version(&block) {
+                    Ok(lines) => lines,
+                    Err(error) => {
+                        self.failed = true;
+                        return Some(Err(error));
+                    }
+                }
+            } else {
+                &block[..]
+            };
+            if let Some((dn_line, body)) = lines.split_first() {
+                let record = parse_record(dn_line, body, self.base_dir);
+                self.failed = record.is_err();
+                return Some(record);
             }
-        } else if text.starts_with(b"#") {
-            in_comment = true;
-        } else {
-            in_comment = false;
-            let text = text.to_vec();
-            current.push(Line { number, text });
         }
     }
-    if !current.is_empty() {
-        blocks.push(current);
+}
+
+impl Records<'_> {
+    /// The next record's logical lines: physical lines up to a blank line, with continuation
+    /// lines unfolded and comments (and their continuations) dropped.
+    fn next_block(&mut self) -> Result<Option<Vec<Line>>, LdifError> {
+        let mut current: Vec<Line> = Vec::new();
+        let mut in_comment = false;
+        while self.position < self.input.len() {
+            let rest = &self.input[self.position..];
+            let (raw, advance) = match rest.iter().position(|&byte| byte == b'\n') {
+                Some(end) => (&rest[..end], end + 1),
+                None => (rest, rest.len()),
+            };
+            self.position += advance;
+            self.line_number += 1;
+            let number = self.line_number;
+            let text = raw.strip_suffix(b"\r").unwrap_or(raw);
+            if text.is_empty() {
+                if !current.is_empty() {
+                    return Ok(Some(current));
+                }
+                in_comment = false;
+            } else if let Some(rest) = text.strip_prefix(b" ") {
+                match current.last_mut() {
+                    _ if in_comment => {}
+                    Some(previous) => previous.text.extend_from_slice(rest),
+                    // Whitespace-only lines between records are a common hand-editing slip and
+                    // carry no data, so they count as blank.
+                    None if text.iter().all(|&b| b == b' ' || b == b'\t') => {}
+                    None => {
+                        let message = "line starts with a space (a folded continuation) but there \
+                                       is no line before it to continue";
+                        return Err(LdifError::new(number, message));
+                    }
+                }
+            } else if text.starts_with(b"#") {
+                in_comment = true;
+            } else {
+                in_comment = false;
+                current.push(Line {
+                    number,
+                    text: text.to_vec(),
+                });
+            }
+        }
+        Ok((!current.is_empty()).then_some(current))
     }
-    Ok(blocks)
 }
 
 /// Accepts an optional `version: 1` line at the start of the first block and returns the lines

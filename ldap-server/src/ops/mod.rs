@@ -8,6 +8,9 @@ mod extended;
 mod search;
 mod write;
 
+#[cfg(test)]
+mod tests;
+
 use std::time::Duration;
 
 use rasn_ldap::{LdapResult, ResultCode};

@@ -108,6 +108,9 @@ impl Session {
             push_references(id, &found.references, out);
             PagedSearch {
                 message_id: id,
+                base: base.clone(),
+                scope,
+                filter: filter.clone(),
                 entries,
                 next: 0,
                 selection,
@@ -128,8 +131,12 @@ impl Session {
         }
         let page = (paged.size as usize).min(shared.limits.max_page_size);
         let end = (state.next + page).min(state.entries.len());
+        let base_id = dir.find(&state.base);
         for &entry in &state.entries[state.next..end] {
-            if dir.entry(entry).is_some() {
+            let still_visible = base_id
+                .is_some_and(|base_id| search::in_scope(&dir, base_id, state.scope, entry))
+                && search::matches(&dir, &shared.policy, &self.principal, &state.filter, entry);
+            if still_visible {
                 out.push(entry_reply(
                     id,
                     search::render(&dir, entry, &state.selection, state.types_only),

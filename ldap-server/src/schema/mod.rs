@@ -103,6 +103,7 @@ impl Schema {
             schema
                 .class_by_name
                 .insert(class.name.to_ascii_lowercase(), id);
+            schema.class_by_name.insert(class.name.clone(), id);
             schema.class_by_name.insert(class.oid.clone(), id);
             schema.classes.push(class);
         }
@@ -113,6 +114,8 @@ impl Schema {
         let id = self.attributes.len() as AttrId;
         self.attr_by_name
             .insert(attribute.name.to_ascii_lowercase(), id);
+        // The schema's own spelling too: the common case then needs no lower-casing.
+        self.attr_by_name.insert(attribute.name.clone(), id);
         self.attr_by_name.insert(attribute.oid.clone(), id);
         self.attributes.push(attribute);
         id
