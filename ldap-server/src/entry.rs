@@ -1,6 +1,7 @@
 //! One directory object as stored: its name, place in the tree, AD's bookkeeping, and attributes.
 
 use bytes::Bytes;
+use smallvec::SmallVec;
 
 use crate::dn::Dn;
 use crate::schema::AttrId;
@@ -8,12 +9,16 @@ use crate::schema::AttrId;
 /// Index of an entry in the directory's slab.
 pub type EntryId = u32;
 
+/// An attribute's values. Most attributes hold one value, which is then stored inline: a million
+/// users with a dozen single-valued attributes each save a heap allocation per attribute.
+pub type Values = SmallVec<[Bytes; 1]>;
+
 /// An attribute's stored values. Values are bytes whatever the syntax: certificates stay DER, text
 /// stays the UTF-8 the client sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attribute {
     pub id: AttrId,
-    pub values: Vec<Bytes>,
+    pub values: Values,
 }
 
 /// A stored object.
@@ -48,7 +53,8 @@ impl Entry {
         self.values(id).and_then(|values| values.first())
     }
 
-    pub fn set(&mut self, id: AttrId, values: Vec<Bytes>) {
+    pub fn set(&mut self, id: AttrId, values: impl Into<Values>) {
+        let values = values.into();
         if values.is_empty() {
             self.attributes.retain(|attribute| attribute.id != id);
             return;

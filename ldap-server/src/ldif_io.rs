@@ -24,26 +24,81 @@ const BOOKKEEPING: &[&str] = &[
     "uSNChanged",
 ];
 
-/// Loads one LDIF file; returns the number of records applied.
+/// Bytes read from an LDIF file at a time; the file is never held whole, so a million-user
+/// export does not sit in memory beside the directory built from it.
+const CHUNK: usize = 8 << 20;
+
+/// Loads one LDIF file, a chunk of whole records at a time; returns the number of records applied.
 pub fn load_file(dir: &mut Directory, path: &Path) -> Result<usize, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+    use std::io::Read;
+    let io_error = |source| Error::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    load_bytes(dir, &bytes, path)
+    };
+    let mut file = std::fs::File::open(path).map_err(io_error)?;
+    let mut buffer: Vec<u8> = Vec::new();
+    let mut lines_before = 0;
+    let mut count = 0;
+    let mut at_start = true;
+    loop {
+        let filled = buffer.len();
+        buffer.resize(filled + CHUNK, 0);
+        let read = file.read(&mut buffer[filled..]).map_err(io_error)?;
+        buffer.truncate(filled + read);
+        let at_end = read == 0;
+        // Whole records only: cut after the last blank line (a record never spans one).
+        let cut = if at_end {
+            buffer.len()
+        } else {
+            last_record_boundary(&buffer)
+        };
+        if cut > 0 {
+            count += load_piece(dir, &buffer[..cut], path, lines_before, at_start)?;
+            lines_before += buffer[..cut].iter().filter(|&&byte| byte == b'\n').count();
+            at_start = false;
+            buffer.drain(..cut);
+        }
+        if at_end {
+            return Ok(count);
+        }
+    }
+}
+
+/// The offset just past the last blank line in `bytes` (LF or CRLF), or 0.
+fn last_record_boundary(bytes: &[u8]) -> usize {
+    let lf = bytes
+        .windows(2)
+        .rposition(|pair| pair == b"\n\n")
+        .map(|position| position + 2);
+    let crlf = bytes
+        .windows(4)
+        .rposition(|quad| quad == b"\r\n\r\n")
+        .map(|position| position + 4);
+    lf.max(crlf).unwrap_or(0)
 }
 
 /// Loads LDIF text; `path` names it in errors and anchors relative `file:` URLs.
 pub fn load_bytes(dir: &mut Directory, bytes: &[u8], path: &Path) -> Result<usize, Error> {
+    load_piece(dir, bytes, path, 0, true)
+}
+
+/// Applies the records of a piece of a file that starts `lines_before` lines in.
+fn load_piece(
+    dir: &mut Directory,
+    bytes: &[u8],
+    path: &Path,
+    lines_before: usize,
+    at_start: bool,
+) -> Result<usize, Error> {
     let located = |line: usize, message: String| Error::Ldif {
         file: path.to_path_buf(),
         line,
         message,
     };
-    let records =
-        ldif::parse(bytes, path.parent()).map_err(|error| located(error.line, error.message))?;
-    let count = records.len();
-    for record in records {
+    let mut count = 0;
+    for record in ldif::records_from(bytes, path.parent(), lines_before, at_start) {
+        let record = record.map_err(|error| located(error.line, error.message))?;
+        count += 1;
         let dn = Dn::parse(&record.dn).map_err(|error| located(record.line, error.to_string()))?;
         let explain = |error: OpError| {
             located(

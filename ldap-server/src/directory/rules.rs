@@ -180,7 +180,10 @@ impl Directory {
             }
             match resolved.iter_mut().find(|attribute| attribute.id == id) {
                 Some(attribute) => attribute.values.extend(values),
-                None => resolved.push(Attribute { id, values }),
+                None => resolved.push(Attribute {
+                    id,
+                    values: values.into(),
+                }),
             }
         }
         Ok(resolved)
@@ -355,7 +358,7 @@ impl Directory {
             match attributes.iter_mut().find(|attribute| attribute.id == id) {
                 None => attributes.push(Attribute {
                     id,
-                    values: vec![wanted],
+                    values: smallvec::smallvec![wanted],
                 }),
                 Some(attribute)
                     if attribute
@@ -382,7 +385,7 @@ impl Directory {
                 let value = Bytes::from(ava.value.clone());
                 match attributes.iter_mut().find(|attribute| attribute.id == id) {
                     Some(attribute) if self.schema.attribute(id).single_valued => {
-                        attribute.values = vec![value]
+                        attribute.values = smallvec::smallvec![value]
                     }
                     Some(attribute) => {
                         if !attribute.values.contains(&value) {
@@ -391,7 +394,7 @@ impl Directory {
                     }
                     None => attributes.push(Attribute {
                         id,
-                        values: vec![value],
+                        values: smallvec::smallvec![value],
                     }),
                 }
             }

@@ -190,13 +190,14 @@ impl Directory {
             if let Some(category) = self.default_category_value(structural) {
                 resolved.push(Attribute {
                     id: self.known("objectCategory"),
-                    values: vec![category],
+                    values: smallvec::smallvec![category],
                 });
             }
         }
         if let Some(parent) = parent {
             self.check_superior(structural, parent)?;
         }
+        resolved.shrink_to_fit();
         entry.attributes = resolved;
         self.check_content(&entry)?;
         Ok(entry)

@@ -16,7 +16,7 @@
 mod read;
 mod write;
 
-pub use read::{parse, records, Records};
+pub use read::{parse, records, records_from, Records};
 pub use write::{write_header, write_record};
 
 /// One record of an LDIF file.

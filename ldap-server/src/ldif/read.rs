@@ -44,11 +44,23 @@ pub fn parse(input: &[u8], base_dir: Option<&Path>) -> Result<Vec<LdifRecord>, L
 
 /// Parses records one at a time, so a million-entry file never exists twice in memory.
 pub fn records<'a>(input: &'a [u8], base_dir: Option<&'a Path>) -> Records<'a> {
+    records_from(input, base_dir, 0, true)
+}
+
+/// Like [`records`] for a piece of a larger document that starts after `lines_before` lines at
+/// a record boundary; `at_start` says whether the piece is the document's beginning (where a
+/// `version:` line may stand).
+pub fn records_from<'a>(
+    input: &'a [u8],
+    base_dir: Option<&'a Path>,
+    lines_before: usize,
+    at_start: bool,
+) -> Records<'a> {
     Records {
         input,
         position: 0,
-        line_number: 0,
-        first: true,
+        line_number: lines_before,
+        first: at_start,
         failed: false,
         base_dir,
     }
