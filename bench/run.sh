@@ -23,8 +23,8 @@ hash=$(slappasswd -s 'User!Passw0rd')
 python3 bench/gen_ldif.py ad "$USERS" "$work/root.der" "$hash" > "$work/ad.ldif"
 python3 bench/gen_ldif.py rfc "$USERS" "$work/root.der" "$hash" > "$work/rfc.ldif"
 
-echo "== LDIF load ($USERS users): ldap-server (build forest + load + export to /dev/null)"
-/usr/bin/time -f "   %e s wall, %M KiB peak RSS" "$bin" export --ldif "$work/ad.ldif" --out /dev/null 2>&1 | grep -v INFO || true
+echo "== LDIF load ($USERS users): ldap-server check (build the forest, load the file)"
+/usr/bin/time -f "   %e s wall, %M KiB peak RSS" "$bin" check --ldif "$work/ad.ldif" 2>&1 | grep -v INFO || true
 
 "$bin" serve --listen 127.0.0.1:0 --admin-password 'Passw0rd!' --ldif "$work/ad.ldif" > "$work/server.out" 2>/dev/null &
 server_pid=$!
@@ -37,6 +37,7 @@ dn: cn=config
 objectClass: olcGlobal
 cn: config
 olcPidFile: $work/slapd.pid
+olcLogLevel: 0
 
 dn: cn=module{0},cn=config
 objectClass: olcModuleList
@@ -77,18 +78,21 @@ ours_args=(--url "$ours" --bind 'user1@example.test' --password 'User!Passw0rd' 
 theirs_args=(--url "$theirs" --bind 'uid=user1,cn=Users,dc=example,dc=test' --password 'User!Passw0rd' --base 'cn=Configuration,dc=example,dc=test' --filter '(objectClass=pkiCA)' --attribute 'cACertificate;binary' --seconds "$SECONDS_PER_RUN" --label slapd)
 
 echo "== the phone's query and phone boots, $USERS users (load generator on the same 2 cores)"
-for args in ours_args theirs_args; do
-  declare -n a=$args
-  "$load" "${a[@]}" --connections 1 --mode search
-  "$load" "${a[@]}" --connections 64 --mode search
-  "$load" "${a[@]}" --connections 64 --mode boot
+echo "   raw: pre-encoded requests, replies framed not decoded (server-bound); ldap3: the ldap3 crate (client-bound)"
+for client in raw ldap3; do
+  for args in ours_args theirs_args; do
+    declare -n a=$args
+    "$load" "${a[@]}" --client $client --connections 1 --mode search
+    "$load" "${a[@]}" --client $client --connections 64 --mode search
+    "$load" "${a[@]}" --client $client --connections 64 --mode boot
+  done
 done
 
 if [ "${BENCH_MILLION:-0}" = 1 ]; then
   kill "$server_pid"; server_pid=
   python3 bench/gen_ldif.py ad 1000000 "$work/root.der" "$hash" > "$work/million.ldif"
-  echo "== LDIF load (1,000,000 users): ldap-server"
-  /usr/bin/time -f "   %e s wall, %M KiB peak RSS" "$bin" export --ldif "$work/million.ldif" --out /dev/null 2>&1 | grep -v INFO || true
+  echo "== LDIF load (1,000,000 users): ldap-server check"
+  /usr/bin/time -f "   %e s wall, %M KiB peak RSS" "$bin" check --ldif "$work/million.ldif" 2>&1 | grep -v INFO || true
   : > "$work/server.out"
   "$bin" serve --listen 127.0.0.1:0 --admin-password 'Passw0rd!' --ldif "$work/million.ldif" > "$work/server.out" 2>/dev/null &
   server_pid=$!
@@ -96,6 +100,7 @@ if [ "${BENCH_MILLION:-0}" = 1 ]; then
   ours=ldap://$(head -1 "$work/server.out")
   ours_args[1]=$ours
   echo "== the phone's query with 1,000,000 users"
-  "$load" "${ours_args[@]}" --connections 1 --mode search
-  "$load" "${ours_args[@]}" --connections 64 --mode search
+  "$load" "${ours_args[@]}" --client raw --connections 1 --mode search
+  "$load" "${ours_args[@]}" --client raw --connections 64 --mode search
+  "$load" "${ours_args[@]}" --client raw --connections 64 --mode boot
 fi

@@ -26,6 +26,9 @@ struct Options {
     seconds: u64,
     boot: bool,
     label: String,
+    /// `raw`: pre-encoded requests and length-framed replies, so the client spends almost no CPU
+    /// and the server's speed shows; `ldap3`: a full client library, like real applications.
+    raw: bool,
 }
 
 fn parse() -> Options {
@@ -40,6 +43,7 @@ fn parse() -> Options {
         seconds: 5,
         boot: false,
         label: "server".into(),
+        raw: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -58,6 +62,7 @@ fn parse() -> Options {
             "--seconds" => options.seconds = value().parse().expect("--seconds N"),
             "--mode" => options.boot = value() == "boot",
             "--label" => options.label = value(),
+            "--client" => options.raw = value() == "raw",
             other => panic!("unknown flag {other}"),
         }
     }
@@ -81,7 +86,9 @@ async fn main() {
             errors.clone(),
         );
         tasks.push(tokio::spawn(async move {
-            if options.boot {
+            if options.raw {
+                raw::run(&options, &done, &count, &entries, &errors).await;
+            } else if options.boot {
                 while !done.load(Ordering::Relaxed) {
                     match boot(&options).await {
                         Ok(found) => {
@@ -145,9 +152,10 @@ async fn main() {
         0.0
     };
     println!(
-        "{:<10} {:<6} connections={:<3} {:>9.0} ops/s  ({} ops in {:.1}s, {:.1} entries/op, {} errors)",
+        "{:<10} {:<6} {:<5} connections={:<3} {:>9.0} ops/s  ({} ops in {:.1}s, {:.1} entries/op, {} errors)",
         options.label,
         if options.boot { "boot" } else { "search" },
+        if options.raw { "raw" } else { "ldap3" },
         options.connections,
         operations as f64 / elapsed,
         operations,
@@ -175,4 +183,161 @@ async fn boot(options: &Options) -> ldap3::result::Result<u64> {
         .success()?;
     ldap.unbind().await?;
     Ok(found.len() as u64)
+}
+
+/// A minimal client: requests encoded once with rasn-ldap, replies cut by their BER length and
+/// told apart by their protocol-op tag only.
+mod raw {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    use rasn_ldap::{
+        AttributeValueAssertion, AuthenticationChoice, BindRequest, Filter, LdapMessage,
+        ProtocolOp, SearchRequest, SearchRequestDerefAliases, SearchRequestScope, UnbindRequest,
+    };
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    use super::Options;
+
+    const BIND_RESPONSE: u8 = 0x61;
+    const SEARCH_ENTRY: u8 = 0x64;
+    const SEARCH_DONE: u8 = 0x65;
+
+    pub async fn run(
+        options: &Options,
+        done: &AtomicBool,
+        count: &AtomicU64,
+        entries: &AtomicU64,
+        errors: &AtomicU64,
+    ) {
+        let address = options.url.trim_start_matches("ldap://").to_string();
+        let bind = encode(
+            1,
+            ProtocolOp::BindRequest(BindRequest::new(
+                3,
+                options.bind.as_str().into(),
+                AuthenticationChoice::Simple(options.password.as_bytes().to_vec().into()),
+            )),
+        );
+        let (attribute, value) = parse_equality(&options.filter);
+        let search = encode(
+            2,
+            ProtocolOp::SearchRequest(SearchRequest::new(
+                options.base.as_str().into(),
+                SearchRequestScope::WholeSubtree,
+                SearchRequestDerefAliases::NeverDerefAliases,
+                0,
+                0,
+                false,
+                Filter::EqualityMatch(AttributeValueAssertion::new(
+                    attribute.as_str().into(),
+                    value.into_bytes().into(),
+                )),
+                vec![options.attribute.as_str().into()],
+            )),
+        );
+        let unbind = encode(3, ProtocolOp::UnbindRequest(UnbindRequest));
+        let mut reader = Reader::default();
+        let mut stream: Option<TcpStream> = None;
+        while !done.load(Ordering::Relaxed) {
+            let outcome: std::io::Result<u64> = async {
+                let connection = match stream.as_mut() {
+                    Some(connection) => connection,
+                    None => {
+                        let mut connection = TcpStream::connect(&address).await?;
+                        connection.set_nodelay(true)?;
+                        connection.write_all(&bind).await?;
+                        reader.until(&mut connection, BIND_RESPONSE).await?;
+                        stream.insert(connection)
+                    }
+                };
+                connection.write_all(&search).await?;
+                let found = reader.until(connection, SEARCH_DONE).await?;
+                if options.boot {
+                    connection.write_all(&unbind).await?;
+                    stream = None;
+                    reader = Reader::default();
+                }
+                Ok(found)
+            }
+            .await;
+            match outcome {
+                Ok(found) => {
+                    count.fetch_add(1, Ordering::Relaxed);
+                    entries.fetch_add(found, Ordering::Relaxed);
+                }
+                Err(_) => {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                    stream = None;
+                    reader = Reader::default();
+                }
+            }
+        }
+    }
+
+    fn encode(id: u32, op: ProtocolOp) -> Vec<u8> {
+        rasn::ber::encode(&LdapMessage::new(id, op)).expect("encodable request")
+    }
+
+    /// `(attr=value)` only: the benchmark's filters are single equalities.
+    fn parse_equality(filter: &str) -> (String, String) {
+        let inner = filter.trim().trim_start_matches('(').trim_end_matches(')');
+        let (attribute, value) = inner.split_once('=').expect("an (attr=value) filter");
+        (attribute.to_string(), value.to_string())
+    }
+
+    #[derive(Default)]
+    struct Reader {
+        buffer: Vec<u8>,
+    }
+
+    impl Reader {
+        /// Reads replies until one with `op_tag`; returns how many search entries came before it.
+        async fn until(&mut self, stream: &mut TcpStream, op_tag: u8) -> std::io::Result<u64> {
+            let mut entries = 0;
+            loop {
+                while let Some((length, tag)) = frame(&self.buffer) {
+                    self.buffer.drain(..length);
+                    if tag == SEARCH_ENTRY {
+                        entries += 1;
+                    }
+                    if tag == op_tag {
+                        return Ok(entries);
+                    }
+                }
+                let mut chunk = [0u8; 16384];
+                let read = stream.read(&mut chunk).await?;
+                if read == 0 {
+                    return Err(std::io::ErrorKind::UnexpectedEof.into());
+                }
+                self.buffer.extend_from_slice(&chunk[..read]);
+            }
+        }
+    }
+
+    /// A complete message at the front: its total length and protocol-op tag.
+    fn frame(buffer: &[u8]) -> Option<(usize, u8)> {
+        let (header, length) = length(buffer.get(1..)?)?;
+        let total = 1 + header + length;
+        if buffer.len() < total {
+            return None;
+        }
+        // SEQUENCE { INTEGER messageID, protocolOp ... }
+        let body = &buffer[1 + header..];
+        let id_length = *body.get(1)? as usize;
+        Some((total, *body.get(2 + id_length)?))
+    }
+
+    fn length(bytes: &[u8]) -> Option<(usize, usize)> {
+        let first = *bytes.first()?;
+        if first < 0x80 {
+            return Some((1, first as usize));
+        }
+        let count = (first & 0x7f) as usize;
+        let value = bytes
+            .get(1..=count)?
+            .iter()
+            .fold(0usize, |acc, &byte| (acc << 8) | byte as usize);
+        Some((1 + count, value))
+    }
 }

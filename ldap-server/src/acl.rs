@@ -20,6 +20,8 @@ pub enum Principal {
     User {
         /// The bound object's DN.
         dn: String,
+        /// The down-level logon name, `EXAMPLE\alice`.
+        account: String,
         /// Member of Enterprise Admins, Domain Admins or Administrators.
         admin: bool,
     },
@@ -30,11 +32,11 @@ impl Principal {
         matches!(self, Principal::Anonymous)
     }
 
-    /// The authzId the WhoAmI extended operation returns (`u:EXAMPLE\alice` in AD; we use `dn:`).
+    /// The authzId the WhoAmI extended operation returns: `u:EXAMPLE\alice`, as AD answers.
     pub fn authz_id(&self) -> String {
         match self {
             Principal::Anonymous => String::new(),
-            Principal::User { dn, .. } => format!("dn:{dn}"),
+            Principal::User { account, .. } => format!("u:{account}"),
         }
     }
 }
@@ -110,6 +112,7 @@ mod tests {
     fn user(admin: bool) -> Principal {
         Principal::User {
             dn: "CN=alice,CN=Users,DC=example,DC=test".into(),
+            account: "EXAMPLE\\alice".into(),
             admin,
         }
     }

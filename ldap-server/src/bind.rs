@@ -60,7 +60,21 @@ pub fn simple_bind(
     }
     let dn = dir.dn_string(id);
     let admin = is_admin(dir, &dn);
-    Ok(Principal::User { dn, admin })
+    let sam = dir
+        .schema()
+        .attribute_id("sAMAccountName")
+        .and_then(|attribute| {
+            dir.values(id, attribute)
+                .first()
+                .map(|value| String::from_utf8_lossy(value).into_owned())
+        })
+        .unwrap_or_else(|| {
+            dir.entry(id)
+                .and_then(|entry| entry.name.rdn().map(|rdn| rdn.value().to_string()))
+                .unwrap_or_default()
+        });
+    let account = format!("{}\\{sam}", forest.netbios);
+    Ok(Principal::User { dn, account, admin })
 }
 
 /// Finds the account a bind name denotes: a DN, `user@dns.domain` (UPN, or sAMAccountName at the

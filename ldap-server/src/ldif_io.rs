@@ -239,3 +239,104 @@ pub fn export(dir: &Directory) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forest::{Forest, ForestConfig};
+    use crate::schema::Schema;
+
+    fn forest() -> Directory {
+        let config = ForestConfig::new("example.test");
+        Forest::new(&config)
+            .unwrap()
+            .build(Schema::active_directory(), &config)
+            .unwrap()
+    }
+
+    /// What `ldifde -f pks.ldf -d "CN=Public Key Services,..."` writes on a real DC: CRLF, a
+    /// changetype on every record, AD's bookkeeping attributes, and attributes this schema lacks.
+    const LDIFDE_EXPORT: &str = "dn: CN=Public Key Services,CN=Services,CN=Configuration,DC=example,DC=test\r\n\
+changetype: add\r\nobjectClass: top\r\nobjectClass: container\r\ncn: Public Key Services\r\n\
+distinguishedName: CN=Public Key Services,CN=Services,CN=Configuration,DC=example,DC=test\r\n\
+instanceType: 4\r\nwhenCreated: 20240105093000.0Z\r\nwhenChanged: 20240105093000.0Z\r\nuSNCreated: 8193\r\n\
+uSNChanged: 8193\r\nshowInAdvancedViewOnly: TRUE\r\nname: Public Key Services\r\n\
+objectGUID:: 9fmB3BbzWEyY1U4T0Gq+Hw==\r\n\
+objectCategory: CN=Container,CN=Schema,CN=Configuration,DC=example,DC=test\r\n\
+dSCorePropagationData: 16010101000000.0Z\r\n\r\n\
+dn: CN=Contoso Root CA,CN=Certification Authorities,CN=Public Key Services,CN=Services,CN=Configuration,DC=example,DC=test\r\n\
+changetype: add\r\nobjectClass: top\r\nobjectClass: certificationAuthority\r\ncn: Contoso Root CA\r\n\
+cACertificate:: MIIBszCCAVmgAwIBAgIUQm9vdA==\r\nauthorityRevocationList:: AA==\r\n\
+certificateRevocationList:: AA==\r\ninstanceType: 4\r\nuSNCreated: 12775\r\nuSNChanged: 12775\r\n\
+whenCreated: 20240105093500.0Z\r\nwhenChanged: 20240105093500.0Z\r\nshowInAdvancedViewOnly: TRUE\r\n\
+name: Contoso Root CA\r\nobjectGUID:: AAECAwQFBgcICQoLDA0ODw==\r\n\
+objectCategory: CN=Certification-Authority,CN=Schema,CN=Configuration,DC=example,DC=test\r\n\
+dSCorePropagationData: 16010101000000.0Z\r\nmsDS-ReplAttributeMetaData:: AAAA\r\n\r\n";
+
+    #[test]
+    fn an_ldifde_export_loads_over_the_skeleton() {
+        let mut dir = forest();
+        let count = load_bytes(&mut dir, LDIFDE_EXPORT.as_bytes(), Path::new("pks.ldf")).unwrap();
+        assert_eq!(count, 2);
+        let ca = Dn::parse("CN=Contoso Root CA,CN=Certification Authorities,CN=Public Key Services,CN=Services,CN=Configuration,DC=example,DC=test").unwrap();
+        let id = dir.find(&ca).expect("the CA was added");
+        let entry = dir.entry(id).unwrap();
+        assert_eq!(
+            entry.guid,
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+        );
+        assert_eq!(entry.usn_created, 12775);
+        // Unknown AD attributes are kept (as octet strings), not refused.
+        let learned = dir.schema().attribute_id("dSCorePropagationData").unwrap();
+        assert!(dir.schema().attribute(learned).learned);
+        assert_eq!(dir.values(id, learned).len(), 1);
+        let certificate = dir.schema().attribute_id("cACertificate").unwrap();
+        assert_eq!(dir.values(id, certificate)[0].len(), 19);
+    }
+
+    #[test]
+    fn errors_name_the_line_and_what_is_wrong() {
+        let mut dir = forest();
+        let text = "dn: CN=Broken,CN=Certification Authorities,CN=Public Key Services,CN=Services,CN=Configuration,DC=example,DC=test\n\
+objectClass: certificationAuthority\ncACertificate:: AA==\n";
+        let error = load_bytes(&mut dir, text.as_bytes(), Path::new("broken.ldif")).unwrap_err();
+        let message = error.to_string();
+        assert!(message.starts_with("broken.ldif:1: "), "{message}");
+        assert!(message.contains("mandatory attribute"), "{message}");
+        let garbage = load_bytes(
+            &mut dir,
+            b"dn: CN=x\nnot an attribute line\n",
+            Path::new("g.ldif"),
+        )
+        .unwrap_err();
+        assert!(garbage.to_string().starts_with("g.ldif:2: "), "{garbage}");
+    }
+
+    #[test]
+    fn chunked_file_loading_keeps_line_numbers() {
+        let mut text = String::new();
+        for index in 0..3 {
+            text.push_str(&format!(
+                "dn: CN=user{index},CN=Users,DC=example,DC=test\nobjectClass: user\nsAMAccountName: user{index}\n\n"
+            ));
+        }
+        text.push_str("dn: CN=bad,CN=Users,DC=example,DC=test\nobjectClass: noSuchClass\n");
+        let file = std::env::temp_dir().join(format!("ldif-io-test-{}.ldif", std::process::id()));
+        std::fs::write(&file, &text).unwrap();
+        let mut dir = forest();
+        let error = load_file(&mut dir, &file).unwrap_err().to_string();
+        std::fs::remove_file(&file).ok();
+        assert!(error.contains(":13: "), "{error}");
+        assert!(error.contains("noSuchClass"), "{error}");
+    }
+
+    #[test]
+    fn export_then_load_is_lossless() {
+        let mut dir = forest();
+        load_bytes(&mut dir, LDIFDE_EXPORT.as_bytes(), Path::new("pks.ldf")).unwrap();
+        let first = export(&dir);
+        let mut again = forest();
+        load_bytes(&mut again, first.as_bytes(), Path::new("export.ldif")).unwrap();
+        assert_eq!(export(&again), first);
+    }
+}

@@ -371,6 +371,7 @@ fn admin_bind_by_upn_then_search_succeeds() {
         session.principal(),
         &Principal::User {
             dn: ADMIN_DN.into(),
+            account: "EXAMPLE\\Administrator".into(),
             admin: true
         }
     );
@@ -759,6 +760,7 @@ fn add_by_a_non_admin_is_insufficient_access_rights() {
         session.principal(),
         &Principal::User {
             dn: CAROL_DN.into(),
+            account: "EXAMPLE\\carol".into(),
             admin: false
         }
     );
@@ -846,7 +848,7 @@ fn who_am_i_returns_the_bound_principal() {
     assert_eq!(response.result_code, ResultCode::Success);
     assert_eq!(
         response.response_value.as_deref(),
-        Some(format!("dn:{ADMIN_DN}").as_bytes())
+        Some(&b"u:EXAMPLE\\Administrator"[..])
     );
 }
 
