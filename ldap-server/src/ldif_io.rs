@@ -106,7 +106,7 @@ fn load_piece(
                 format!(
                     "{}: {} ({})",
                     record.dn,
-                    first_line(&error.diagnostic),
+                    one_line(&error.diagnostic),
                     error.code as u32
                 ),
             )
@@ -191,8 +191,14 @@ fn is_naming_context_candidate(dir: &Directory, dn: &Dn) -> bool {
         .any(|&head| dn.is_within(&dir.dn(head)))
 }
 
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or(text)
+/// AD's multi-line diagnostics on one line, so `file:line: ...` stays one line and keeps the
+/// attribute name AD puts on the second line.
+fn one_line(text: &str) -> String {
+    text.split(['\n', '\t'])
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The whole directory as LDIF content records, parents before children.

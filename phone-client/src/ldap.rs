@@ -1,0 +1,276 @@
+//! The directory steps: bind, read the rootDSE, search for certificationAuthority objects (step 1)
+//! and pKIEnrollmentService objects (step 2), with the `ldap3` client. Works against AD, Samba,
+//! OpenLDAP (which names the attribute `cACertificate;binary`) and our own `ldap-server`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, ResultEntry, Scope, SearchEntry};
+
+use crate::machine::Candidate;
+
+/// The attribute step 1 reads, in both spellings servers use.
+const CA_ATTRIBUTES: [&str; 2] = ["cACertificate", "cACertificate;binary"];
+
+/// A connection to a directory.
+pub struct Directory {
+    ldap: Ldap,
+    timeout: Duration,
+}
+
+/// What step 1 found.
+#[derive(Debug, Default)]
+pub struct CaSearch {
+    pub candidates: Vec<Candidate>,
+    /// Objects whose values were placeholders or not certificates ("DN: why").
+    pub unusable: Vec<String>,
+    /// Objects found at all (usable or not).
+    pub objects: usize,
+    /// Continuation references the server returned (not followed unless the profile says so).
+    pub references: Vec<String>,
+}
+
+/// An enrollment service: its DN and the host serving /certsrv.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrollmentService {
+    pub dn: String,
+    pub dns_host_name: Option<String>,
+}
+
+impl Directory {
+    pub async fn connect(address: SocketAddr, timeout: Duration) -> Result<Directory, String> {
+        let settings = LdapConnSettings::new().set_conn_timeout(timeout);
+        let (connection, ldap) =
+            LdapConnAsync::with_settings(settings, &format!("ldap://{address}"))
+                .await
+                .map_err(|error| format!("cannot connect to ldap://{address}: {error}"))?;
+        tokio::spawn(async move {
+            let _ = connection.drive().await;
+        });
+        Ok(Directory { ldap, timeout })
+    }
+
+    /// Simple bind with the user's credentials; the error names AD's data code when there is one.
+    pub async fn bind(&mut self, user: &str, password: &str) -> Result<(), String> {
+        let result = self
+            .ldap
+            .with_timeout(self.timeout)
+            .simple_bind(user, password)
+            .await
+            .map_err(|error| format!("bind as {user} failed: {error}"))?;
+        if result.rc == 0 {
+            return Ok(());
+        }
+        Err(format!(
+            "bind as {user} refused: LDAP {} {}{}",
+            result.rc,
+            result.text.trim_end_matches('\0').trim(),
+            explain_data_code(&result.text)
+        ))
+    }
+
+    /// The rootDSE's naming contexts: (configurationNamingContext, defaultNamingContext).
+    pub async fn naming_contexts(&mut self) -> Result<(String, String), String> {
+        let (entries, _) = self
+            .ldap
+            .with_timeout(self.timeout)
+            .search(
+                "",
+                Scope::Base,
+                "(objectClass=*)",
+                vec![
+                    "configurationNamingContext",
+                    "defaultNamingContext",
+                    "namingContexts",
+                ],
+            )
+            .await
+            .and_then(|result| result.success())
+            .map_err(|error| format!("reading the rootDSE failed: {error}"))?;
+        let entry = entries
+            .into_iter()
+            .find_map(entry_of)
+            .ok_or("the rootDSE returned no entry")?;
+        let first = |name: &str| {
+            entry
+                .attrs
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                .and_then(|(_, values)| values.first().cloned())
+        };
+        let naming_contexts = first("namingContexts").unwrap_or_default();
+        let default_nc = first("defaultNamingContext").unwrap_or(naming_contexts);
+        let configuration_nc =
+            first("configurationNamingContext").unwrap_or_else(|| default_nc.clone());
+        Ok((configuration_nc, default_nc))
+    }
+
+    /// Step 1: every object the filter matches under `base`, with each cACertificate value judged.
+    pub async fn search_certification_authorities(
+        &mut self,
+        base: &str,
+        filter: &str,
+    ) -> Result<CaSearch, String> {
+        let entries = self.search(base, filter, CA_ATTRIBUTES.to_vec()).await?;
+        let mut found = CaSearch::default();
+        for raw in entries {
+            if raw.is_ref() {
+                let entry = construct(raw);
+                found.references.extend(
+                    entry
+                        .map(|entry| entry.attrs.into_values().flatten().collect::<Vec<_>>())
+                        .unwrap_or_default(),
+                );
+                continue;
+            }
+            let Some(entry) = construct(raw) else {
+                continue;
+            };
+            found.objects += 1;
+            let values = values_of(&entry, "cACertificate");
+            if values.is_empty() {
+                found
+                    .unusable
+                    .push(format!("{}: no cACertificate value", entry.dn));
+            }
+            for value in values {
+                match crate::certinfo::unusable_reason(&value) {
+                    None => found.candidates.push(Candidate {
+                        der: value,
+                        source: entry.dn.clone(),
+                    }),
+                    Some(reason) => found.unusable.push(format!("{}: {reason}", entry.dn)),
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Step 2: pKIEnrollmentService objects and their dNSHostName.
+    pub async fn search_enrollment_services(
+        &mut self,
+        base: &str,
+        filter: &str,
+    ) -> Result<Vec<EnrollmentService>, String> {
+        let entries = self.search(base, filter, vec!["dNSHostName"]).await?;
+        Ok(entries
+            .into_iter()
+            .filter(|raw| !raw.is_ref())
+            .filter_map(construct)
+            .map(|entry| {
+                let host = entry
+                    .attrs
+                    .iter()
+                    .find(|(key, _)| key.eq_ignore_ascii_case("dNSHostName"))
+                    .and_then(|(_, values)| values.first().cloned());
+                EnrollmentService {
+                    dn: entry.dn,
+                    dns_host_name: host,
+                }
+            })
+            .collect())
+    }
+
+    async fn search(
+        &mut self,
+        base: &str,
+        filter: &str,
+        attributes: Vec<&str>,
+    ) -> Result<Vec<ResultEntry>, String> {
+        let result = self
+            .ldap
+            .with_timeout(self.timeout)
+            .search(base, Scope::Subtree, filter, attributes)
+            .await
+            .map_err(|error| format!("search of {base:?} for {filter} failed: {error}"))?;
+        let ldap3::SearchResult(entries, status) = result;
+        // 10 (referral) still returns what was found; anything else is a failure the phone reports.
+        if status.rc != 0 && status.rc != 10 {
+            return Err(format!(
+                "search of {base:?} for {filter} failed: LDAP {} {}",
+                status.rc,
+                status.text.trim_end_matches('\0').trim()
+            ));
+        }
+        Ok(entries)
+    }
+
+    pub async fn unbind(mut self) {
+        let _ = self.ldap.unbind().await;
+    }
+}
+
+/// Parses an entry; ldap3 panics on malformed BER, which a hostile or broken server must not
+/// turn into a crash of the tool.
+fn construct(raw: ResultEntry) -> Option<SearchEntry> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| SearchEntry::construct(raw))).ok()
+}
+
+fn entry_of(raw: ResultEntry) -> Option<SearchEntry> {
+    if raw.is_ref() {
+        None
+    } else {
+        construct(raw)
+    }
+}
+
+/// Every value of `name` (any `;option` spelling), whether ldap3 filed it as text or bytes.
+fn values_of(entry: &SearchEntry, name: &str) -> Vec<Vec<u8>> {
+    let matches = |key: &str| {
+        key.split(';')
+            .next()
+            .is_some_and(|bare| bare.eq_ignore_ascii_case(name))
+    };
+    let mut values: Vec<Vec<u8>> = Vec::new();
+    for (key, list) in &entry.bin_attrs {
+        if matches(key) {
+            values.extend(list.iter().cloned());
+        }
+    }
+    for (key, list) in &entry.attrs {
+        if matches(key) {
+            values.extend(list.iter().map(|value| value.as_bytes().to_vec()));
+        }
+    }
+    values
+}
+
+/// AD's `data XXX` sub-codes in words (domain.md §B.8).
+pub fn explain_data_code(text: &str) -> String {
+    let Some(code) = text
+        .split("data ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| c == ',' || c.is_whitespace()).next())
+    else {
+        return String::new();
+    };
+    let meaning = match code {
+        "525" => "user not found",
+        "52e" => "bad user name or password",
+        "530" => "not permitted to log on at this time",
+        "531" => "not permitted to log on at this workstation",
+        "532" => "password expired",
+        "533" => "account disabled",
+        "701" => "account expired",
+        "773" => "user must reset password",
+        "775" => "account locked out",
+        _ => return String::new(),
+    };
+    format!(" (AD data {code}: {meaning})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_codes_are_explained() {
+        let text = "80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data 52e, v4563";
+        assert_eq!(
+            explain_data_code(text),
+            " (AD data 52e: bad user name or password)"
+        );
+        assert!(explain_data_code("data 775, v1db1").contains("locked out"));
+        assert_eq!(explain_data_code("no code here"), "");
+    }
+}

@@ -1,0 +1,459 @@
+//! The phone's boot as an explicit state machine. Pure: a transition takes a state and the event
+//! the executor observed and returns the next state; no I/O happens here, so every path of the
+//! documented chain (domain.md §0) is unit-tested without a network.
+//!
+//! LocatingDomainController → BindingToDirectory → SearchingCertificationAuthorities →
+//! (InstallingCertificates | SearchingEnrollmentServices → DownloadingCertificateChain →
+//! InstallingCertificates) → ConnectingToRegistrar → ValidatingServerCertificate → SignedIn,
+//! or a terminal failure.
+
+use serde::Serialize;
+
+/// A certificate the phone found, with where it came from (an object's DN or a URL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub der: Vec<u8>,
+    pub source: String,
+}
+
+/// Which way the phone got its roots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Path {
+    Directory,
+    WebEnrollment,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    LocatingDomainController,
+    BindingToDirectory,
+    SearchingCertificationAuthorities,
+    SearchingEnrollmentServices,
+    DownloadingCertificateChain {
+        hosts: Vec<String>,
+    },
+    InstallingCertificates {
+        candidates: Vec<Candidate>,
+        path: Path,
+    },
+    ConnectingToRegistrar {
+        path: Path,
+    },
+    ValidatingServerCertificate {
+        path: Path,
+    },
+    Finished(Verdict),
+}
+
+impl State {
+    /// The step's name as the report shows it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            State::LocatingDomainController => "locating_domain_controller",
+            State::BindingToDirectory => "binding_to_directory",
+            State::SearchingCertificationAuthorities => "searching_certification_authorities",
+            State::SearchingEnrollmentServices => "searching_enrollment_services",
+            State::DownloadingCertificateChain { .. } => "downloading_certificate_chain",
+            State::InstallingCertificates { .. } => "installing_certificates",
+            State::ConnectingToRegistrar { .. } => "connecting_to_registrar",
+            State::ValidatingServerCertificate { .. } => "validating_server_certificate",
+            State::Finished(_) => "finished",
+        }
+    }
+
+    /// What the phone's screen says during this step (the CX700 status lines, §D.1).
+    pub fn screen(&self) -> &'static str {
+        match self {
+            State::LocatingDomainController => "Locating Domain Controller",
+            State::BindingToDirectory
+            | State::SearchingCertificationAuthorities
+            | State::SearchingEnrollmentServices => "Downloading Certificate",
+            State::DownloadingCertificateChain { .. } => "Downloading Certificate",
+            State::InstallingCertificates { .. } => "Installing Certificate",
+            State::ConnectingToRegistrar { .. } | State::ValidatingServerCertificate { .. } => {
+                "Connecting to Office Communications Server"
+            }
+            State::Finished(_) => "",
+        }
+    }
+}
+
+/// The terminal outcomes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Verdict {
+    SignedIn {
+        path: Path,
+    },
+    /// The phone's own message; `reason` is the precise cause underneath.
+    CannotValidateServerCertificate {
+        reason: String,
+    },
+    CannotLocateDomainController {
+        reason: String,
+    },
+    /// The directory refused the bind (AD's data code in the reason).
+    SignInFailed {
+        reason: String,
+    },
+}
+
+impl Verdict {
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Verdict::SignedIn { .. } => "signed_in",
+            Verdict::CannotValidateServerCertificate { .. } => "cannot_validate_server_certificate",
+            Verdict::CannotLocateDomainController { .. } => "cannot_locate_domain_controller",
+            Verdict::SignInFailed { .. } => "sign_in_failed",
+        }
+    }
+
+    pub fn reason(&self) -> &str {
+        match self {
+            Verdict::SignedIn { .. } => "",
+            Verdict::CannotValidateServerCertificate { reason }
+            | Verdict::CannotLocateDomainController { reason }
+            | Verdict::SignInFailed { reason } => reason,
+        }
+    }
+
+    /// What the phone shows.
+    pub fn screen(&self) -> &'static str {
+        match self {
+            Verdict::SignedIn { .. } => "Signed in",
+            Verdict::CannotValidateServerCertificate { .. } => "Cannot validate server certificate",
+            Verdict::CannotLocateDomainController { .. } => "Locating Domain Controller",
+            Verdict::SignInFailed { .. } => "Sign-in failed",
+        }
+    }
+}
+
+/// What the executor observed while performing a state's step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    DomainControllerFound,
+    DomainControllerNotFound {
+        reason: String,
+    },
+    Bound,
+    BindFailed {
+        reason: String,
+    },
+    /// Step 1's result: the usable certificates (placeholders and garbage already set aside).
+    CertificationAuthorities {
+        candidates: Vec<Candidate>,
+    },
+    /// The directory could not be searched (an LDAP error): the phone cannot go on.
+    DirectoryFailed {
+        reason: String,
+    },
+    EnrollmentServices {
+        hosts: Vec<String>,
+    },
+    /// Step 2's downloads: what came back from every host (failures are in the step's detail).
+    ChainDownloaded {
+        candidates: Vec<Candidate>,
+        failures: Vec<String>,
+    },
+    /// `installed` certificates went into the store; `rejected` says why others did not.
+    Installed {
+        installed: usize,
+        rejected: Vec<String>,
+    },
+    Connected,
+    ConnectFailed {
+        reason: String,
+    },
+    Validated,
+    ValidationFailed {
+        reason: String,
+    },
+}
+
+/// Settings the transitions depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    pub http_fallback: bool,
+}
+
+/// The next state. An event that does not belong to the state is a bug in the executor; the
+/// machine answers it with a terminal failure naming both, rather than panicking.
+pub fn transition(state: State, event: Event, rules: Rules) -> State {
+    use Event as E;
+    use State as S;
+    let cannot_validate =
+        |reason: String| S::Finished(Verdict::CannotValidateServerCertificate { reason });
+    match (state, event) {
+        (S::LocatingDomainController, E::DomainControllerFound) => S::BindingToDirectory,
+        (S::LocatingDomainController, E::DomainControllerNotFound { reason }) => {
+            S::Finished(Verdict::CannotLocateDomainController { reason })
+        }
+        (S::BindingToDirectory, E::Bound) => S::SearchingCertificationAuthorities,
+        (S::BindingToDirectory, E::BindFailed { reason }) => S::Finished(Verdict::SignInFailed { reason }),
+        (S::SearchingCertificationAuthorities, E::CertificationAuthorities { candidates }) if !candidates.is_empty() => {
+            S::InstallingCertificates { candidates, path: Path::Directory }
+        }
+        (S::SearchingCertificationAuthorities, E::CertificationAuthorities { .. }) if rules.http_fallback => {
+            S::SearchingEnrollmentServices
+        }
+        (S::SearchingCertificationAuthorities, E::CertificationAuthorities { .. }) => cannot_validate(
+            "no certificationAuthority object carries a usable cACertificate, and this firmware does not fall back to web enrollment".into(),
+        ),
+        (S::SearchingCertificationAuthorities | S::SearchingEnrollmentServices, E::DirectoryFailed { reason }) => {
+            cannot_validate(reason)
+        }
+        (S::SearchingEnrollmentServices, E::EnrollmentServices { hosts }) if !hosts.is_empty() => {
+            S::DownloadingCertificateChain { hosts }
+        }
+        (S::SearchingEnrollmentServices, E::EnrollmentServices { .. }) => cannot_validate(
+            "no certificationAuthority object carries a usable cACertificate and no pKIEnrollmentService object names a dNSHostName".into(),
+        ),
+        (S::DownloadingCertificateChain { .. }, E::ChainDownloaded { candidates, .. }) if !candidates.is_empty() => {
+            S::InstallingCertificates { candidates, path: Path::WebEnrollment }
+        }
+        (S::DownloadingCertificateChain { .. }, E::ChainDownloaded { failures, .. }) => cannot_validate(format!(
+            "no certificate in the directory, and web enrollment gave none: {}",
+            if failures.is_empty() { "every download was empty".to_string() } else { failures.join("; ") }
+        )),
+        (S::InstallingCertificates { path, .. }, E::Installed { installed, .. }) if installed > 0 => {
+            S::ConnectingToRegistrar { path }
+        }
+        (S::InstallingCertificates { .. }, E::Installed { rejected, .. }) => cannot_validate(format!(
+            "no certificate could be installed: {}",
+            rejected.join("; ")
+        )),
+        (S::ConnectingToRegistrar { path }, E::Connected) => S::ValidatingServerCertificate { path },
+        (S::ConnectingToRegistrar { .. }, E::ConnectFailed { reason }) => cannot_validate(reason),
+        (S::ValidatingServerCertificate { path }, E::Validated) => S::Finished(Verdict::SignedIn { path }),
+        (S::ValidatingServerCertificate { .. }, E::ValidationFailed { reason }) => cannot_validate(reason),
+        (state, event) => cannot_validate(format!("internal error: event {event:?} in state {}", state.name())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FALLBACK: Rules = Rules {
+        http_fallback: true,
+    };
+    const NO_FALLBACK: Rules = Rules {
+        http_fallback: false,
+    };
+
+    fn candidate() -> Candidate {
+        Candidate {
+            der: vec![0x30],
+            source: "CN=Root,CN=Certification Authorities".into(),
+        }
+    }
+
+    fn run(events: Vec<Event>, rules: Rules) -> Vec<State> {
+        let mut state = State::LocatingDomainController;
+        let mut seen = vec![state.clone()];
+        for event in events {
+            state = transition(state, event, rules);
+            seen.push(state.clone());
+        }
+        seen
+    }
+
+    #[test]
+    fn directory_path_signs_in() {
+        let states = run(
+            vec![
+                Event::DomainControllerFound,
+                Event::Bound,
+                Event::CertificationAuthorities {
+                    candidates: vec![candidate()],
+                },
+                Event::Installed {
+                    installed: 1,
+                    rejected: vec![],
+                },
+                Event::Connected,
+                Event::Validated,
+            ],
+            FALLBACK,
+        );
+        let names: Vec<_> = states.iter().map(State::name).collect();
+        assert_eq!(
+            names,
+            [
+                "locating_domain_controller",
+                "binding_to_directory",
+                "searching_certification_authorities",
+                "installing_certificates",
+                "connecting_to_registrar",
+                "validating_server_certificate",
+                "finished"
+            ]
+        );
+        assert_eq!(
+            states.last(),
+            Some(&State::Finished(Verdict::SignedIn {
+                path: Path::Directory
+            }))
+        );
+    }
+
+    #[test]
+    fn empty_directory_falls_back_to_web_enrollment() {
+        let states = run(
+            vec![
+                Event::DomainControllerFound,
+                Event::Bound,
+                Event::CertificationAuthorities { candidates: vec![] },
+                Event::EnrollmentServices {
+                    hosts: vec!["ca1.example.test".into()],
+                },
+                Event::ChainDownloaded {
+                    candidates: vec![candidate()],
+                    failures: vec![],
+                },
+                Event::Installed {
+                    installed: 1,
+                    rejected: vec![],
+                },
+                Event::Connected,
+                Event::Validated,
+            ],
+            FALLBACK,
+        );
+        assert!(states.contains(&State::DownloadingCertificateChain {
+            hosts: vec!["ca1.example.test".into()]
+        }));
+        assert_eq!(
+            states.last(),
+            Some(&State::Finished(Verdict::SignedIn {
+                path: Path::WebEnrollment
+            }))
+        );
+    }
+
+    #[test]
+    fn no_certificates_anywhere_is_cannot_validate() {
+        let end = run(
+            vec![
+                Event::DomainControllerFound,
+                Event::Bound,
+                Event::CertificationAuthorities { candidates: vec![] },
+                Event::EnrollmentServices { hosts: vec![] },
+            ],
+            FALLBACK,
+        );
+        let State::Finished(verdict) = end.last().unwrap() else {
+            panic!("not finished")
+        };
+        assert_eq!(verdict.outcome(), "cannot_validate_server_certificate");
+        assert!(verdict.reason().contains("pKIEnrollmentService"));
+        assert_eq!(verdict.screen(), "Cannot validate server certificate");
+    }
+
+    #[test]
+    fn without_fallback_an_empty_directory_ends_at_step_one() {
+        let state = transition(
+            State::SearchingCertificationAuthorities,
+            Event::CertificationAuthorities { candidates: vec![] },
+            NO_FALLBACK,
+        );
+        assert!(
+            matches!(state, State::Finished(Verdict::CannotValidateServerCertificate { reason }) if reason.contains("does not fall back"))
+        );
+    }
+
+    #[test]
+    fn failed_downloads_are_named_in_the_verdict() {
+        let state = transition(
+            State::DownloadingCertificateChain {
+                hosts: vec!["ca1".into()],
+            },
+            Event::ChainDownloaded {
+                candidates: vec![],
+                failures: vec!["HTTP 404 from http://ca1/certsrv/...".into()],
+            },
+            FALLBACK,
+        );
+        assert!(
+            matches!(state, State::Finished(Verdict::CannotValidateServerCertificate { reason }) if reason.contains("HTTP 404"))
+        );
+    }
+
+    #[test]
+    fn terminal_failures_of_each_step() {
+        let cases = [
+            (
+                State::LocatingDomainController,
+                Event::DomainControllerNotFound {
+                    reason: "no SRV".into(),
+                },
+                "cannot_locate_domain_controller",
+            ),
+            (
+                State::BindingToDirectory,
+                Event::BindFailed {
+                    reason: "data 52e".into(),
+                },
+                "sign_in_failed",
+            ),
+            (
+                State::SearchingCertificationAuthorities,
+                Event::DirectoryFailed {
+                    reason: "000004DC".into(),
+                },
+                "cannot_validate_server_certificate",
+            ),
+            (
+                State::SearchingEnrollmentServices,
+                Event::DirectoryFailed { reason: "x".into() },
+                "cannot_validate_server_certificate",
+            ),
+            (
+                State::InstallingCertificates {
+                    candidates: vec![candidate()],
+                    path: Path::Directory,
+                },
+                Event::Installed {
+                    installed: 0,
+                    rejected: vec!["SHA-256 not supported".into()],
+                },
+                "cannot_validate_server_certificate",
+            ),
+            (
+                State::ConnectingToRegistrar {
+                    path: Path::Directory,
+                },
+                Event::ConnectFailed {
+                    reason: "refused".into(),
+                },
+                "cannot_validate_server_certificate",
+            ),
+            (
+                State::ValidatingServerCertificate {
+                    path: Path::Directory,
+                },
+                Event::ValidationFailed {
+                    reason: "unknown issuer".into(),
+                },
+                "cannot_validate_server_certificate",
+            ),
+        ];
+        for (state, event, outcome) in cases {
+            let name = state.name();
+            let State::Finished(verdict) = transition(state, event, FALLBACK) else {
+                panic!("{name} did not finish")
+            };
+            assert_eq!(verdict.outcome(), outcome, "{name}");
+            assert!(!verdict.reason().is_empty(), "{name}");
+        }
+    }
+
+    #[test]
+    fn an_event_out_of_place_is_reported_not_panicked() {
+        let state = transition(State::BindingToDirectory, Event::Validated, FALLBACK);
+        assert!(
+            matches!(state, State::Finished(Verdict::CannotValidateServerCertificate { reason }) if reason.contains("internal error"))
+        );
+    }
+}

@@ -1,0 +1,255 @@
+//! Firmware profiles: what a given phone build does where the documentation is silent.
+//!
+//! Every open question of domain.md §H is a setting here, with the documented or most likely
+//! behaviour as the default and a comment saying which. Built-in profiles cover the field's three
+//! common builds; a TOML file describes any other (unknown keys are errors naming file, line and key).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::enroll::Encoding;
+
+/// Where step 1 looks for certificationAuthority objects (§H.1: the documentation names no base).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchBase {
+    /// The rootDSE's configurationNamingContext on port 389: where AD keeps Public Key Services.
+    /// Default: the only base that finds the objects on a real DC.
+    ConfigurationNc,
+    /// defaultNamingContext: a real misconfiguration; AD answers with a continuation reference only.
+    DomainNc,
+    /// The Global Catalog (port 3268), base "": cACertificate is in the partial attribute set.
+    GlobalCatalog,
+}
+
+/// Which of the found certificates the phone keeps (§H.2: undocumented).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstallPolicy {
+    /// Every usable value (default: the doc says it "will use the attribute caCertificate").
+    All,
+    /// Only self-signed certificates (roots).
+    SelfSignedOnly,
+}
+
+/// Per-step time limits in milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Timeouts {
+    pub locate_ms: u64,
+    pub ldap_ms: u64,
+    pub http_ms: u64,
+    pub tls_ms: u64,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            locate_ms: 5_000,
+            ldap_ms: 10_000,
+            http_ms: 10_000,
+            tls_ms: 10_000,
+        }
+    }
+}
+
+/// One firmware build's behaviour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "defaults::search_base")]
+    pub search_base: SearchBase,
+    /// Step 1's filter. `(objectCategory=certificationAuthority)` relies on AD's shortcut; against
+    /// OpenLDAP use `(objectClass=certificationAuthority)` or the full category DN.
+    #[serde(default = "defaults::ca_filter")]
+    pub ca_filter: String,
+    /// Step 2's filter.
+    #[serde(default = "defaults::enrollment_filter")]
+    pub enrollment_filter: String,
+    #[serde(default = "defaults::install")]
+    pub install: InstallPolicy,
+    /// Step 2 at all (§0: documented behaviour, on by default).
+    #[serde(default = "defaults::yes")]
+    pub http_fallback: bool,
+    /// `Renewal=` in the certnew.p7b URL (§H.6: -1, the current CA certificate, as documented).
+    #[serde(default = "defaults::renewal")]
+    pub enrollment_renewal: i32,
+    #[serde(default = "defaults::encoding")]
+    pub enrollment_encoding: Encoding,
+    /// SHA-256 signatures understood (old CPE/LPE builds: no — §D.3).
+    #[serde(default = "defaults::yes")]
+    pub supports_sha256: bool,
+    /// Largest RSA key the firmware reads (CX700 loops on 4096-bit roots — §D.3).
+    #[serde(default = "defaults::max_rsa_bits")]
+    pub max_rsa_bits: u32,
+    /// ECDSA keys understood. UNCERTAIN: no source says; current firmware is assumed to (so the
+    /// default P-256 test PKI works), the pre-SHA-2 builds are assumed not to.
+    #[serde(default = "defaults::yes")]
+    pub supports_ecdsa: bool,
+    /// Trust the built-in public roots too (the doc: "the same list of trusted CAs as Windows CE").
+    #[serde(default = "defaults::yes")]
+    pub public_roots: bool,
+    /// Follow continuation references from the domain NC (§B.6: phones most likely do not).
+    #[serde(default)]
+    pub chase_referrals: bool,
+    /// The phone's clock minus real time, in seconds (a phone without NTP — §G row 14).
+    #[serde(default)]
+    pub clock_offset_seconds: i64,
+    /// Retries of a failed network step before giving up.
+    #[serde(default = "defaults::retries")]
+    pub retries: u32,
+    #[serde(default)]
+    pub timeouts: Timeouts,
+}
+
+mod defaults {
+    use super::*;
+    pub fn search_base() -> SearchBase {
+        SearchBase::ConfigurationNc
+    }
+    pub fn ca_filter() -> String {
+        "(objectCategory=certificationAuthority)".into()
+    }
+    pub fn enrollment_filter() -> String {
+        "(objectCategory=pKIEnrollmentService)".into()
+    }
+    pub fn install() -> InstallPolicy {
+        InstallPolicy::All
+    }
+    pub fn yes() -> bool {
+        true
+    }
+    pub fn renewal() -> i32 {
+        -1
+    }
+    pub fn encoding() -> Encoding {
+        Encoding::B64
+    }
+    pub fn max_rsa_bits() -> u32 {
+        4096
+    }
+    pub fn retries() -> u32 {
+        1
+    }
+}
+
+/// Why a profile could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("unknown profile {name:?}; built-in profiles: {known}")]
+    Unknown { name: String, known: String },
+    #[error("{path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+}
+
+/// The built-in profiles' names.
+pub const BUILT_IN: &[&str] = &["cpe-2007r2", "cpe-2007r2-old-firmware", "lpe-2010"];
+
+impl Profile {
+    /// A built-in profile by name, or a TOML file when `name` is a path ending in `.toml`.
+    pub fn load(name: &str) -> Result<Profile, ProfileError> {
+        if name.ends_with(".toml") {
+            return Profile::from_file(Path::new(name));
+        }
+        Profile::built_in(name).ok_or_else(|| ProfileError::Unknown {
+            name: name.to_string(),
+            known: BUILT_IN.join(", "),
+        })
+    }
+
+    pub fn from_file(path: &Path) -> Result<Profile, ProfileError> {
+        let display = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
+            path: display.clone(),
+            source,
+        })?;
+        Profile::from_toml(&text).map_err(|message| ProfileError::Parse {
+            path: display,
+            message,
+        })
+    }
+
+    /// Parses TOML; the error carries the line, column and key (toml's own message).
+    pub fn from_toml(text: &str) -> Result<Profile, String> {
+        toml::from_str(text).map_err(|error| error.to_string().trim_end().to_string())
+    }
+
+    pub fn built_in(name: &str) -> Option<Profile> {
+        let base = Profile::from_toml(&format!("name = \"{name}\"")).ok()?;
+        match name {
+            "cpe-2007r2" => Some(Profile {
+                description:
+                    "Communicator Phone Edition 2007 R2 (CX700, Tanjay) with current firmware"
+                        .into(),
+                ..base
+            }),
+            "cpe-2007r2-old-firmware" => Some(Profile {
+                description:
+                    "CPE 2007 R2 before the SHA-2 update: SHA-1 only, RSA keys up to 2048 bits"
+                        .into(),
+                supports_sha256: false,
+                max_rsa_bits: 2048,
+                supports_ecdsa: false,
+                ..base
+            }),
+            "lpe-2010" => Some(Profile {
+                description: "Lync Phone Edition 2010, USB-tethered (same AD bootstrap as CPE)"
+                    .into(),
+                ..base
+            }),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_ins_exist_and_differ_where_the_field_says() {
+        for name in BUILT_IN {
+            assert!(Profile::load(name).is_ok(), "{name}");
+        }
+        let current = Profile::load("cpe-2007r2").unwrap();
+        let old = Profile::load("cpe-2007r2-old-firmware").unwrap();
+        assert!(current.supports_sha256 && !old.supports_sha256);
+        assert_eq!(old.max_rsa_bits, 2048);
+        assert_eq!(current.search_base, SearchBase::ConfigurationNc);
+        assert_eq!(current.install, InstallPolicy::All);
+        assert_eq!(current.enrollment_renewal, -1);
+    }
+
+    #[test]
+    fn toml_profiles_take_every_setting() {
+        let profile = Profile::from_toml(
+            "name = \"lab\"\nsearch_base = \"global_catalog\"\ninstall = \"self_signed_only\"\nhttp_fallback = false\n\
+             clock_offset_seconds = -86400\nca_filter = \"(objectClass=certificationAuthority)\"\n[timeouts]\nldap_ms = 500\n",
+        )
+        .unwrap();
+        assert_eq!(profile.search_base, SearchBase::GlobalCatalog);
+        assert_eq!(profile.install, InstallPolicy::SelfSignedOnly);
+        assert!(!profile.http_fallback);
+        assert_eq!(profile.clock_offset_seconds, -86400);
+        assert_eq!(profile.timeouts.ldap_ms, 500);
+        assert_eq!(profile.timeouts.http_ms, 10_000);
+    }
+
+    #[test]
+    fn unknown_keys_and_names_are_errors_that_say_where() {
+        let error = Profile::from_toml("name = \"x\"\nsearch_bse = \"domain_nc\"\n").unwrap_err();
+        assert!(error.contains("search_bse"), "{error}");
+        assert!(error.contains("line 2"), "{error}");
+        let unknown = Profile::load("cx9000").unwrap_err().to_string();
+        assert!(unknown.contains("cpe-2007r2"), "{unknown}");
+    }
+}

@@ -1,0 +1,122 @@
+//! The report: what the phone's screen showed plus a technician's trace, as text or one JSON object.
+
+use serde::Serialize;
+
+use crate::certinfo::CertificateInfo;
+use crate::machine::{Path, Verdict};
+
+/// One step of the boot as it happened.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub name: String,
+    /// `ok` or `failed`.
+    pub status: &'static str,
+    /// Measured, never asserted.
+    pub ms: u64,
+    pub detail: String,
+    /// The phone's status line during the step.
+    #[serde(skip)]
+    pub screen: &'static str,
+}
+
+/// A certificate the phone put in its store.
+#[derive(Debug, Clone, Serialize)]
+pub struct Installed {
+    #[serde(flatten)]
+    pub certificate: CertificateInfo,
+    /// The directory object's DN or the URL it came from.
+    pub source: String,
+    /// The certificate itself: the root store is built from these bytes.
+    #[serde(skip)]
+    pub der: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub outcome: &'static str,
+    pub reason: String,
+    /// What the phone displays at the end.
+    pub screen: &'static str,
+    pub path: Option<Path>,
+    pub profile: String,
+    pub steps: Vec<Step>,
+    pub installed: Vec<Installed>,
+}
+
+impl Report {
+    pub fn new(
+        verdict: &Verdict,
+        profile: &str,
+        steps: Vec<Step>,
+        installed: Vec<Installed>,
+    ) -> Report {
+        Report {
+            outcome: verdict.outcome(),
+            reason: verdict.reason().to_string(),
+            screen: verdict.screen(),
+            path: match verdict {
+                Verdict::SignedIn { path } => Some(*path),
+                _ => None,
+            },
+            profile: profile.to_string(),
+            steps,
+            installed,
+        }
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.outcome == "signed_in"
+    }
+
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(self)
+            .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"))
+    }
+
+    /// The phone's screen, then the trace.
+    pub fn human(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!(
+            "Phone ({}) shows: {}\n",
+            self.profile, self.screen
+        ));
+        if !self.reason.is_empty() {
+            out.push_str(&format!("  because: {}\n", self.reason));
+        }
+        out.push_str("\nSteps:\n");
+        for step in &self.steps {
+            let mark = if step.status == "ok" { "ok  " } else { "FAIL" };
+            out.push_str(&format!(
+                "  [{mark}] {:<36} {:>6} ms  ({})\n",
+                step.name, step.ms, step.screen
+            ));
+            for line in step.detail.lines().filter(|line| !line.is_empty()) {
+                out.push_str(&format!("         {line}\n"));
+            }
+        }
+        if !self.installed.is_empty() {
+            out.push_str("\nInstalled certificates:\n");
+            for installed in &self.installed {
+                let c = &installed.certificate;
+                out.push_str(&format!("  - {}\n", c.subject));
+                out.push_str(&format!(
+                    "      issuer {}; {} signed with {}; valid until {}\n",
+                    c.issuer, c.key, c.signature_algorithm, c.not_after
+                ));
+                out.push_str(&format!("      SHA-1 {}  SHA-256 {}\n", c.sha1, c.sha256));
+                out.push_str(&format!("      from {}\n", installed.source));
+            }
+        }
+        let verdict = match (self.outcome, self.path) {
+            ("signed_in", Some(Path::Directory)) => {
+                "SIGNED IN (root from the directory)".to_string()
+            }
+            ("signed_in", Some(Path::WebEnrollment)) => {
+                "SIGNED IN (root from AD CS web enrollment)".to_string()
+            }
+            (outcome, _) => outcome.to_ascii_uppercase().replace('_', " "),
+        };
+        out.push_str(&format!("\nVerdict: {verdict}\n"));
+        out
+    }
+}

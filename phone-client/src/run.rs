@@ -1,0 +1,544 @@
+//! The executor: performs each state's network step, feeds the observed event to the pure
+//! machine, and records a report line per step with its measured duration.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::certinfo::{describe, CertificateInfo};
+use crate::enroll::{self, ResolveMap};
+use crate::ldap::Directory;
+use crate::locate::{resolve_host, Locator};
+use crate::machine::{transition, Candidate, Event, Rules, State};
+use crate::profile::{InstallPolicy, Profile, SearchBase};
+use crate::report::{Installed, Report, Step};
+use crate::trust::{connect_registrar, RegistrarError, RegistrarSession, TrustPolicy};
+
+/// The registrar's port when `--registrar` names none (SIP over TLS).
+pub const SIP_TLS_PORT: u16 = 5061;
+/// The Global Catalog's LDAP port.
+pub const GLOBAL_CATALOG_PORT: u16 = 3268;
+
+/// Everything one boot needs.
+#[derive(Debug, Clone)]
+pub struct Boot {
+    pub profile: Profile,
+    /// `alice@example.test` or `EXAMPLE\alice`.
+    pub user: String,
+    pub password: String,
+    pub locator: Locator,
+    /// `FQDN[:PORT]`: the name is what the certificate must carry; the address comes from
+    /// `--resolve` (or the name is an IP literal).
+    pub registrar: String,
+    pub resolve: ResolveMap,
+}
+
+/// What the steps carry forward.
+#[derive(Default)]
+struct Context {
+    dc: Option<SocketAddr>,
+    directory: Option<Directory>,
+    configuration_nc: String,
+    installed: Vec<Installed>,
+    registrar: Option<Result<RegistrarSession, RegistrarError>>,
+}
+
+impl Boot {
+    /// Runs the phone from power-on to a verdict. Never panics on what the network returns.
+    pub async fn run(&self) -> Report {
+        let rules = Rules {
+            http_fallback: self.profile.http_fallback,
+        };
+        let mut context = Context::default();
+        let mut state = State::LocatingDomainController;
+        let mut steps = Vec::new();
+        loop {
+            if let State::Finished(verdict) = &state {
+                if let Some(directory) = context.directory.take() {
+                    directory.unbind().await;
+                }
+                return Report::new(verdict, &self.profile.name, steps, context.installed);
+            }
+            let started = Instant::now();
+            let (event, detail) = self.perform(&state, &mut context).await;
+            tracing::info!(step = state.name(), ms = started.elapsed().as_millis() as u64, %detail, "phone step");
+            steps.push(Step {
+                name: state.name().to_string(),
+                status: if is_failure(&event) { "failed" } else { "ok" },
+                ms: started.elapsed().as_millis() as u64,
+                detail,
+                screen: state.screen(),
+            });
+            state = transition(state, event, rules);
+        }
+    }
+
+    async fn perform(&self, state: &State, context: &mut Context) -> (Event, String) {
+        let timeouts = &self.profile.timeouts;
+        let ldap_timeout = Duration::from_millis(timeouts.ldap_ms);
+        match state {
+            State::LocatingDomainController => {
+                let located = self
+                    .locator
+                    .locate(&self.user, Duration::from_millis(timeouts.locate_ms))
+                    .await;
+                let (address, how) = match located {
+                    Ok(found) => found,
+                    Err(reason) => {
+                        return (
+                            Event::DomainControllerNotFound {
+                                reason: reason.clone(),
+                            },
+                            reason,
+                        )
+                    }
+                };
+                match self
+                    .retry(|| Directory::connect(address, ldap_timeout))
+                    .await
+                {
+                    Ok(directory) => {
+                        context.dc = Some(address);
+                        context.directory = Some(directory);
+                        (Event::DomainControllerFound, how)
+                    }
+                    Err(reason) => (
+                        Event::DomainControllerNotFound {
+                            reason: reason.clone(),
+                        },
+                        format!("{how}\n{reason}"),
+                    ),
+                }
+            }
+            State::BindingToDirectory => {
+                let Some(directory) = context.directory.as_mut() else {
+                    return (
+                        Event::BindFailed {
+                            reason: "no directory connection".into(),
+                        },
+                        String::new(),
+                    );
+                };
+                match directory.bind(&self.user, &self.password).await {
+                    Ok(()) => (Event::Bound, format!("simple bind as {}", self.user)),
+                    Err(reason) => (
+                        Event::BindFailed {
+                            reason: reason.clone(),
+                        },
+                        reason,
+                    ),
+                }
+            }
+            State::SearchingCertificationAuthorities => {
+                self.search_cas(context, ldap_timeout).await
+            }
+            State::SearchingEnrollmentServices => {
+                let Some(directory) = context.directory.as_mut() else {
+                    return (
+                        Event::DirectoryFailed {
+                            reason: "no directory connection".into(),
+                        },
+                        String::new(),
+                    );
+                };
+                let base = context.configuration_nc.clone();
+                match directory
+                    .search_enrollment_services(&base, &self.profile.enrollment_filter)
+                    .await
+                {
+                    Ok(services) => {
+                        let detail = services
+                            .iter()
+                            .map(|service| {
+                                format!(
+                                    "{}: dNSHostName {}",
+                                    service.dn,
+                                    service.dns_host_name.as_deref().unwrap_or("(none)")
+                                )
+                            })
+                            .collect::<Vec<_>>();
+                        let hosts = services
+                            .into_iter()
+                            .filter_map(|service| service.dns_host_name)
+                            .collect();
+                        let detail = if detail.is_empty() {
+                            format!(
+                                "no object matches {} under {base}",
+                                self.profile.enrollment_filter
+                            )
+                        } else {
+                            detail.join("\n")
+                        };
+                        (Event::EnrollmentServices { hosts }, detail)
+                    }
+                    Err(reason) => (
+                        Event::DirectoryFailed {
+                            reason: reason.clone(),
+                        },
+                        reason,
+                    ),
+                }
+            }
+            State::DownloadingCertificateChain { hosts } => self.download(hosts).await,
+            State::InstallingCertificates { candidates, .. } => self.install(candidates, context),
+            State::ConnectingToRegistrar { .. } => self.connect_registrar(context).await,
+            State::ValidatingServerCertificate { .. } => match context.registrar.take() {
+                Some(Ok(session)) => {
+                    let leaf = session
+                        .chain
+                        .first()
+                        .map(|c| c.subject.clone())
+                        .unwrap_or_default();
+                    (
+                        Event::Validated,
+                        format!(
+                            "{} {}; registrar certificate {leaf} chains to an installed root",
+                            session.protocol, session.cipher_suite
+                        ),
+                    )
+                }
+                Some(Err(error)) => (
+                    Event::ValidationFailed {
+                        reason: error.to_string(),
+                    },
+                    error.to_string(),
+                ),
+                None => (
+                    Event::ValidationFailed {
+                        reason: "no TLS session".into(),
+                    },
+                    String::new(),
+                ),
+            },
+            State::Finished(_) => (Event::Validated, String::new()),
+        }
+    }
+
+    async fn search_cas(&self, context: &mut Context, ldap_timeout: Duration) -> (Event, String) {
+        let Some(directory) = context.directory.as_mut() else {
+            return (
+                Event::DirectoryFailed {
+                    reason: "no directory connection".into(),
+                },
+                String::new(),
+            );
+        };
+        let (configuration_nc, default_nc) = match directory.naming_contexts().await {
+            Ok(contexts) => contexts,
+            Err(reason) => {
+                return (
+                    Event::DirectoryFailed {
+                        reason: reason.clone(),
+                    },
+                    reason,
+                )
+            }
+        };
+        context.configuration_nc = configuration_nc.clone();
+        let filter = &self.profile.ca_filter;
+        let (result, base, port_note) = match self.profile.search_base {
+            SearchBase::ConfigurationNc => (
+                directory
+                    .search_certification_authorities(&configuration_nc, filter)
+                    .await,
+                configuration_nc,
+                String::new(),
+            ),
+            SearchBase::DomainNc => (
+                directory
+                    .search_certification_authorities(&default_nc, filter)
+                    .await,
+                default_nc,
+                String::new(),
+            ),
+            SearchBase::GlobalCatalog => {
+                let Some(dc) = context.dc else {
+                    return (
+                        Event::DirectoryFailed {
+                            reason: "no DC address".into(),
+                        },
+                        String::new(),
+                    );
+                };
+                let gc = SocketAddr::new(dc.ip(), GLOBAL_CATALOG_PORT);
+                let result = match Directory::connect(gc, ldap_timeout).await {
+                    Ok(mut global_catalog) => {
+                        let found = match global_catalog.bind(&self.user, &self.password).await {
+                            Ok(()) => {
+                                global_catalog
+                                    .search_certification_authorities("", filter)
+                                    .await
+                            }
+                            Err(reason) => Err(reason),
+                        };
+                        global_catalog.unbind().await;
+                        found
+                    }
+                    Err(reason) => Err(reason),
+                };
+                (
+                    result,
+                    String::new(),
+                    format!(" on the Global Catalog {gc}"),
+                )
+            }
+        };
+        match result {
+            Ok(found) => {
+                let mut detail = vec![format!(
+                    "{filter} under {base:?}{port_note}: {} object(s), {} usable certificate(s)",
+                    found.objects,
+                    found.candidates.len()
+                )];
+                detail.extend(
+                    found
+                        .candidates
+                        .iter()
+                        .map(|candidate| format!("usable: {}", candidate.source)),
+                );
+                detail.extend(
+                    found
+                        .unusable
+                        .iter()
+                        .map(|reason| format!("unusable (counts as empty): {reason}")),
+                );
+                detail.extend(
+                    found.references.iter().map(|reference| {
+                        format!("continuation reference not followed: {reference}")
+                    }),
+                );
+                (
+                    Event::CertificationAuthorities {
+                        candidates: found.candidates,
+                    },
+                    detail.join("\n"),
+                )
+            }
+            Err(reason) => (
+                Event::DirectoryFailed {
+                    reason: reason.clone(),
+                },
+                reason,
+            ),
+        }
+    }
+
+    async fn download(&self, hosts: &[String]) -> (Event, String) {
+        let client = match enroll::http_client(
+            &self.resolve,
+            Duration::from_millis(self.profile.timeouts.http_ms),
+        ) {
+            Ok(client) => client,
+            Err(error) => {
+                return (
+                    Event::ChainDownloaded {
+                        candidates: vec![],
+                        failures: vec![error.to_string()],
+                    },
+                    error.to_string(),
+                )
+            }
+        };
+        let mut candidates = Vec::new();
+        let mut failures = Vec::new();
+        let mut detail = Vec::new();
+        for host in hosts {
+            // The phone's URL has no port; a --resolve mapping to another port (a test world) is
+            // honoured by the client's resolver, so the URL stays the one the phone requests.
+            let url = enroll::chain_url(
+                host,
+                None,
+                self.profile.enrollment_renewal,
+                self.profile.enrollment_encoding,
+            );
+            match enroll::fetch_chain(&client, &url).await {
+                Ok(chain) => {
+                    detail.push(format!("GET {url}: {} certificate(s)", chain.len()));
+                    candidates.extend(chain.into_iter().map(|der| Candidate {
+                        der,
+                        source: url.clone(),
+                    }));
+                }
+                Err(error) => {
+                    detail.push(format!("GET {url}: {error}"));
+                    failures.push(error.to_string());
+                }
+            }
+        }
+        (
+            Event::ChainDownloaded {
+                candidates,
+                failures,
+            },
+            detail.join("\n"),
+        )
+    }
+
+    /// Installs what the firmware can read and the install policy keeps.
+    fn install(&self, candidates: &[Candidate], context: &mut Context) -> (Event, String) {
+        let mut rejected = Vec::new();
+        let mut detail = Vec::new();
+        for candidate in candidates {
+            let info = match describe(&candidate.der) {
+                Ok(info) => info,
+                Err(reason) => {
+                    rejected.push(format!("{}: {reason}", candidate.source));
+                    continue;
+                }
+            };
+            if let Some(reason) = self.refusal(&info) {
+                detail.push(format!(
+                    "not installed: {} from {}: {reason}",
+                    info.subject, candidate.source
+                ));
+                rejected.push(format!("{}: {reason}", info.subject));
+                continue;
+            }
+            if context
+                .installed
+                .iter()
+                .any(|installed| installed.certificate.sha256 == info.sha256)
+            {
+                detail.push(format!(
+                    "already installed: {} (also from {})",
+                    info.subject, candidate.source
+                ));
+                continue;
+            }
+            detail.push(format!(
+                "installed: {} ({}, {}) from {}",
+                info.subject, info.key, info.signature_algorithm, candidate.source
+            ));
+            context.installed.push(Installed {
+                certificate: info,
+                source: candidate.source.clone(),
+                der: candidate.der.clone(),
+            });
+        }
+        (
+            Event::Installed {
+                installed: context.installed.len(),
+                rejected,
+            },
+            detail.join("\n"),
+        )
+    }
+
+    /// Why this firmware would not install a certificate, if it would not.
+    fn refusal(&self, info: &CertificateInfo) -> Option<String> {
+        let profile = &self.profile;
+        if profile.install == InstallPolicy::SelfSignedOnly && !info.self_signed {
+            return Some("not self-signed, and this firmware installs roots only".into());
+        }
+        let algorithm = info.signature_algorithm.to_ascii_lowercase();
+        if !profile.supports_sha256
+            && (algorithm.contains("sha256")
+                || algorithm.contains("sha384")
+                || algorithm.contains("sha512"))
+        {
+            return Some(format!(
+                "this firmware cannot read {} signatures (SHA-1 only)",
+                info.signature_algorithm
+            ));
+        }
+        if info.key.starts_with("RSA") && info.key_bits > profile.max_rsa_bits {
+            return Some(format!(
+                "this firmware cannot read a {}-bit RSA key (at most {})",
+                info.key_bits, profile.max_rsa_bits
+            ));
+        }
+        if info.key.starts_with("ECDSA") && !profile.supports_ecdsa {
+            return Some("this firmware cannot read ECDSA keys".into());
+        }
+        None
+    }
+
+    async fn connect_registrar(&self, context: &mut Context) -> (Event, String) {
+        let server_name = registrar_name(&self.registrar);
+        let address = match resolve_host(&self.registrar, SIP_TLS_PORT, &self.resolve) {
+            Ok(address) => address,
+            Err(reason) => {
+                return (
+                    Event::ConnectFailed {
+                        reason: reason.clone(),
+                    },
+                    reason,
+                )
+            }
+        };
+        let roots: Vec<Vec<u8>> = context
+            .installed
+            .iter()
+            .map(|installed| installed.der.clone())
+            .collect();
+        let policy = TrustPolicy {
+            supports_sha256: self.profile.supports_sha256,
+            max_rsa_bits: self.profile.max_rsa_bits,
+            supports_ecdsa: self.profile.supports_ecdsa,
+            clock_offset_seconds: self.profile.clock_offset_seconds,
+            public_roots: self.profile.public_roots,
+        };
+        let outcome = connect_registrar(
+            address,
+            &server_name,
+            &roots,
+            &policy,
+            Duration::from_millis(self.profile.timeouts.tls_ms),
+        )
+        .await;
+        let detail = format!(
+            "TLS to {server_name} at {address} with {} installed root(s)",
+            roots.len()
+        );
+        match outcome {
+            Err(error @ (RegistrarError::Connect { .. } | RegistrarError::Timeout { .. })) => (
+                Event::ConnectFailed {
+                    reason: error.to_string(),
+                },
+                format!("{detail}: {error}"),
+            ),
+            other => {
+                context.registrar = Some(other);
+                (Event::Connected, detail)
+            }
+        }
+    }
+
+    /// Retries a network step as the profile allows.
+    async fn retry<T, F, Fut>(&self, mut attempt: F) -> Result<T, String>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, String>>,
+    {
+        let mut last = String::new();
+        for _ in 0..=self.profile.retries {
+            match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(error) => last = error,
+            }
+        }
+        Err(last)
+    }
+}
+
+/// The name the registrar's certificate must carry: `--registrar` without its port.
+fn registrar_name(registrar: &str) -> String {
+    match registrar.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host.to_string(),
+        _ => registrar.to_string(),
+    }
+}
+
+fn is_failure(event: &Event) -> bool {
+    match event {
+        Event::DomainControllerNotFound { .. }
+        | Event::BindFailed { .. }
+        | Event::DirectoryFailed { .. }
+        | Event::ConnectFailed { .. }
+        | Event::ValidationFailed { .. } => true,
+        Event::CertificationAuthorities { candidates } => candidates.is_empty(),
+        Event::EnrollmentServices { hosts } => hosts.is_empty(),
+        Event::ChainDownloaded { candidates, .. } => candidates.is_empty(),
+        Event::Installed { installed, .. } => *installed == 0,
+        Event::DomainControllerFound | Event::Bound | Event::Connected | Event::Validated => false,
+    }
+}
