@@ -13,6 +13,8 @@
 //!
 //! Every wait is bounded by a timeout; nothing here sleeps to make a test pass.
 
+pub mod slapd;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
