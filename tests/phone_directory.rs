@@ -589,3 +589,24 @@ async fn a_down_level_sign_in_needs_the_dhcp_suffix_to_find_the_dc() {
     assert_eq!(report["outcome"], "signed_in", "{text}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn old_firmware_that_cannot_read_the_root_loops_instead_of_signing_in() {
+    // §D.3: the pre-SHA-2 builds cannot read this PKI (SHA-256 signatures, an ECDSA key) and
+    // cycle through the boot screens; the profile ends that as `boot_loop`.
+    let pki = Pki::new();
+    let server = start(&format!("{}{}", alice(), root_ldif(&pki.root_der))).await;
+    let (_registrar, registrar_port) = registrar(&pki).await;
+    let extra = ["--profile".to_string(), "cpe-2007r2-old-firmware".into()];
+    let (code, report, text) = boot(server.port(), registrar_port, &extra).await;
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(report["outcome"], "boot_loop", "{text}");
+    assert!(
+        report["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("this firmware cannot read"),
+        "{text}"
+    );
+    server.stop().await;
+}

@@ -97,6 +97,13 @@ pub enum Verdict {
     SignInFailed {
         reason: String,
     },
+    /// Firmware that cannot read the certificates it was given does not stop: it cycles
+    /// "Locating Domain Controller → Downloading → Installing Certificate → Connecting" (CX700 with
+    /// a SHA-2/4096-bit root) or loops at login (old LPE builds with a SHA-256 server certificate),
+    /// domain.md §D.3. Only profiles that say so end here; others report cannot-validate.
+    BootLoop {
+        reason: String,
+    },
 }
 
 impl Verdict {
@@ -106,6 +113,7 @@ impl Verdict {
             Verdict::CannotValidateServerCertificate { .. } => "cannot_validate_server_certificate",
             Verdict::CannotLocateDomainController { .. } => "cannot_locate_domain_controller",
             Verdict::SignInFailed { .. } => "sign_in_failed",
+            Verdict::BootLoop { .. } => "boot_loop",
         }
     }
 
@@ -114,7 +122,8 @@ impl Verdict {
             Verdict::SignedIn { .. } => "",
             Verdict::CannotValidateServerCertificate { reason }
             | Verdict::CannotLocateDomainController { reason }
-            | Verdict::SignInFailed { reason } => reason,
+            | Verdict::SignInFailed { reason }
+            | Verdict::BootLoop { reason } => reason,
         }
     }
 
@@ -125,6 +134,7 @@ impl Verdict {
             Verdict::CannotValidateServerCertificate { .. } => "Cannot validate server certificate",
             Verdict::CannotLocateDomainController { .. } => "Locating Domain Controller",
             Verdict::SignInFailed { .. } => "Sign-in failed",
+            Verdict::BootLoop { .. } => "Installing Certificate (looping)",
         }
     }
 }
@@ -156,10 +166,12 @@ pub enum Event {
         candidates: Vec<Candidate>,
         failures: Vec<String>,
     },
-    /// `installed` certificates went into the store; `rejected` says why others did not.
+    /// `installed` certificates went into the store; `rejected` says why others did not;
+    /// `unreadable` counts those refused because the firmware cannot read them (§D.3).
     Installed {
         installed: usize,
         rejected: Vec<String>,
+        unreadable: usize,
     },
     Connected,
     ConnectFailed {
@@ -169,12 +181,19 @@ pub enum Event {
     ValidationFailed {
         reason: String,
     },
+    /// The registrar's chain uses something the firmware cannot read (a SHA-256 or 4096-bit chain
+    /// on old firmware).
+    ValidationUnreadable {
+        reason: String,
+    },
 }
 
 /// Settings the transitions depend on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rules {
     pub http_fallback: bool,
+    /// Unreadable certificates make the phone loop instead of giving up (§D.3).
+    pub loop_on_unreadable: bool,
 }
 
 /// The next state. An event that does not belong to the state is a bug in the executor; the
@@ -219,6 +238,16 @@ pub fn transition(state: State, event: Event, rules: Rules) -> State {
         (S::InstallingCertificates { path, .. }, E::Installed { installed, .. }) if installed > 0 => {
             S::ConnectingToRegistrar { path }
         }
+        (S::InstallingCertificates { .. }, E::Installed { rejected, unreadable, .. })
+            if unreadable > 0 && rules.loop_on_unreadable =>
+        {
+            S::Finished(Verdict::BootLoop {
+                reason: format!(
+                    "the phone cycles Locating Domain Controller → Downloading → Installing Certificate → Connecting: {}",
+                    rejected.join("; ")
+                ),
+            })
+        }
         (S::InstallingCertificates { .. }, E::Installed { rejected, .. }) => cannot_validate(format!(
             "no certificate could be installed: {}",
             rejected.join("; ")
@@ -227,6 +256,10 @@ pub fn transition(state: State, event: Event, rules: Rules) -> State {
         (S::ConnectingToRegistrar { .. }, E::ConnectFailed { reason }) => cannot_validate(reason),
         (S::ValidatingServerCertificate { path }, E::Validated) => S::Finished(Verdict::SignedIn { path }),
         (S::ValidatingServerCertificate { .. }, E::ValidationFailed { reason }) => cannot_validate(reason),
+        (S::ValidatingServerCertificate { .. }, E::ValidationUnreadable { reason }) if rules.loop_on_unreadable => {
+            S::Finished(Verdict::BootLoop { reason: format!("login loop: {reason}") })
+        }
+        (S::ValidatingServerCertificate { .. }, E::ValidationUnreadable { reason }) => cannot_validate(reason),
         (state, event) => cannot_validate(format!("internal error: event {event:?} in state {}", state.name())),
     }
 }
@@ -237,9 +270,15 @@ mod tests {
 
     const FALLBACK: Rules = Rules {
         http_fallback: true,
+        loop_on_unreadable: false,
     };
     const NO_FALLBACK: Rules = Rules {
         http_fallback: false,
+        loop_on_unreadable: false,
+    };
+    const LOOPING: Rules = Rules {
+        http_fallback: true,
+        loop_on_unreadable: true,
     };
 
     fn candidate() -> Candidate {
@@ -271,6 +310,7 @@ mod tests {
                 Event::Installed {
                     installed: 1,
                     rejected: vec![],
+                    unreadable: 0,
                 },
                 Event::Connected,
                 Event::Validated,
@@ -315,6 +355,7 @@ mod tests {
                 Event::Installed {
                     installed: 1,
                     rejected: vec![],
+                    unreadable: 0,
                 },
                 Event::Connected,
                 Event::Validated,
@@ -417,6 +458,7 @@ mod tests {
                 Event::Installed {
                     installed: 0,
                     rejected: vec!["SHA-256 not supported".into()],
+                    unreadable: 1,
                 },
                 "cannot_validate_server_certificate",
             ),
@@ -447,6 +489,51 @@ mod tests {
             assert_eq!(verdict.outcome(), outcome, "{name}");
             assert!(!verdict.reason().is_empty(), "{name}");
         }
+    }
+
+    #[test]
+    fn firmware_that_loops_on_unreadable_certificates_ends_in_a_boot_loop() {
+        let installing = State::InstallingCertificates {
+            candidates: vec![candidate()],
+            path: Path::Directory,
+        };
+        let unreadable = Event::Installed {
+            installed: 0,
+            rejected: vec!["4096-bit RSA key".into()],
+            unreadable: 1,
+        };
+        let State::Finished(verdict) = transition(installing.clone(), unreadable.clone(), LOOPING)
+        else {
+            panic!()
+        };
+        assert_eq!(verdict.outcome(), "boot_loop");
+        assert!(verdict.reason().contains("4096-bit"));
+        // Without the loop setting the same event is the plain failure.
+        let State::Finished(verdict) = transition(installing.clone(), unreadable, FALLBACK) else {
+            panic!()
+        };
+        assert_eq!(verdict.outcome(), "cannot_validate_server_certificate");
+        // Policy refusals (not unreadable) never loop.
+        let refused = Event::Installed {
+            installed: 0,
+            rejected: vec!["not self-signed".into()],
+            unreadable: 0,
+        };
+        let State::Finished(verdict) = transition(installing, refused, LOOPING) else {
+            panic!()
+        };
+        assert_eq!(verdict.outcome(), "cannot_validate_server_certificate");
+        let validating = State::ValidatingServerCertificate {
+            path: Path::Directory,
+        };
+        let login = Event::ValidationUnreadable {
+            reason: "SHA-256 signatures".into(),
+        };
+        let State::Finished(verdict) = transition(validating, login, LOOPING) else {
+            panic!()
+        };
+        assert_eq!(verdict.outcome(), "boot_loop");
+        assert!(verdict.reason().starts_with("login loop"));
     }
 
     #[test]

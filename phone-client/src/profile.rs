@@ -99,6 +99,10 @@ pub struct Profile {
     /// The phone's clock minus real time, in seconds (a phone without NTP — §G row 14).
     #[serde(default)]
     pub clock_offset_seconds: i64,
+    /// Certificates the firmware cannot read make it loop rather than stop (§D.3: reported for old
+    /// CX700 and LPE builds; current builds are assumed to stop at "Cannot validate").
+    #[serde(default)]
+    pub loop_on_unreadable: bool,
     /// Retries of a failed network step before giving up.
     #[serde(default = "defaults::retries")]
     pub retries: u32,
@@ -199,6 +203,7 @@ impl Profile {
                 supports_sha256: false,
                 max_rsa_bits: 2048,
                 supports_ecdsa: false,
+                loop_on_unreadable: true,
                 ..base
             }),
             "lpe-2010" => Some(Profile {

@@ -11,7 +11,9 @@ use crate::locate::{resolve_host, Locator};
 use crate::machine::{transition, Candidate, Event, Rules, State};
 use crate::profile::{InstallPolicy, Profile, SearchBase};
 use crate::report::{Installed, Report, Step};
-use crate::trust::{connect_registrar, RegistrarError, RegistrarSession, TrustPolicy};
+use crate::trust::{
+    connect_registrar, RegistrarError, RegistrarSession, TrustPolicy, ValidationFailure,
+};
 
 /// The registrar's port when `--registrar` names none (SIP over TLS).
 pub const SIP_TLS_PORT: u16 = 5061;
@@ -47,6 +49,7 @@ impl Boot {
     pub async fn run(&self) -> Report {
         let rules = Rules {
             http_fallback: self.profile.http_fallback,
+            loop_on_unreadable: self.profile.loop_on_unreadable,
         };
         let mut context = Context::default();
         let mut state = State::LocatingDomainController;
@@ -194,6 +197,17 @@ impl Boot {
                             "{} {}; registrar certificate {leaf} chains to an installed root",
                             session.protocol, session.cipher_suite
                         ),
+                    )
+                }
+                Some(Err(RegistrarError::Validation(
+                    failure @ ValidationFailure::UnsupportedAlgorithm { .. },
+                ))) => {
+                    let reason = RegistrarError::Validation(failure).to_string();
+                    (
+                        Event::ValidationUnreadable {
+                            reason: reason.clone(),
+                        },
+                        reason,
                     )
                 }
                 Some(Err(error)) => (
@@ -376,6 +390,7 @@ impl Boot {
     /// Installs what the firmware can read and the install policy keeps.
     fn install(&self, candidates: &[Candidate], context: &mut Context) -> (Event, String) {
         let mut rejected = Vec::new();
+        let mut unreadable = 0;
         let mut detail = Vec::new();
         for candidate in candidates {
             let info = match describe(&candidate.der) {
@@ -386,6 +401,9 @@ impl Boot {
                 }
             };
             if let Some(reason) = self.refusal(&info) {
+                if reason.starts_with("this firmware cannot read") {
+                    unreadable += 1;
+                }
                 detail.push(format!(
                     "not installed: {} from {}: {reason}",
                     info.subject, candidate.source
@@ -418,6 +436,7 @@ impl Boot {
             Event::Installed {
                 installed: context.installed.len(),
                 rejected,
+                unreadable,
             },
             detail.join("\n"),
         )
@@ -534,7 +553,8 @@ fn is_failure(event: &Event) -> bool {
         | Event::BindFailed { .. }
         | Event::DirectoryFailed { .. }
         | Event::ConnectFailed { .. }
-        | Event::ValidationFailed { .. } => true,
+        | Event::ValidationFailed { .. }
+        | Event::ValidationUnreadable { .. } => true,
         Event::CertificationAuthorities { candidates } => candidates.is_empty(),
         Event::EnrollmentServices { hosts } => hosts.is_empty(),
         Event::ChainDownloaded { candidates, .. } => candidates.is_empty(),
