@@ -33,6 +33,26 @@ pub enum InstallPolicy {
     SelfSignedOnly,
 }
 
+/// Credentials the phone presents to AD CS web enrollment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnrollmentAuth {
+    /// Anonymous GET.
+    None,
+    /// The sign-in name and password as HTTP Basic (IIS with Basic enabled accepts `DOMAIN\user`).
+    Basic,
+}
+
+/// Revocation checking of the registrar's certificate chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Revocation {
+    /// No CRL or OCSP lookups (the behaviour assumed for CPE/LPE).
+    None,
+    /// Fail when the revocation status cannot be obtained (IE's optional strict mode, §E).
+    HardFail,
+}
+
 /// Per-step time limits in milliseconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -80,6 +100,18 @@ pub struct Profile {
     pub enrollment_renewal: i32,
     #[serde(default = "defaults::encoding")]
     pub enrollment_encoding: Encoding,
+    /// How the phone authenticates to /certsrv (§H.3, UNCERTAIN: the deployment guide says nothing;
+    /// field reports of 401 failures suggest it sends no credentials, the default here).
+    #[serde(default = "defaults::enrollment_auth")]
+    pub enrollment_auth: EnrollmentAuth,
+    /// Follow HTTP redirects from /certsrv, e.g. to HTTPS (§H.3, UNCERTAIN; default: no).
+    #[serde(default)]
+    pub follow_redirects: bool,
+    /// Revocation checking of the registrar's chain (§H.4, UNCERTAIN: whether CPE/LPE check CRLs
+    /// is undocumented). Only `none` is implemented; `hard_fail` is refused when the profile loads
+    /// rather than pretending to check.
+    #[serde(default = "defaults::revocation")]
+    pub revocation: Revocation,
     /// SHA-256 signatures understood (old CPE/LPE builds: no — §D.3).
     #[serde(default = "defaults::yes")]
     pub supports_sha256: bool,
@@ -133,6 +165,12 @@ mod defaults {
     pub fn encoding() -> Encoding {
         Encoding::B64
     }
+    pub fn enrollment_auth() -> EnrollmentAuth {
+        EnrollmentAuth::None
+    }
+    pub fn revocation() -> Revocation {
+        Revocation::None
+    }
     pub fn max_rsa_bits() -> u32 {
         4096
     }
@@ -184,7 +222,12 @@ impl Profile {
 
     /// Parses TOML; the error carries the line, column and key (toml's own message).
     pub fn from_toml(text: &str) -> Result<Profile, String> {
-        toml::from_str(text).map_err(|error| error.to_string().trim_end().to_string())
+        let profile: Profile =
+            toml::from_str(text).map_err(|error| error.to_string().trim_end().to_string())?;
+        if profile.revocation == Revocation::HardFail {
+            return Err("revocation = \"hard_fail\" is not implemented yet (CRL/OCSP fetching is not built); use \"none\"".into());
+        }
+        Ok(profile)
     }
 
     pub fn built_in(name: &str) -> Option<Profile> {
@@ -247,6 +290,22 @@ mod tests {
         assert_eq!(profile.clock_offset_seconds, -86400);
         assert_eq!(profile.timeouts.ldap_ms, 500);
         assert_eq!(profile.timeouts.http_ms, 10_000);
+    }
+
+    #[test]
+    fn open_questions_have_settings_with_the_likely_defaults() {
+        let profile = Profile::load("cpe-2007r2").unwrap();
+        assert_eq!(profile.enrollment_auth, EnrollmentAuth::None);
+        assert!(!profile.follow_redirects);
+        assert_eq!(profile.revocation, Revocation::None);
+        let basic = Profile::from_toml(
+            "name = \"x\"\nenrollment_auth = \"basic\"\nfollow_redirects = true\n",
+        )
+        .unwrap();
+        assert_eq!(basic.enrollment_auth, EnrollmentAuth::Basic);
+        assert!(basic.follow_redirects);
+        let strict = Profile::from_toml("name = \"x\"\nrevocation = \"hard_fail\"\n").unwrap_err();
+        assert!(strict.contains("not implemented"), "{strict}");
     }
 
     #[test]

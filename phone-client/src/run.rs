@@ -9,7 +9,7 @@ use crate::enroll::{self, ResolveMap};
 use crate::ldap::Directory;
 use crate::locate::{resolve_host, Locator};
 use crate::machine::{transition, Candidate, Event, Rules, State};
-use crate::profile::{InstallPolicy, Profile, SearchBase};
+use crate::profile::{EnrollmentAuth, InstallPolicy, Profile, SearchBase};
 use crate::report::{Installed, Report, Step};
 use crate::trust::{
     connect_registrar, RegistrarError, RegistrarSession, TrustPolicy, ValidationFailure,
@@ -337,9 +337,10 @@ impl Boot {
     }
 
     async fn download(&self, hosts: &[String]) -> (Event, String) {
-        let client = match enroll::http_client(
+        let client = match enroll::http_client_with(
             &self.resolve,
             Duration::from_millis(self.profile.timeouts.http_ms),
+            self.profile.follow_redirects,
         ) {
             Ok(client) => client,
             Err(error) => {
@@ -364,7 +365,11 @@ impl Boot {
                 self.profile.enrollment_renewal,
                 self.profile.enrollment_encoding,
             );
-            match enroll::fetch_chain(&client, &url).await {
+            let credentials = match self.profile.enrollment_auth {
+                EnrollmentAuth::None => None,
+                EnrollmentAuth::Basic => Some((self.user.as_str(), self.password.as_str())),
+            };
+            match enroll::fetch_chain_as(&client, &url, credentials).await {
                 Ok(chain) => {
                     detail.push(format!("GET {url}: {} certificate(s)", chain.len()));
                     candidates.extend(chain.into_iter().map(|der| Candidate {

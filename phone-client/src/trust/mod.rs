@@ -1,0 +1,259 @@
+//! The registrar connection: the step where the phone finally says "Cannot validate server
+//! certificate" (domain.md §0 step 3, §G rows 12-16 and 19).
+//!
+//! The real phone reports one sentence for every cause. The simulator keeps the cause: which
+//! root was missing, which name was expected, what the phone's clock said, which certificate the
+//! firmware could not read. Validation itself is rustls + webpki; this module adds the phone's
+//! own clock and firmware limits around it and turns rustls's errors back into those causes.
+//!
+//! Limitation: rustls-webpki cannot verify SHA-1 signatures at all. A chain whose certificates
+//! are SHA-1-signed (what old CPE firmware *requires*) therefore fails here with
+//! `UnsupportedAlgorithm { what: "SHA-1 signatures (not verifiable by this simulator's TLS
+//! stack)" }`, even for a policy that would accept it. A SHA-1-signed *root* is fine: root
+//! signatures are never checked.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, OtherError, ProtocolVersion,
+    RootCertStore, SignatureScheme,
+};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+use crate::certinfo::{self, CertificateInfo};
+
+mod verifier;
+use verifier::*;
+
+/// Firmware limits that decide what the phone can validate (a profile supplies them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustPolicy {
+    /// false: old firmware that only understands SHA-1 signatures.
+    pub supports_sha256: bool,
+    /// e.g. 2048 on old CX700 firmware, 4096 otherwise.
+    pub max_rsa_bits: u32,
+    /// false: firmware that only knows RSA keys.
+    pub supports_ecdsa: bool,
+    /// The phone's clock minus real time (no NTP).
+    pub clock_offset_seconds: i64,
+    /// Also trust the built-in public root list (webpki-roots), like the phone's Windows CE store.
+    pub public_roots: bool,
+}
+
+/// Why the phone cannot validate the registrar (kept precise: the phone only says "Cannot validate server certificate").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ValidationFailure {
+    /// No installed (or public) root anchors the presented chain.
+    #[error("no installed root certificate issued the registrar's chain (issuer: {issuer})")]
+    UnknownIssuer {
+        /// Issuer name of the top of the presented chain: the root the phone would need.
+        issuer: String,
+    },
+    /// The registrar certificate does not name the host the phone dialled.
+    #[error("the registrar certificate is not valid for {expected} (it names: {presented})")]
+    NameMismatch {
+        /// The server name the phone used.
+        expected: String,
+        /// The DNS names in the certificate (comma separated).
+        presented: String,
+    },
+    /// A certificate in the chain is past its notAfter on the phone's clock.
+    #[error("the registrar certificate expired on {not_after} (phone clock: {phone_time})")]
+    Expired {
+        /// RFC 3339.
+        not_after: String,
+        /// The phone's clock, RFC 3339.
+        phone_time: String,
+    },
+    /// A certificate in the chain is before its notBefore on the phone's clock.
+    #[error(
+        "the registrar certificate is not valid before {not_before} (phone clock: {phone_time})"
+    )]
+    NotYetValid {
+        /// RFC 3339.
+        not_before: String,
+        /// The phone's clock, RFC 3339.
+        phone_time: String,
+    },
+    /// The firmware (or this simulator's TLS stack) cannot process an algorithm in the chain.
+    #[error("this firmware cannot handle {what}")]
+    UnsupportedAlgorithm {
+        /// e.g. "SHA-256 signatures", "a 4096-bit RSA key", "ECDSA keys", with the certificate.
+        what: String,
+    },
+    /// A signature in the chain does not verify.
+    #[error("a signature in the registrar's chain does not verify")]
+    BadSignature,
+    /// Anything rustls reports that has no closer match.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Why the registrar connection failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrarError {
+    /// TCP connect failed (refused, unreachable, ...).
+    #[error("cannot connect to the registrar {address}: {detail}")]
+    Connect {
+        /// host:port.
+        address: String,
+        /// The OS error text.
+        detail: String,
+    },
+    /// TCP connect plus TLS handshake took longer than allowed.
+    #[error("timed out after {seconds:.1} s connecting to the registrar {address}")]
+    Timeout {
+        /// host:port.
+        address: String,
+        /// The limit that was exceeded.
+        seconds: f64,
+    },
+    /// The phone's "Cannot validate server certificate".
+    #[error("cannot validate server certificate: {0}")]
+    Validation(ValidationFailure),
+    /// The TLS handshake failed for a reason other than certificate validation.
+    #[error("TLS handshake with {address} failed: {detail}")]
+    Handshake {
+        /// host:port.
+        address: String,
+        /// rustls's or the peer's reason.
+        detail: String,
+    },
+}
+
+/// What a successful connection presented.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RegistrarSession {
+    /// "TLSv1.2" or "TLSv1.3".
+    pub protocol: String,
+    /// IANA-style suite name, e.g. "TLS13_AES_256_GCM_SHA384".
+    pub cipher_suite: String,
+    /// The certificates the registrar sent, leaf first.
+    pub chain: Vec<CertificateInfo>,
+}
+
+/// The exact wording for SHA-1 chains (see the module documentation).
+const SHA1_UNSUPPORTED: &str = "SHA-1 signatures (not verifiable by this simulator's TLS stack)";
+
+/// Connects to `address` over TCP, does a TLS handshake for `server_name` with a rustls root
+/// store holding exactly `roots` (DER; plus webpki-roots when `policy.public_roots`), validates
+/// with the phone's clock (now + `clock_offset_seconds`), and classifies any failure precisely.
+///
+/// Before trusting, the firmware limits are applied to the presented chain and to `roots`: a
+/// SHA-2-signed certificate with `supports_sha256 = false`, an RSA key above `max_rsa_bits`, or
+/// an ECDSA key with `supports_ecdsa = false` gives [`ValidationFailure::UnsupportedAlgorithm`]
+/// naming the certificate. A root the firmware cannot read is left out of the trust store (the
+/// phone could not install it); when the presented chain leads to such a root the failure names
+/// that root rather than reporting an unknown issuer. Values in `roots` that are not
+/// certificates (AD placeholders) are skipped. The public roots are taken as they are.
+///
+/// SHA-1 signatures cannot be verified by rustls-webpki, so a SHA-1-signed chain fails with
+/// `UnsupportedAlgorithm { what: "SHA-1 signatures (not verifiable by this simulator's TLS stack)" }`
+/// even when the policy would allow it.
+///
+/// `timeout` covers the TCP connect and the handshake together.
+pub async fn connect_registrar(
+    address: SocketAddr,
+    server_name: &str,
+    roots: &[Vec<u8>],
+    policy: &TrustPolicy,
+    timeout: Duration,
+) -> Result<RegistrarSession, RegistrarError> {
+    let attempt = handshake(address, server_name, roots, policy);
+    match tokio::time::timeout(timeout, attempt).await {
+        Ok(result) => result,
+        Err(_) => Err(RegistrarError::Timeout {
+            address: address.to_string(),
+            seconds: timeout.as_secs_f64(),
+        }),
+    }
+}
+
+async fn handshake(
+    address: SocketAddr,
+    server_name: &str,
+    roots: &[Vec<u8>],
+    policy: &TrustPolicy,
+) -> Result<RegistrarSession, RegistrarError> {
+    let handshake_error = |detail: String| RegistrarError::Handshake {
+        address: address.to_string(),
+        detail,
+    };
+    let name = ServerName::try_from(server_name.to_owned())
+        .map_err(|e| handshake_error(format!("{server_name:?} is not a valid server name: {e}")))?;
+    let verifier = Arc::new(PhoneVerifier::new(roots, policy)?);
+    let config = client_config(verifier.clone()).map_err(|e| handshake_error(e.to_string()))?;
+
+    let tcp = TcpStream::connect(address)
+        .await
+        .map_err(|e| RegistrarError::Connect {
+            address: address.to_string(),
+            detail: e.to_string(),
+        })?;
+    match TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+    {
+        Ok(tls) => Ok(session(tls.get_ref().1)),
+        Err(e) => Err(verifier
+            .take_failure()
+            .or_else(|| validation_from_io(&e))
+            .map(RegistrarError::Validation)
+            .unwrap_or_else(|| handshake_error(e.to_string()))),
+    }
+}
+
+/// An explicit provider so nothing depends on (or changes) the process-wide default.
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+fn client_config(verifier: Arc<PhoneVerifier>) -> Result<ClientConfig, rustls::Error> {
+    Ok(
+        ClientConfig::builder_with_provider(verifier.provider.clone())
+            .with_safe_default_protocol_versions()?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth(),
+    )
+}
+
+fn session(conn: &rustls::ClientConnection) -> RegistrarSession {
+    let protocol = match conn.protocol_version() {
+        Some(ProtocolVersion::TLSv1_2) => "TLSv1.2".to_owned(),
+        Some(ProtocolVersion::TLSv1_3) => "TLSv1.3".to_owned(),
+        Some(other) => format!("{other:?}"),
+        None => "unknown".to_owned(),
+    };
+    let cipher_suite = conn
+        .negotiated_cipher_suite()
+        .map(|s| {
+            let suite = s.suite();
+            suite
+                .as_str()
+                .map_or_else(|| format!("{suite:?}"), str::to_owned)
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    let chain = conn
+        .peer_certificates()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| certinfo::describe(c).ok())
+        .collect();
+    RegistrarSession {
+        protocol,
+        cipher_suite,
+        chain,
+    }
+}
+
+#[cfg(test)]
+mod tests;

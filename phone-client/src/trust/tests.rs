@@ -1,0 +1,396 @@
+use super::*;
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, RsaKeySize,
+    SignatureAlgorithm,
+};
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::ServerConfig;
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+const POOL: &str = "pool.example.test";
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A test CA: its DER and an issuer that signs leaves.
+struct TestCa {
+    der: Vec<u8>,
+    issuer: Issuer<'static, KeyPair>,
+}
+
+fn ca(cn: &str, key: KeyPair) -> TestCa {
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.distinguished_name.push(DnType::CommonName, cn);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let der = params.self_signed(&key).expect("self-sign").der().to_vec();
+    TestCa {
+        der,
+        issuer: Issuer::new(params, key),
+    }
+}
+
+fn ec_ca(cn: &str) -> TestCa {
+    ca(
+        cn,
+        KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("keygen"),
+    )
+}
+
+struct Leaf {
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+}
+
+fn leaf_with(
+    ca: &TestCa,
+    alg: &'static SignatureAlgorithm,
+    edit: impl FnOnce(&mut CertificateParams),
+) -> Leaf {
+    let key = KeyPair::generate_for(alg).expect("keygen");
+    let mut params = CertificateParams::new(vec![POOL.to_owned()]).expect("params");
+    params.distinguished_name.push(DnType::CommonName, POOL);
+    params.not_before = time::OffsetDateTime::now_utc() - time::Duration::days(1);
+    params.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(365);
+    edit(&mut params);
+    let cert = params.signed_by(&key, &ca.issuer).expect("sign");
+    Leaf {
+        chain: vec![cert.der().clone()],
+        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+    }
+}
+
+fn leaf(ca: &TestCa) -> Leaf {
+    leaf_with(ca, &rcgen::PKCS_ECDSA_P256_SHA256, |_| {})
+}
+
+fn modern() -> TrustPolicy {
+    TrustPolicy {
+        supports_sha256: true,
+        max_rsa_bits: 4096,
+        supports_ecdsa: true,
+        clock_offset_seconds: 0,
+        public_roots: false,
+    }
+}
+
+/// Serves TLS with `leaf` on 127.0.0.1:0 until the test ends. Handshake failures on the
+/// server side are expected in the failing cases and ignored.
+async fn serve(leaf: Leaf) -> SocketAddr {
+    let config = ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(leaf.chain, leaf.key)
+        .expect("server cert");
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(mut tls) = acceptor.accept(tcp).await {
+                    let mut sink = Vec::new();
+                    let _ = tls.read_to_end(&mut sink).await;
+                }
+            });
+        }
+    });
+    address
+}
+
+async fn connect(
+    address: SocketAddr,
+    name: &str,
+    roots: &[Vec<u8>],
+    policy: &TrustPolicy,
+) -> Result<RegistrarSession, RegistrarError> {
+    connect_registrar(address, name, roots, policy, WAIT).await
+}
+
+fn validation(result: Result<RegistrarSession, RegistrarError>) -> ValidationFailure {
+    match result {
+        Err(RegistrarError::Validation(v)) => v,
+        other => panic!("expected a validation failure, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn trusted_root_connects_and_reports_the_chain() {
+    let root = ec_ca("Test Root");
+    let address = serve(leaf(&root)).await;
+    let session = connect(address, POOL, std::slice::from_ref(&root.der), &modern())
+        .await
+        .expect("connects");
+    assert!(
+        session.protocol == "TLSv1.3" || session.protocol == "TLSv1.2",
+        "{}",
+        session.protocol
+    );
+    assert!(
+        session.cipher_suite.starts_with("TLS"),
+        "{}",
+        session.cipher_suite
+    );
+    assert_eq!(session.chain.len(), 1);
+    assert_eq!(session.chain[0].dns_names, vec![POOL.to_owned()]);
+    assert_eq!(session.chain[0].issuer, "CN=Test Root");
+}
+
+#[tokio::test]
+async fn placeholder_roots_are_skipped() {
+    let root = ec_ca("Test Root");
+    let address = serve(leaf(&root)).await;
+    let roots = [vec![0u8], Vec::new(), root.der.clone()];
+    assert!(connect(address, POOL, &roots, &modern()).await.is_ok());
+}
+
+#[tokio::test]
+async fn another_root_is_unknown_issuer() {
+    let root = ec_ca("Test Root");
+    let other = ec_ca("Other Root");
+    let address = serve(leaf(&root)).await;
+    let failure =
+        validation(connect(address, POOL, std::slice::from_ref(&other.der), &modern()).await);
+    assert_eq!(
+        failure,
+        ValidationFailure::UnknownIssuer {
+            issuer: "CN=Test Root".to_owned()
+        }
+    );
+}
+
+/// An issuing CA signed by `parent`.
+fn sub_ca(parent: &TestCa, cn: &str) -> TestCa {
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("keygen");
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.distinguished_name.push(DnType::CommonName, cn);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let der = params
+        .signed_by(&key, &parent.issuer)
+        .expect("sign")
+        .der()
+        .to_vec();
+    TestCa {
+        der,
+        issuer: Issuer::new(params, key),
+    }
+}
+
+#[tokio::test]
+async fn unknown_issuer_names_the_root_above_the_sent_intermediate() {
+    let root = ec_ca("Test Root");
+    let issuing = sub_ca(&root, "Issuing CA");
+    let mut served = leaf(&issuing);
+    served.chain.push(CertificateDer::from(issuing.der.clone()));
+    let address = serve(served).await;
+    let other = ec_ca("Other Root");
+    let failure =
+        validation(connect(address, POOL, std::slice::from_ref(&other.der), &modern()).await);
+    assert_eq!(
+        failure,
+        ValidationFailure::UnknownIssuer {
+            issuer: "CN=Test Root".to_owned()
+        }
+    );
+    // webpki accepts any installed certificate as an anchor, so an issuing CA picked up
+    // from AIA/NTAuth alone is enough for this stack (domain.md §G row 3 is only inferred).
+    let session = connect(address, POOL, std::slice::from_ref(&issuing.der), &modern())
+        .await
+        .expect("intermediate as anchor");
+    assert_eq!(session.chain.len(), 2);
+}
+
+#[tokio::test]
+async fn no_roots_at_all_is_unknown_issuer() {
+    let root = ec_ca("Test Root");
+    let address = serve(leaf(&root)).await;
+    let failure = validation(connect(address, POOL, &[vec![0]], &modern()).await);
+    assert!(
+        matches!(failure, ValidationFailure::UnknownIssuer { ref issuer } if issuer == "CN=Test Root"),
+        "{failure:?}"
+    );
+}
+
+#[tokio::test]
+async fn wrong_server_name_is_name_mismatch() {
+    let root = ec_ca("Test Root");
+    let address = serve(leaf(&root)).await;
+    let roots = [root.der.clone()];
+    let failure = validation(connect(address, "other.example.test", &roots, &modern()).await);
+    assert_eq!(
+        failure,
+        ValidationFailure::NameMismatch {
+            expected: "other.example.test".to_owned(),
+            presented: POOL.to_owned()
+        }
+    );
+}
+
+#[tokio::test]
+async fn expired_leaf_is_expired() {
+    let root = ec_ca("Test Root");
+    let expired = leaf_with(&root, &rcgen::PKCS_ECDSA_P256_SHA256, |p| {
+        p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        p.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    });
+    let address = serve(expired).await;
+    let failure =
+        validation(connect(address, POOL, std::slice::from_ref(&root.der), &modern()).await);
+    match failure {
+        ValidationFailure::Expired { not_after, .. } => {
+            assert_eq!(not_after, "2021-01-01T00:00:00Z");
+        }
+        other => panic!("expected Expired, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn clock_ten_years_behind_is_not_yet_valid() {
+    let root = ec_ca("Test Root");
+    let address = serve(leaf(&root)).await;
+    let policy = TrustPolicy {
+        clock_offset_seconds: -10 * 365 * 24 * 3600,
+        ..modern()
+    };
+    let failure =
+        validation(connect(address, POOL, std::slice::from_ref(&root.der), &policy).await);
+    match failure {
+        ValidationFailure::NotYetValid { phone_time, .. } => {
+            let year: i32 = phone_time[..4].parse().expect("year");
+            let now = time::OffsetDateTime::now_utc().year();
+            assert!((now - 11..=now - 9).contains(&year), "{phone_time}");
+        }
+        other => panic!("expected NotYetValid, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn rsa_4096_root_on_2048_firmware_is_unsupported() {
+    let key =
+        KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_4096).expect("rsa keygen");
+    let root = ca("Big RSA Root", key);
+    let address = serve(leaf_with(&root, &rcgen::PKCS_RSA_SHA256, |_| {})).await;
+    let policy = TrustPolicy {
+        max_rsa_bits: 2048,
+        ..modern()
+    };
+    let failure =
+        validation(connect(address, POOL, std::slice::from_ref(&root.der), &policy).await);
+    match failure {
+        ValidationFailure::UnsupportedAlgorithm { what } => {
+            assert!(what.contains("4096-bit RSA key"), "{what}");
+            assert!(what.contains("CN=Big RSA Root"), "{what}");
+        }
+        other => panic!("expected UnsupportedAlgorithm, got {other:?}"),
+    }
+    // The same chain is fine for firmware that reads 4096-bit keys.
+    assert!(connect(address, POOL, &[root.der], &modern()).await.is_ok());
+}
+
+#[tokio::test]
+async fn ecdsa_chain_on_rsa_only_firmware_is_unsupported() {
+    let root = ec_ca("Test Root");
+    let address = serve(leaf(&root)).await;
+    let policy = TrustPolicy {
+        supports_ecdsa: false,
+        ..modern()
+    };
+    let failure =
+        validation(connect(address, POOL, std::slice::from_ref(&root.der), &policy).await);
+    match failure {
+        ValidationFailure::UnsupportedAlgorithm { what } => {
+            assert!(what.contains("ECDSA"), "{what}");
+            assert!(what.contains("registrar certificate"), "{what}");
+        }
+        other => panic!("expected UnsupportedAlgorithm, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn sha256_chain_on_sha1_firmware_is_unsupported() {
+    let key = KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).expect("keygen");
+    let root = ca("RSA Root", key);
+    let address = serve(leaf_with(&root, &rcgen::PKCS_RSA_SHA256, |_| {})).await;
+    let policy = TrustPolicy {
+        supports_sha256: false,
+        ..modern()
+    };
+    let failure =
+        validation(connect(address, POOL, std::slice::from_ref(&root.der), &policy).await);
+    assert!(
+        matches!(failure, ValidationFailure::UnsupportedAlgorithm { ref what } if what.starts_with("SHA-256 signatures")),
+        "{failure:?}"
+    );
+}
+
+#[tokio::test]
+async fn closed_port_is_connect_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("addr");
+    drop(listener);
+    let result = connect(address, POOL, &[], &modern()).await;
+    assert!(
+        matches!(result, Err(RegistrarError::Connect { .. })),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn silent_server_times_out() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("addr");
+    let holder = tokio::spawn(async move {
+        let held = listener.accept().await;
+        tokio::time::sleep(WAIT).await;
+        drop(held);
+    });
+    let result = connect_registrar(address, POOL, &[], &modern(), Duration::from_millis(300)).await;
+    holder.abort();
+    match result {
+        Err(RegistrarError::Timeout { seconds, .. }) => {
+            assert!((seconds - 0.3).abs() < 1e-9, "{seconds}");
+        }
+        other => panic!("expected Timeout, got {other:?}"),
+    }
+}
+
+#[test]
+fn validation_error_text_matches_the_phone_wording() {
+    let failure = ValidationFailure::UnknownIssuer {
+        issuer: "CN=X".to_owned(),
+    };
+    let text = format!("{}", RegistrarError::Validation(failure));
+    assert_eq!(
+        text,
+        "cannot validate server certificate: no installed root certificate issued the registrar's chain (issuer: CN=X)"
+    );
+}
+
+#[test]
+fn sha1_algorithm_ids_get_the_fixed_wording() {
+    // OID 1.2.840.113549.1.1.5 (sha1WithRSAEncryption) followed by NULL parameters.
+    let id = [
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05, 0x05, 0x00,
+    ];
+    let chain = Chain {
+        certs: Vec::new(),
+        top_issuer: String::new(),
+    };
+    assert_eq!(
+        unsupported_signature(&chain, Some(&id)),
+        ValidationFailure::UnsupportedAlgorithm {
+            what: SHA1_UNSUPPORTED.to_owned()
+        }
+    );
+}
+
+#[test]
+fn phone_clock_clamps_at_the_epoch() {
+    let now = UnixTime::since_unix_epoch(Duration::from_secs(100));
+    assert_eq!(phone_clock(now, -1000).as_secs(), 0);
+    assert_eq!(phone_clock(now, 50).as_secs(), 150);
+    assert_eq!(rfc3339(phone_clock(now, -100)), "1970-01-01T00:00:00Z");
+}

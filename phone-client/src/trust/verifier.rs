@@ -1,0 +1,418 @@
+//! The certificate verifier the phone's TLS client uses: webpki's checks at the phone's clock,
+//! the firmware's limits on top, and the translation of rustls's errors into precise failures.
+
+use super::*;
+
+/// A root the firmware refused to install, kept to explain a chain that leads to it.
+#[derive(Debug)]
+pub(super) struct RejectedRoot {
+    subject: String,
+    objection: String,
+}
+
+/// rustls's WebPkiServerVerifier seen through the phone: its clock, its firmware limits, and a
+/// slot that keeps the precise failure (rustls only carries an error enum to the caller).
+#[derive(Debug)]
+pub(super) struct PhoneVerifier {
+    /// None when no root was usable: rustls refuses to build a verifier without anchors, and
+    /// the phone in that state still connects and fails with "unknown issuer".
+    inner: Option<Arc<WebPkiServerVerifier>>,
+    pub(super) provider: Arc<CryptoProvider>,
+    policy: TrustPolicy,
+    /// Subjects of the roots in the store, to tell "no root" from "root the firmware refused".
+    installed: Vec<String>,
+    rejected: Vec<RejectedRoot>,
+    failure: Mutex<Option<ValidationFailure>>,
+}
+
+impl PhoneVerifier {
+    pub(super) fn new(roots: &[Vec<u8>], policy: &TrustPolicy) -> Result<Self, RegistrarError> {
+        let provider = provider();
+        let mut store = RootCertStore::empty();
+        let mut installed = Vec::new();
+        let mut rejected = Vec::new();
+        for der in roots {
+            let Ok(info) = certinfo::describe(der) else {
+                continue;
+            };
+            if let Some(objection) = firmware_objection(&info, policy, "root certificate") {
+                rejected.push(RejectedRoot {
+                    subject: info.subject,
+                    objection,
+                });
+            } else if store.add(CertificateDer::from(der.as_slice())).is_ok() {
+                installed.push(info.subject);
+            }
+        }
+        if policy.public_roots {
+            store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        }
+        let inner = if store.is_empty() {
+            None
+        } else {
+            let built =
+                WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
+                    .build()
+                    .map_err(|e| {
+                        RegistrarError::Validation(ValidationFailure::Other(e.to_string()))
+                    })?;
+            Some(built)
+        };
+        Ok(Self {
+            inner,
+            provider,
+            policy: policy.clone(),
+            installed,
+            rejected,
+            failure: Mutex::new(None),
+        })
+    }
+
+    pub(super) fn take_failure(&self) -> Option<ValidationFailure> {
+        self.failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    /// Records the precise failure and hands rustls an error that sends a sensible alert.
+    fn fail(&self, failure: ValidationFailure, error: rustls::Error) -> rustls::Error {
+        *self.failure.lock().unwrap_or_else(PoisonError::into_inner) = Some(failure);
+        error
+    }
+
+    fn algorithms(&self) -> &WebPkiSupportedAlgorithms {
+        &self.provider.signature_verification_algorithms
+    }
+
+    /// The firmware's view of the chain, before any cryptography: what it cannot read in the
+    /// presented certificates, then whether the chain leads to a root it refused to install.
+    fn firmware_check(&self, chain: &Chain) -> Option<ValidationFailure> {
+        let presented = chain.certs.iter().enumerate().find_map(|(i, info)| {
+            let role = if i == 0 {
+                "registrar certificate"
+            } else {
+                "intermediate certificate"
+            };
+            firmware_objection(info, &self.policy, role)
+        });
+        let refused_root = || {
+            if self.installed.contains(&chain.top_issuer) {
+                return None;
+            }
+            self.rejected
+                .iter()
+                .find(|r| r.subject == chain.top_issuer)
+                .map(|r| r.objection.clone())
+        };
+        presented
+            .or_else(refused_root)
+            .map(|what| ValidationFailure::UnsupportedAlgorithm { what })
+    }
+}
+
+impl ServerCertVerifier for PhoneVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let phone_now = phone_clock(now, self.policy.clock_offset_seconds);
+        let chain = Chain::new(end_entity, intermediates);
+        if let Some(failure) = self.firmware_check(&chain) {
+            let error = other_error(&failure);
+            return Err(self.fail(failure, error));
+        }
+        let Some(inner) = &self.inner else {
+            let failure = ValidationFailure::UnknownIssuer {
+                issuer: chain.top_issuer.clone(),
+            };
+            return Err(self.fail(failure, CertificateError::UnknownIssuer.into()));
+        };
+        inner
+            .verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                phone_now,
+            )
+            .map_err(|error| match &error {
+                rustls::Error::InvalidCertificate(ce) => {
+                    let context = Context {
+                        chain: &chain,
+                        expected: server_name.to_str().into_owned(),
+                        phone_now,
+                    };
+                    self.fail(classify(ce, &context), error)
+                }
+                _ => error,
+            })
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, self.algorithms())
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, self.algorithms())
+    }
+
+    /// All schemes the provider verifies, even ECDSA on RSA-only firmware: narrowing them would
+    /// make an ECDSA-only server abort the handshake, hiding the certificate problem behind a
+    /// generic handshake failure.
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms().supported_schemes()
+    }
+}
+
+/// The presented chain as the firmware reads it.
+pub(super) struct Chain {
+    /// Parsable certificates, leaf first (unparsable ones are left to rustls to reject).
+    pub(super) certs: Vec<CertificateInfo>,
+    /// The issuer the phone would need a root for: the issuer at the top of the path that can
+    /// be built from the leaf through the presented intermediates.
+    pub(super) top_issuer: String,
+}
+
+impl Chain {
+    pub(super) fn new(
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+    ) -> Self {
+        let certs: Vec<CertificateInfo> = std::iter::once(end_entity)
+            .chain(intermediates)
+            .filter_map(|c| certinfo::describe(c).ok())
+            .collect();
+        let top_issuer = top_issuer(&certs);
+        Self { certs, top_issuer }
+    }
+
+    fn leaf(&self) -> Option<&CertificateInfo> {
+        self.certs.first()
+    }
+}
+
+/// Walks leaf → issuer → issuer through the presented certificates, stopping at a self-signed
+/// one or when the next issuer was not sent. Bounded by the chain length, so loops cannot hang.
+pub(super) fn top_issuer(certs: &[CertificateInfo]) -> String {
+    let Some(mut current) = certs.first() else {
+        return "(no parsable certificate)".to_owned();
+    };
+    for _ in 0..certs.len() {
+        if current.self_signed {
+            break;
+        }
+        match certs[1..]
+            .iter()
+            .find(|c| c.subject == current.issuer && c.subject != current.subject)
+        {
+            Some(next) => current = next,
+            None => break,
+        }
+    }
+    current.issuer.clone()
+}
+
+/// What this firmware cannot read in one certificate, naming the certificate.
+pub(super) fn firmware_objection(
+    info: &CertificateInfo,
+    policy: &TrustPolicy,
+    role: &str,
+) -> Option<String> {
+    let limit =
+        signature_limit(&info.signature_algorithm, policy).or_else(|| key_limit(info, policy))?;
+    Some(format!("{limit} (the {role} {})", info.subject))
+}
+
+pub(super) fn signature_limit(algorithm: &str, policy: &TrustPolicy) -> Option<String> {
+    let lower = algorithm.to_ascii_lowercase();
+    if !policy.supports_ecdsa && lower.starts_with("ecdsa") {
+        return Some("ECDSA signatures".to_owned());
+    }
+    if policy.supports_sha256 {
+        return None;
+    }
+    ["sha256", "sha384", "sha512"]
+        .iter()
+        .find(|hash| lower.contains(*hash))
+        .map(|hash| format!("SHA-{} signatures", &hash[3..]))
+}
+
+pub(super) fn key_limit(info: &CertificateInfo, policy: &TrustPolicy) -> Option<String> {
+    if info.key.starts_with("RSA") && info.key_bits > policy.max_rsa_bits {
+        return Some(format!("a {}-bit RSA key", info.key_bits));
+    }
+    if info.key.starts_with("ECDSA") && !policy.supports_ecdsa {
+        return Some("ECDSA keys".to_owned());
+    }
+    None
+}
+
+/// The phone's clock: real time shifted by its offset, clamped at the epoch.
+pub(super) fn phone_clock(now: UnixTime, offset_seconds: i64) -> UnixTime {
+    let secs = now.as_secs().saturating_add_signed(offset_seconds);
+    UnixTime::since_unix_epoch(Duration::from_secs(secs))
+}
+
+pub(super) fn rfc3339(time: UnixTime) -> String {
+    let secs = time.as_secs();
+    der::DateTime::from_unix_duration(Duration::from_secs(secs))
+        .map_or_else(|_| format!("{secs} s after 1970-01-01"), |t| t.to_string())
+}
+
+pub(super) fn other_error(failure: &ValidationFailure) -> rustls::Error {
+    CertificateError::Other(OtherError(Arc::new(failure.clone()))).into()
+}
+
+/// What `classify` needs besides the rustls error to fill the human fields.
+pub(super) struct Context<'a> {
+    chain: &'a Chain,
+    expected: String,
+    phone_now: UnixTime,
+}
+
+/// Maps rustls's certificate errors to the phone's causes. rustls 0.23 reports most of them
+/// with a `...Context` variant when the webpki verifier produced them; the bare variants are
+/// handled too (filled from the leaf) because other verifiers and older paths still use them.
+#[allow(deprecated)] // CertificateError::UnsupportedSignatureAlgorithm is deprecated but still produced
+pub(super) fn classify(error: &CertificateError, cx: &Context<'_>) -> ValidationFailure {
+    let phone_time = rfc3339(cx.phone_now);
+    let leaf_field = |f: fn(&CertificateInfo) -> &String| {
+        cx.chain
+            .leaf()
+            .map_or_else(|| "(unknown)".to_owned(), |l| f(l).clone())
+    };
+    match error {
+        CertificateError::UnknownIssuer => ValidationFailure::UnknownIssuer {
+            issuer: cx.chain.top_issuer.clone(),
+        },
+        CertificateError::NotValidForName => name_mismatch(cx, &[]),
+        CertificateError::NotValidForNameContext { presented, .. } => name_mismatch(cx, presented),
+        CertificateError::Expired => ValidationFailure::Expired {
+            not_after: leaf_field(|l| &l.not_after),
+            phone_time,
+        },
+        CertificateError::ExpiredContext { time, not_after } => ValidationFailure::Expired {
+            not_after: rfc3339(*not_after),
+            phone_time: rfc3339(*time),
+        },
+        CertificateError::NotValidYet => ValidationFailure::NotYetValid {
+            not_before: leaf_field(|l| &l.not_before),
+            phone_time,
+        },
+        CertificateError::NotValidYetContext { time, not_before } => {
+            ValidationFailure::NotYetValid {
+                not_before: rfc3339(*not_before),
+                phone_time: rfc3339(*time),
+            }
+        }
+        CertificateError::BadSignature => ValidationFailure::BadSignature,
+        CertificateError::UnsupportedSignatureAlgorithm => unsupported_signature(cx.chain, None),
+        CertificateError::UnsupportedSignatureAlgorithmContext {
+            signature_algorithm_id,
+            ..
+        }
+        | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext {
+            signature_algorithm_id,
+            ..
+        } => unsupported_signature(cx.chain, Some(signature_algorithm_id)),
+        CertificateError::BadEncoding => {
+            ValidationFailure::Other("the registrar sent a malformed certificate".to_owned())
+        }
+        CertificateError::Other(OtherError(inner)) => inner
+            .downcast_ref::<ValidationFailure>()
+            .cloned()
+            .unwrap_or_else(|| ValidationFailure::Other(inner.to_string())),
+        other => {
+            ValidationFailure::Other(rustls::Error::InvalidCertificate(other.clone()).to_string())
+        }
+    }
+}
+
+/// The names come from the leaf itself: webpki's `presented` list holds Debug text
+/// (`DnsName("pool.example.test")`), which is only the fallback.
+pub(super) fn name_mismatch(cx: &Context<'_>, webpki_presented: &[String]) -> ValidationFailure {
+    let names = cx
+        .chain
+        .leaf()
+        .map(|l| l.dns_names.clone())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| webpki_presented.to_vec());
+    let presented = if names.is_empty() {
+        "no DNS names".to_owned()
+    } else {
+        names.join(", ")
+    };
+    ValidationFailure::NameMismatch {
+        expected: cx.expected.clone(),
+        presented,
+    }
+}
+
+/// webpki's `signature_algorithm_id` is the AlgorithmIdentifier content (OID first, no outer
+/// SEQUENCE). SHA-1 gets the fixed wording; without an id, a SHA-1 certificate in the chain is
+/// the likely cause (webpki supports every other common algorithm).
+pub(super) fn unsupported_signature(
+    chain: &Chain,
+    algorithm_id: Option<&[u8]>,
+) -> ValidationFailure {
+    let name = match algorithm_id {
+        Some(id) => oid_name(id),
+        None => chain
+            .certs
+            .iter()
+            .map(|c| c.signature_algorithm.clone())
+            .find(|a| is_sha1(a)),
+    };
+    let what = match name {
+        Some(n) if is_sha1(&n) => SHA1_UNSUPPORTED.to_owned(),
+        Some(n) => format!("the signature algorithm {n}"),
+        None => "a signature algorithm in the chain".to_owned(),
+    };
+    ValidationFailure::UnsupportedAlgorithm { what }
+}
+
+pub(super) fn oid_name(id: &[u8]) -> Option<String> {
+    let (&tag, rest) = id.split_first()?;
+    let (&len, rest) = rest.split_first()?;
+    if tag != 0x06 {
+        return None;
+    }
+    let body = rest.get(..usize::from(len))?;
+    let oid = der::asn1::ObjectIdentifier::from_bytes(body).ok()?;
+    Some(certinfo::signature_algorithm_name(&oid))
+}
+
+pub(super) fn is_sha1(algorithm: &str) -> bool {
+    let lower = algorithm.to_ascii_lowercase();
+    lower.contains("sha1") || lower.contains("sha-1")
+}
+
+/// Fallback for certificate errors that did not pass through `PhoneVerifier` (tokio-rustls wraps
+/// the rustls error in an io::Error).
+pub(super) fn validation_from_io(error: &std::io::Error) -> Option<ValidationFailure> {
+    let inner = error.get_ref()?.downcast_ref::<rustls::Error>()?;
+    match inner {
+        rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(e))) => {
+            e.downcast_ref::<ValidationFailure>().cloned()
+        }
+        rustls::Error::InvalidCertificate(ce) => Some(ValidationFailure::Other(
+            rustls::Error::InvalidCertificate(ce.clone()).to_string(),
+        )),
+        _ => None,
+    }
+}
