@@ -610,3 +610,51 @@ async fn old_firmware_that_cannot_read_the_root_loops_instead_of_signing_in() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_placeholder_cacertificate_counts_as_empty_and_is_reported() {
+    // §G row 2: the object exists but holds AD's one-byte placeholder.
+    let pki = Pki::new();
+    let server = start(&format!("{}{}", alice(), root_ldif(&[0u8]))).await;
+    let (_registrar, registrar_port) = registrar(&pki).await;
+    let (code, report, text) = boot(server.port(), registrar_port, &[]).await;
+    assert_eq!(code, 1, "{text}");
+    let search = &report["steps"][2];
+    assert_eq!(
+        search["name"], "searching_certification_authorities",
+        "{text}"
+    );
+    assert!(
+        search["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("unusable (counts as empty)"),
+        "{text}"
+    );
+    assert_eq!(
+        report["steps"][3]["name"], "searching_enrollment_services",
+        "{text}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_phone_searching_the_domain_nc_only_sees_a_continuation_reference() {
+    // §G row 4: AD keeps Public Key Services in the Configuration NC; the domain NC answers with a
+    // reference the phone does not chase.
+    let pki = Pki::new();
+    let server = start(&format!("{}{}", alice(), root_ldif(&pki.root_der))).await;
+    let (_registrar, registrar_port) = registrar(&pki).await;
+    let profile = pki.path("domain-nc.toml");
+    std::fs::write(
+        &profile,
+        "name = \"misconfigured\"\nsearch_base = \"domain_nc\"\n",
+    )
+    .expect("write profile");
+    let extra = ["--profile".to_string(), profile.display().to_string()];
+    let (code, report, text) = boot(server.port(), registrar_port, &extra).await;
+    assert_eq!(code, 1, "{text}");
+    let detail = report["steps"][2]["detail"].as_str().unwrap_or("");
+    assert!(detail.contains("continuation reference not followed: ldap://example.test/CN=Configuration,DC=example,DC=test"), "{text}");
+    server.stop().await;
+}

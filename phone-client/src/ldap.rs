@@ -111,16 +111,14 @@ impl Directory {
         base: &str,
         filter: &str,
     ) -> Result<CaSearch, String> {
-        let entries = self.search(base, filter, CA_ATTRIBUTES.to_vec()).await?;
-        let mut found = CaSearch::default();
+        let (entries, referrals) = self.search(base, filter, CA_ATTRIBUTES.to_vec()).await?;
+        let mut found = CaSearch {
+            references: referrals,
+            ..CaSearch::default()
+        };
         for raw in entries {
             if raw.is_ref() {
-                let entry = construct(raw);
-                found.references.extend(
-                    entry
-                        .map(|entry| entry.attrs.into_values().flatten().collect::<Vec<_>>())
-                        .unwrap_or_default(),
-                );
+                found.references.extend(references(raw));
                 continue;
             }
             let Some(entry) = construct(raw) else {
@@ -152,7 +150,7 @@ impl Directory {
         base: &str,
         filter: &str,
     ) -> Result<Vec<EnrollmentService>, String> {
-        let entries = self.search(base, filter, vec!["dNSHostName"]).await?;
+        let (entries, _) = self.search(base, filter, vec!["dNSHostName"]).await?;
         Ok(entries
             .into_iter()
             .filter(|raw| !raw.is_ref())
@@ -176,7 +174,7 @@ impl Directory {
         base: &str,
         filter: &str,
         attributes: Vec<&str>,
-    ) -> Result<Vec<ResultEntry>, String> {
+    ) -> Result<(Vec<ResultEntry>, Vec<String>), String> {
         let result = self
             .ldap
             .with_timeout(self.timeout)
@@ -192,7 +190,8 @@ impl Directory {
                 status.text.trim_end_matches('\0').trim()
             ));
         }
-        Ok(entries)
+        // ldap3 files continuation references under the result's referrals.
+        Ok((entries, status.refs))
     }
 
     pub async fn unbind(mut self) {
@@ -204,6 +203,12 @@ impl Directory {
 /// turn into a crash of the tool.
 fn construct(raw: ResultEntry) -> Option<SearchEntry> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| SearchEntry::construct(raw))).ok()
+}
+
+/// The URLs of a continuation reference (ldap3's parser panics on malformed ones; contained).
+fn references(raw: ResultEntry) -> Vec<String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ldap3::parse_refs(raw.0)))
+        .unwrap_or_default()
 }
 
 fn entry_of(raw: ResultEntry) -> Option<SearchEntry> {
