@@ -369,7 +369,17 @@ impl Boot {
                 EnrollmentAuth::None => None,
                 EnrollmentAuth::Basic => Some((self.user.as_str(), self.password.as_str())),
             };
-            match enroll::fetch_chain_as(&client, &url, credentials).await {
+            let mut fetched = enroll::fetch_chain_as(&client, &url, credentials).await;
+            for _ in 0..self.profile.retries {
+                if !matches!(
+                    fetched,
+                    Err(enroll::EnrollError::Connect { .. } | enroll::EnrollError::Timeout { .. })
+                ) {
+                    break;
+                }
+                fetched = enroll::fetch_chain_as(&client, &url, credentials).await;
+            }
+            match fetched {
                 Ok(chain) => {
                     detail.push(format!("GET {url}: {} certificate(s)", chain.len()));
                     candidates.extend(chain.into_iter().map(|der| Candidate {
@@ -501,14 +511,18 @@ impl Boot {
             clock_offset_seconds: self.profile.clock_offset_seconds,
             public_roots: self.profile.public_roots,
         };
-        let outcome = connect_registrar(
-            address,
-            &server_name,
-            &roots,
-            &policy,
-            Duration::from_millis(self.profile.timeouts.tls_ms),
-        )
-        .await;
+        let timeout = Duration::from_millis(self.profile.timeouts.tls_ms);
+        let mut outcome = connect_registrar(address, &server_name, &roots, &policy, timeout).await;
+        // Only transport failures are retried; a certificate verdict does not change on a retry.
+        for _ in 0..self.profile.retries {
+            if !matches!(
+                outcome,
+                Err(RegistrarError::Connect { .. } | RegistrarError::Timeout { .. })
+            ) {
+                break;
+            }
+            outcome = connect_registrar(address, &server_name, &roots, &policy, timeout).await;
+        }
         let detail = format!(
             "TLS to {server_name} at {address} with {} installed root(s)",
             roots.len()
