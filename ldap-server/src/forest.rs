@@ -130,6 +130,13 @@ impl Forest {
             .unwrap_or_else(|_| self.schema_dn.clone())
     }
 
+    /// A directory with this forest's schema and no objects (what a saved snapshot loads into).
+    pub fn empty_directory(&self, schema: Schema) -> Directory {
+        let mut dir = Directory::new(schema, &self.domain);
+        dir.set_schema_nc(self.schema_dn.clone());
+        dir
+    }
+
     /// Builds the directory with the skeleton in place.
     pub fn build(&self, schema: Schema, config: &ForestConfig) -> Result<Directory> {
         let mut dir = Directory::new(schema, &self.domain);

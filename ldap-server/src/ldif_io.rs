@@ -212,19 +212,23 @@ pub fn export(dir: &Directory) -> String {
             dir.len()
         ),
     );
-    let schema = dir.schema();
-    let bookkeeping: Vec<_> = BOOKKEEPING
-        .iter()
-        .filter_map(|name| schema.attribute_id(name))
-        .collect();
     for id in dir.walk_all() {
-        let Some(entry) = dir.entry(id) else { continue };
-        let mut pairs: Vec<(&str, Bytes)> = Vec::new();
-        for attribute in &entry.attributes {
-            let name = schema.attribute(attribute.id).name.as_str();
-            pairs.extend(attribute.values.iter().map(|value| (name, value.clone())));
-        }
-        for &attribute in &bookkeeping {
+        write_entry(dir, id, &mut out);
+    }
+    out
+}
+
+/// One entry as a content record: stored attributes plus the bookkeeping a re-import keeps.
+pub fn write_entry(dir: &Directory, id: crate::entry::EntryId, out: &mut String) {
+    let Some(entry) = dir.entry(id) else { return };
+    let schema = dir.schema();
+    let mut pairs: Vec<(&str, Bytes)> = Vec::new();
+    for attribute in &entry.attributes {
+        let name = schema.attribute(attribute.id).name.as_str();
+        pairs.extend(attribute.values.iter().map(|value| (name, value.clone())));
+    }
+    for name in BOOKKEEPING {
+        if let Some(attribute) = schema.attribute_id(name) {
             let name = schema.attribute(attribute).name.as_str();
             pairs.extend(
                 dir.values(id, attribute)
@@ -232,18 +236,17 @@ pub fn export(dir: &Directory) -> String {
                     .map(|value| (name, value)),
             );
         }
-        let borrowed: Vec<(&str, &[u8])> = pairs
-            .iter()
-            .map(|(name, value)| (*name, value.as_ref()))
-            .collect();
-        let binary = |name: &str| {
-            schema
-                .attribute_id(name)
-                .is_some_and(|attribute| schema.attribute(attribute).syntax.is_binary())
-        };
-        ldif::write_record(&mut out, &dir.dn_string(id), &borrowed, &binary);
     }
-    out
+    let borrowed: Vec<(&str, &[u8])> = pairs
+        .iter()
+        .map(|(name, value)| (*name, value.as_ref()))
+        .collect();
+    let binary = |name: &str| {
+        schema
+            .attribute_id(name)
+            .is_some_and(|attribute| schema.attribute(attribute).syntax.is_binary())
+    };
+    ldif::write_record(out, &dir.dn_string(id), &borrowed, &binary);
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ pub mod entry;
 pub mod error;
 pub mod filter;
 pub mod forest;
+pub mod journal;
 pub mod ldif;
 pub mod ldif_io;
 mod ops;

@@ -34,6 +34,7 @@ impl Server {
             listen: SocketAddr::from(([127, 0, 0, 1], 3890)),
             ldif_files: Vec::new(),
             limits: Limits::default(),
+            data_dir: None,
         }
     }
 }
@@ -45,6 +46,7 @@ pub struct ServerBuilder {
     listen: SocketAddr,
     ldif_files: Vec<PathBuf>,
     limits: Limits,
+    data_dir: Option<PathBuf>,
 }
 
 impl ServerBuilder {
@@ -73,6 +75,13 @@ impl ServerBuilder {
     /// An RFC 2849 file to load at start (repeatable; applied in order).
     pub fn ldif_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.ldif_files.push(path.into());
+        self
+    }
+
+    /// Keep the directory in `dir` (snapshot + journal): acknowledged writes survive a crash and a
+    /// restart serves the same tree. The `--ldif` files are applied only when `dir` is new.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
         self
     }
 
@@ -107,9 +116,35 @@ impl ServerBuilder {
         Ok((forest, directory))
     }
 
+    /// The directory to serve and, with a data directory, its journal.
+    fn build_durable(&self) -> Result<(Forest, Directory, Option<crate::journal::Journal>)> {
+        use crate::journal::{Journal, Stored};
+        let Some(data_dir) = &self.data_dir else {
+            let (forest, directory) = self.build_directory()?;
+            return Ok((forest, directory, None));
+        };
+        match Journal::inspect(data_dir)? {
+            Stored::Empty => {
+                let (forest, directory) = self.build_directory()?;
+                let journal = Journal::create(data_dir, &directory)?;
+                Ok((forest, directory, Some(journal)))
+            }
+            Stored::Existing => {
+                let forest = Forest::new(&self.forest)?;
+                let mut directory = forest.empty_directory(Schema::active_directory());
+                let journal = Journal::restore(data_dir, &mut directory)?;
+                if !self.ldif_files.is_empty() {
+                    tracing::warn!(dir = %data_dir.display(), "the data directory already holds a tree; --ldif files were not applied");
+                }
+                tracing::info!(objects = directory.len(), dir = %data_dir.display(), "restored the directory");
+                Ok((forest, directory, Some(journal)))
+            }
+        }
+    }
+
     /// Builds the directory, binds the listener and starts serving.
     pub async fn start(self) -> Result<RunningServer> {
-        let (forest, directory) = self.build_directory()?;
+        let (forest, directory, journal) = self.build_durable()?;
         let listener = TcpListener::bind(self.listen)
             .await
             .map_err(|source| Error::Listen {
@@ -122,6 +157,7 @@ impl ServerBuilder {
         })?;
         let shared = Arc::new(Shared {
             directory: RwLock::new(directory),
+            journal: journal.map(std::sync::Mutex::new),
             forest,
             policy: AccessPolicy {
                 allow_anonymous_reads: self.forest.allow_anonymous_reads,

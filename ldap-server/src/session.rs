@@ -46,6 +46,8 @@ impl Default for Limits {
 #[derive(Debug)]
 pub struct Shared {
     pub directory: RwLock<Directory>,
+    /// `--data DIR`: where acknowledged writes are made durable.
+    pub journal: Option<std::sync::Mutex<crate::journal::Journal>>,
     pub forest: Forest,
     pub policy: AccessPolicy,
     pub limits: Limits,

@@ -39,6 +39,10 @@ enum Command {
         /// Largest LDAP message accepted, in bytes.
         #[arg(long, default_value_t = 16 * 1024 * 1024)]
         max_message_size: usize,
+        /// Keep the directory here (snapshot + fsynced journal): acknowledged writes survive a crash,
+        /// and a restart serves the same tree. `--ldif` files apply only when the directory is new.
+        #[arg(long)]
+        data: Option<PathBuf>,
     },
     /// Build the forest and load the LDIF files, report what was loaded, and exit (a dry run).
     Check {
@@ -128,6 +132,7 @@ async fn run(command: Command) -> Result<(), ldap_server::Error> {
             idle_timeout,
             max_connections,
             max_message_size,
+            data,
         } => {
             let builder = forest
                 .builder()
@@ -135,6 +140,10 @@ async fn run(command: Command) -> Result<(), ldap_server::Error> {
                 .idle_timeout(std::time::Duration::from_secs(idle_timeout))
                 .max_connections(max_connections)
                 .max_message_size(max_message_size);
+            let builder = match data {
+                Some(dir) => builder.data_dir(dir),
+                None => builder,
+            };
             let server = builder.start().await?;
             let names = server.forest();
             // First line: the bound address, for scripts. The rest: how to use it.

@@ -74,6 +74,7 @@ fn session_with(limits: Limits) -> Session {
     .unwrap();
     let shared = Arc::new(Shared {
         directory: RwLock::new(dir),
+        journal: None,
         forest,
         policy: AccessPolicy::default(),
         limits,

@@ -9,13 +9,29 @@ use rasn_ldap::{
 
 use super::{controls, parse_dn, to_result, AccessLog};
 use crate::ad_text;
-use crate::directory::{Modification, ModifyOp, Strictness};
+use crate::directory::{Directory, Modification, ModifyOp, Strictness};
 use crate::dn::Dn;
 use crate::error::OpError;
+use crate::journal;
 use crate::session::{Flow, Session};
 use crate::wire::Reply;
 
 impl Session {
+    /// Makes an applied write durable before it is acknowledged (with `--data`). Called with the
+    /// directory's write lock held, so the journal's order is the order writes took effect.
+    fn persist(&self, dir: &Directory, record: impl FnOnce() -> String) -> Result<(), OpError> {
+        let Some(journal) = &self.shared.journal else {
+            return Ok(());
+        };
+        let mut journal = journal
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        journal.append(&record(), dir).map_err(|error| {
+            tracing::error!(%error, "journal append failed; the write is applied in memory but not durable");
+            OpError::new(ResultCode::Unavailable, format!("the write could not be made durable: {error}"))
+        })
+    }
+
     /// Common preamble: controls, DN, not the rootDSE, and the caller's right to write there.
     fn writable_target(&self, dn_text: &str, request_controls: &[Control]) -> Result<Dn, OpError> {
         controls::parse(request_controls)?;
@@ -57,10 +73,9 @@ impl Session {
                         )
                     })
                     .collect();
-                self.shared
-                    .write()
-                    .add(&dn, attributes, Strictness::Ldap)
-                    .map(|_| ())
+                let mut dir = self.shared.write();
+                let added = dir.add(&dn, attributes, Strictness::Ldap)?;
+                self.persist(&dir, || journal::entries_record(&dir, &[added]))
             });
         let result = to_result(outcome);
         log.finish(&result);
@@ -102,9 +117,10 @@ impl Session {
                             .collect(),
                     })
                     .collect();
-                self.shared
-                    .write()
-                    .modify(&dn, &modifications, Strictness::Ldap)
+                let mut dir = self.shared.write();
+                dir.modify(&dn, &modifications, Strictness::Ldap)?;
+                let changed = dir.find(&dn).into_iter().collect::<Vec<_>>();
+                self.persist(&dir, || journal::entries_record(&dir, &changed))
             });
         let result = to_result(outcome);
         log.finish(&result);
@@ -125,9 +141,11 @@ impl Session {
     ) -> Flow {
         log.op = "delete";
         log.dn = request.0.to_string();
-        let outcome = self
-            .writable_target(&request.0, controls)
-            .and_then(|dn| self.shared.write().delete(&dn));
+        let outcome = self.writable_target(&request.0, controls).and_then(|dn| {
+            let mut dir = self.shared.write();
+            dir.delete(&dn)?;
+            self.persist(&dir, || journal::delete_record(&request.0))
+        });
         let result = to_result(outcome);
         log.finish(&result);
         out.push(super::reply(
@@ -160,9 +178,28 @@ impl Session {
                 if let Some(superior) = &superior {
                     self.shared.policy.check_write(&self.principal, superior)?;
                 }
-                self.shared
-                    .write()
-                    .rename(&dn, &new_rdn, request.delete_old_rdn, superior.as_ref())
+                let mut dir = self.shared.write();
+                dir.rename(&dn, &new_rdn, request.delete_old_rdn, superior.as_ref())?;
+                let parent = match &superior {
+                    Some(superior) => superior.clone(),
+                    None => dn.parent().unwrap_or_else(crate::dn::Dn::root),
+                };
+                let moved = dir
+                    .find(&parent.child(new_rdn.clone()))
+                    .into_iter()
+                    .collect::<Vec<_>>();
+                let mut record = journal::moddn_record(
+                    &request.entry,
+                    &request.new_rdn,
+                    request.delete_old_rdn,
+                    request
+                        .new_superior
+                        .as_deref()
+                        .map(|superior| superior.as_str()),
+                );
+                // The moved object's state after the move, so replay restores its USN and time.
+                record.push_str(&journal::entries_record(&dir, &moved));
+                self.persist(&dir, || record)
             });
         let result = to_result(outcome);
         log.finish(&result);
