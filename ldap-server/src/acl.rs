@@ -90,7 +90,7 @@ impl AccessPolicy {
     }
 
     /// May `principal` add, modify, rename or delete the object at `target`?
-    pub fn check_write(&self, principal: &Principal, _target: &Dn) -> Result<(), OpError> {
+    pub fn check_write(&self, principal: &Principal, target: &Dn) -> Result<(), OpError> {
         match principal {
             Principal::Anonymous => Err(OpError::new(
                 ResultCode::OperationsError,
@@ -99,7 +99,7 @@ impl AccessPolicy {
             Principal::User { admin: true, .. } => Ok(()),
             Principal::User { .. } => Err(OpError::new(
                 ResultCode::InsufficientAccessRights,
-                ad_text::insufficient_access(),
+                ad_text::insufficient_access(&target.to_string()),
             )),
         }
     }

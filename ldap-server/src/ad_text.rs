@@ -70,9 +70,10 @@ pub fn referral(dns_domain: &str) -> String {
     format!("0000202B: RefErr: DSID-0310084A, data 0, 1 access points\n\tref 1: '{dns_domain}'\n")
 }
 
-/// A write the caller has no right to make (result 50).
-pub fn insufficient_access() -> String {
-    "00002098: SecErr: DSID-03150F93, problem 4003 (INSUFF_ACCESS_RIGHTS), data 0\n".to_string()
+/// A write the caller has no right to make (result 50): AD's SecErr text, then the object
+/// named the way Samba words it, so either form a script looks for is there.
+pub fn insufficient_access(dn: &str) -> String {
+    format!("00002098: SecErr: DSID-03150F93, problem 4003 (INSUFF_ACCESS_RIGHTS), data 0, Object '{dn}' has no write property access\n")
 }
 
 /// An operation AD refuses outright, such as modifying the rootDSE (result 53).

@@ -1,0 +1,1 @@
+//! Placeholder until the write tests land (issue #5).

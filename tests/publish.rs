@@ -1,0 +1,1 @@
+//! Placeholder until the publish tests land (issue #5).
