@@ -177,6 +177,38 @@ pub async fn connect_registrar(
     }
 }
 
+/// Validates a registrar chain (leaf first, DER) offline, as the phone's handshake would, at the
+/// phone's clock: the same verifier and the same precise failures as [`connect_registrar`], for
+/// answering "would this phone trust that certificate" without a live registrar (`adpki audit`).
+pub fn validate_chain(
+    chain: &[Vec<u8>],
+    server_name: &str,
+    roots: &[Vec<u8>],
+    policy: &TrustPolicy,
+) -> Result<(), ValidationFailure> {
+    let (leaf, intermediates) = chain
+        .split_first()
+        .ok_or_else(|| ValidationFailure::Other("the registrar chain is empty".into()))?;
+    let name = ServerName::try_from(server_name.to_owned()).map_err(|e| {
+        ValidationFailure::Other(format!("{server_name:?} is not a valid server name: {e}"))
+    })?;
+    let verifier = PhoneVerifier::new(roots, policy).map_err(|error| match error {
+        RegistrarError::Validation(failure) => failure,
+        other => ValidationFailure::Other(other.to_string()),
+    })?;
+    let intermediates: Vec<CertificateDer<'_>> = intermediates
+        .iter()
+        .map(|der| CertificateDer::from(der.as_slice()))
+        .collect();
+    let leaf = CertificateDer::from(leaf.as_slice());
+    match verifier.verify_server_cert(&leaf, &intermediates, &name, &[], UnixTime::now()) {
+        Ok(_) => Ok(()),
+        Err(error) => Err(verifier
+            .take_failure()
+            .unwrap_or_else(|| ValidationFailure::Other(error.to_string()))),
+    }
+}
+
 async fn handshake(
     address: SocketAddr,
     server_name: &str,

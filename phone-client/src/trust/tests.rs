@@ -394,3 +394,26 @@ fn phone_clock_clamps_at_the_epoch() {
     assert_eq!(phone_clock(now, 50).as_secs(), 150);
     assert_eq!(rfc3339(phone_clock(now, -100)), "1970-01-01T00:00:00Z");
 }
+
+#[test]
+fn offline_validation_reaches_the_handshake_verdicts() {
+    let root = ec_ca("Offline Root");
+    let other = ec_ca("Other Root");
+    let chain: Vec<Vec<u8>> = leaf(&root).chain.iter().map(|der| der.to_vec()).collect();
+    assert_eq!(
+        validate_chain(&chain, POOL, &[root.der.clone()], &modern()),
+        Ok(())
+    );
+    assert!(matches!(
+        validate_chain(&chain, POOL, &[other.der.clone()], &modern()),
+        Err(ValidationFailure::UnknownIssuer { .. })
+    ));
+    assert!(matches!(
+        validate_chain(&chain, "other.example.test", &[root.der.clone()], &modern()),
+        Err(ValidationFailure::NameMismatch { .. })
+    ));
+    assert!(matches!(
+        validate_chain(&[], POOL, &[root.der], &modern()),
+        Err(ValidationFailure::Other(_))
+    ));
+}
