@@ -197,6 +197,44 @@ pub enum ProfileError {
 pub const BUILT_IN: &[&str] = &["cpe-2007r2", "cpe-2007r2-old-firmware", "lpe-2010"];
 
 impl Profile {
+    /// Why this firmware would not install a certificate, if it would not.
+    pub fn refusal(&self, info: &crate::certinfo::CertificateInfo) -> Option<String> {
+        if self.install == InstallPolicy::SelfSignedOnly && !info.self_signed {
+            return Some("not self-signed, and this firmware installs roots only".into());
+        }
+        let algorithm = info.signature_algorithm.to_ascii_lowercase();
+        let sha2 = ["sha256", "sha384", "sha512"]
+            .iter()
+            .any(|name| algorithm.contains(name));
+        if !self.supports_sha256 && sha2 {
+            return Some(format!(
+                "this firmware cannot read {} signatures (SHA-1 only)",
+                info.signature_algorithm
+            ));
+        }
+        if info.key.starts_with("RSA") && info.key_bits > self.max_rsa_bits {
+            return Some(format!(
+                "this firmware cannot read a {}-bit RSA key (at most {})",
+                info.key_bits, self.max_rsa_bits
+            ));
+        }
+        if info.key.starts_with("ECDSA") && !self.supports_ecdsa {
+            return Some("this firmware cannot read ECDSA keys".into());
+        }
+        None
+    }
+
+    /// The limits the TLS step validates with.
+    pub fn trust_policy(&self) -> crate::trust::TrustPolicy {
+        crate::trust::TrustPolicy {
+            supports_sha256: self.supports_sha256,
+            max_rsa_bits: self.max_rsa_bits,
+            supports_ecdsa: self.supports_ecdsa,
+            clock_offset_seconds: self.clock_offset_seconds,
+            public_roots: self.public_roots,
+        }
+    }
+
     /// A built-in profile by name, or a TOML file when `name` is a path ending in `.toml`.
     pub fn load(name: &str) -> Result<Profile, ProfileError> {
         if name.ends_with(".toml") {

@@ -4,16 +4,14 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use crate::certinfo::{describe, CertificateInfo};
+use crate::certinfo::describe;
 use crate::enroll::{self, ResolveMap};
 use crate::ldap::Directory;
 use crate::locate::{resolve_host, Locator};
 use crate::machine::{transition, Candidate, Event, Rules, State};
-use crate::profile::{EnrollmentAuth, InstallPolicy, Profile, SearchBase};
+use crate::profile::{EnrollmentAuth, Profile, SearchBase};
 use crate::report::{Installed, Report, Step};
-use crate::trust::{
-    connect_registrar, RegistrarError, RegistrarSession, TrustPolicy, ValidationFailure,
-};
+use crate::trust::{connect_registrar, RegistrarError, RegistrarSession, ValidationFailure};
 
 /// The registrar's port when `--registrar` names none (SIP over TLS).
 pub const SIP_TLS_PORT: u16 = 5061;
@@ -415,7 +413,7 @@ impl Boot {
                     continue;
                 }
             };
-            if let Some(reason) = self.refusal(&info) {
+            if let Some(reason) = self.profile.refusal(&info) {
                 if reason.starts_with("this firmware cannot read") {
                     unreadable += 1;
                 }
@@ -457,35 +455,6 @@ impl Boot {
         )
     }
 
-    /// Why this firmware would not install a certificate, if it would not.
-    fn refusal(&self, info: &CertificateInfo) -> Option<String> {
-        let profile = &self.profile;
-        if profile.install == InstallPolicy::SelfSignedOnly && !info.self_signed {
-            return Some("not self-signed, and this firmware installs roots only".into());
-        }
-        let algorithm = info.signature_algorithm.to_ascii_lowercase();
-        if !profile.supports_sha256
-            && (algorithm.contains("sha256")
-                || algorithm.contains("sha384")
-                || algorithm.contains("sha512"))
-        {
-            return Some(format!(
-                "this firmware cannot read {} signatures (SHA-1 only)",
-                info.signature_algorithm
-            ));
-        }
-        if info.key.starts_with("RSA") && info.key_bits > profile.max_rsa_bits {
-            return Some(format!(
-                "this firmware cannot read a {}-bit RSA key (at most {})",
-                info.key_bits, profile.max_rsa_bits
-            ));
-        }
-        if info.key.starts_with("ECDSA") && !profile.supports_ecdsa {
-            return Some("this firmware cannot read ECDSA keys".into());
-        }
-        None
-    }
-
     async fn connect_registrar(&self, context: &mut Context) -> (Event, String) {
         let server_name = registrar_name(&self.registrar);
         let address = match resolve_host(&self.registrar, SIP_TLS_PORT, &self.resolve) {
@@ -504,13 +473,7 @@ impl Boot {
             .iter()
             .map(|installed| installed.der.clone())
             .collect();
-        let policy = TrustPolicy {
-            supports_sha256: self.profile.supports_sha256,
-            max_rsa_bits: self.profile.max_rsa_bits,
-            supports_ecdsa: self.profile.supports_ecdsa,
-            clock_offset_seconds: self.profile.clock_offset_seconds,
-            public_roots: self.profile.public_roots,
-        };
+        let policy = self.profile.trust_policy();
         let timeout = Duration::from_millis(self.profile.timeouts.tls_ms);
         let mut outcome = connect_registrar(address, &server_name, &roots, &policy, timeout).await;
         // Only transport failures are retried; a certificate verdict does not change on a retry.
