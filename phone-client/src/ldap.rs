@@ -30,6 +30,29 @@ pub struct CaSearch {
     pub references: Vec<String>,
 }
 
+/// An object as read: its DN and each attribute's values as bytes, keyed by the lower-cased
+/// attribute name without options.
+#[derive(Debug, Clone, Default)]
+pub struct RawEntry {
+    pub dn: String,
+    pub values: std::collections::BTreeMap<String, Vec<Vec<u8>>>,
+}
+
+impl RawEntry {
+    pub fn get(&self, name: &str) -> &[Vec<u8>] {
+        self.values
+            .get(&name.to_ascii_lowercase())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.get(name)
+            .first()
+            .map(|value| String::from_utf8_lossy(value).into_owned())
+    }
+}
+
 /// An enrollment service: its DN and the host serving /certsrv.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnrollmentService {
@@ -165,6 +188,34 @@ impl Directory {
                     dn: entry.dn,
                     dns_host_name: host,
                 }
+            })
+            .collect())
+    }
+
+    /// Every object `filter` matches under `base`, with the named attributes as bytes.
+    pub async fn search_raw(
+        &mut self,
+        base: &str,
+        filter: &str,
+        attributes: &[&str],
+    ) -> Result<Vec<RawEntry>, String> {
+        let (entries, _) = self.search(base, filter, attributes.to_vec()).await?;
+        Ok(entries
+            .into_iter()
+            .filter(|raw| !raw.is_ref())
+            .filter_map(construct)
+            .map(|entry| {
+                let mut raw = RawEntry {
+                    dn: entry.dn.clone(),
+                    ..RawEntry::default()
+                };
+                for &name in attributes {
+                    let values = values_of(&entry, name);
+                    if !values.is_empty() {
+                        raw.values.insert(name.to_ascii_lowercase(), values);
+                    }
+                }
+                raw
             })
             .collect())
     }

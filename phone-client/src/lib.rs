@@ -13,6 +13,7 @@ pub mod certinfo;
 pub mod enroll;
 pub mod ldap;
 pub mod locate;
+pub mod audit;
 pub mod machine;
 pub mod profile;
 pub mod report;

@@ -338,6 +338,43 @@ impl Directory {
     }
 
     /// The naming attribute takes the RDN's value: added when absent, refused when different.
+    /// AD's RDN rules (MS-ADTS 3.1.1.3.1.2.1): one AVA only (multi-valued RDNs are invalid DN
+    /// syntax), and its type must be the class's naming attribute (`rDNAttID`: `ou` for
+    /// organizational units, `dc` for domains, `cn` for everything else here).
+    pub(super) fn check_rdn(&self, rdn: &Rdn, structural: ClassId, dn: &crate::dn::Dn) -> Result<(), OpError> {
+        if rdn.avas().len() != 1 {
+            return Err(OpError::new(
+                ResultCode::InvalidDnSyntax,
+                format!("00002081: NameErr: DSID-03050F42, problem 2003 (BAD_ATT_SYNTAX), data 0, best match of:\n\t'{dn}'\n"),
+            ));
+        }
+        let naming = self.naming_attribute(structural);
+        if !rdn.attribute().eq_ignore_ascii_case(naming) {
+            return Err(OpError::new(
+                ResultCode::NamingViolation,
+                ad_text::naming_violation(&format!(
+                    "'{}' objects are named by {naming}, not {}",
+                    self.schema.class(structural).name,
+                    rdn.attribute()
+                )),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The class's rDNAttID.
+    fn naming_attribute(&self, structural: ClassId) -> &'static str {
+        let chain = &self.rules.chains[structural as usize];
+        let is = |name: &str| chain.iter().any(|&class| self.schema.class(class).name.eq_ignore_ascii_case(name));
+        if is("organizationalUnit") {
+            "ou"
+        } else if is("domain") || is("domainDNS") {
+            "dc"
+        } else {
+            "cn"
+        }
+    }
+
     pub(super) fn apply_rdn(
         &self,
         rdn: &Rdn,

@@ -182,6 +182,9 @@ impl Directory {
         };
         self.take_server_maintained(&mut resolved, &mut entry, strictness)?;
         let structural = self.normalize_object_class(&mut resolved)?;
+        if parent.is_some() {
+            self.check_rdn(&rdn, structural, dn)?;
+        }
         self.apply_rdn(&rdn, &mut resolved)?;
         if !resolved
             .iter()
@@ -432,6 +435,7 @@ impl Directory {
         renamed.name = Dn::from_rdns(vec![new_rdn.clone()]);
         renamed.parent = Some(parent);
         if let Some(structural) = self.structural_of(&renamed) {
+            self.check_rdn(new_rdn, structural, &new_dn)?;
             self.check_superior(structural, parent)?;
         }
         self.check_content(&renamed)?;

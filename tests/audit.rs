@@ -1,0 +1,122 @@
+//! `audit` (library level, real sockets): what a phone would see in a directory, and whether it
+//! would sign in, judged with the phone's own steps — against our ldap-server on port 0.
+
+use e2e::*;
+use phone_client::audit::{audit, AuditRequest};
+use phone_client::profile::Profile;
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+
+const POOL: &str = "pool.example.test";
+
+/// A root and the registrar chain it issued (leaf, root).
+fn pki(root_cn: &str) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let root_key = KeyPair::generate().expect("key");
+    let mut root_params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    root_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    root_params
+        .distinguished_name
+        .push(DnType::CommonName, root_cn);
+    let root = root_params.self_signed(&root_key).expect("root");
+    let issuer = Issuer::new(root_params, root_key);
+    let leaf_key = KeyPair::generate().expect("key");
+    let mut leaf_params = CertificateParams::new(vec![POOL.to_string()]).expect("params");
+    leaf_params
+        .distinguished_name
+        .push(DnType::CommonName, POOL);
+    let leaf = leaf_params.signed_by(&leaf_key, &issuer).expect("leaf");
+    (
+        root.der().to_vec(),
+        vec![leaf.der().to_vec(), root.der().to_vec()],
+    )
+}
+
+fn request(server: &TestServer, chain: Vec<Vec<u8>>) -> AuditRequest {
+    AuditRequest {
+        dc: server.server().local_addr(),
+        user: "Administrator@example.test".into(),
+        password: ADMIN_PASSWORD.into(),
+        profile: Profile::load("cpe-2007r2").expect("profile"),
+        registrar: Some((POOL.to_string(), chain)),
+        probe_web: false,
+        resolve: Default::default(),
+    }
+}
+
+#[tokio::test]
+async fn an_unpublished_root_is_reported_with_the_publish_command_that_fixes_it() {
+    let (_root, chain) = pki("Audit Root CA");
+    let server = start("").await;
+    let report = audit(&request(&server, chain)).await.expect("audit");
+    let phone = report.phone.expect("verdict");
+    assert!(!phone.would_sign_in, "{phone:?}");
+    assert!(
+        phone.fix.as_deref().unwrap_or("").contains("RootCA"),
+        "{phone:?}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_published_root_signs_in_through_the_directory_and_is_listed() {
+    let (root, chain) = pki("Audit Root CA");
+    let placeholder = ca_ldif("Stale CA", "AIA", &[0u8]);
+    let server = start(&format!(
+        "{}{placeholder}",
+        ca_ldif("Audit Root CA", "Certification Authorities", &root)
+    ))
+    .await;
+    let report = audit(&request(&server, chain)).await.expect("audit");
+    let phone = report.phone.clone().expect("verdict");
+    assert!(phone.would_sign_in, "{phone:?}");
+    assert_eq!(phone.installed, ["CN=Audit Root CA"]);
+    let listed: Vec<(&str, usize, usize)> = report
+        .certification_authorities
+        .iter()
+        .map(|object| {
+            (
+                object.container.as_str(),
+                object.certificates.len(),
+                object.unusable.len(),
+            )
+        })
+        .collect();
+    assert!(
+        listed.contains(&("Certification Authorities", 1, 0)),
+        "{listed:?}"
+    );
+    assert!(
+        listed.contains(&("AIA", 0, 1)),
+        "the placeholder is flagged: {listed:?}"
+    );
+    let text = phone_client::audit::human(&report);
+    assert!(text.contains("unusable value"), "{text}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_root_from_another_ca_is_unknown_issuer_with_a_fix() {
+    let (other_root, _) = pki("Other Root CA");
+    let (_root, chain) = pki("Audit Root CA");
+    let server = start(&ca_ldif(
+        "Other Root CA",
+        "Certification Authorities",
+        &other_root,
+    ))
+    .await;
+    let phone = audit(&request(&server, chain))
+        .await
+        .expect("audit")
+        .phone
+        .expect("verdict");
+    assert!(!phone.would_sign_in);
+    assert!(phone.reason.contains("issuer"), "{phone:?}");
+    assert!(
+        phone
+            .fix
+            .as_deref()
+            .unwrap_or("")
+            .contains("CN=Audit Root CA"),
+        "{phone:?}"
+    );
+    server.stop().await;
+}
