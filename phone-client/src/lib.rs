@@ -9,13 +9,14 @@
 //! ([`certinfo`], [`profile`]), and validate the registrar's TLS certificate with exactly those
 //! roots ([`trust`]). [`report`] renders the outcome for people and scripts.
 
+pub mod audit;
 pub mod certinfo;
 pub mod enroll;
 pub mod ldap;
 pub mod locate;
-pub mod audit;
 pub mod machine;
 pub mod profile;
+pub mod publish;
 pub mod report;
 pub mod run;
 pub mod trust;

@@ -341,7 +341,12 @@ impl Directory {
     /// AD's RDN rules (MS-ADTS 3.1.1.3.1.2.1): one AVA only (multi-valued RDNs are invalid DN
     /// syntax), and its type must be the class's naming attribute (`rDNAttID`: `ou` for
     /// organizational units, `dc` for domains, `cn` for everything else here).
-    pub(super) fn check_rdn(&self, rdn: &Rdn, structural: ClassId, dn: &crate::dn::Dn) -> Result<(), OpError> {
+    pub(super) fn check_rdn(
+        &self,
+        rdn: &Rdn,
+        structural: ClassId,
+        dn: &crate::dn::Dn,
+    ) -> Result<(), OpError> {
         if rdn.avas().len() != 1 {
             return Err(OpError::new(
                 ResultCode::InvalidDnSyntax,
@@ -365,7 +370,11 @@ impl Directory {
     /// The class's rDNAttID.
     fn naming_attribute(&self, structural: ClassId) -> &'static str {
         let chain = &self.rules.chains[structural as usize];
-        let is = |name: &str| chain.iter().any(|&class| self.schema.class(class).name.eq_ignore_ascii_case(name));
+        let is = |name: &str| {
+            chain
+                .iter()
+                .any(|&class| self.schema.class(class).name.eq_ignore_ascii_case(name))
+        };
         if is("organizationalUnit") {
             "ou"
         } else if is("domain") || is("domainDNS") {

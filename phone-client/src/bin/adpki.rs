@@ -1,6 +1,205 @@
-//! `adpki`: publish certificates into a directory like `certutil -dspublish` (issue #5, in progress).
+//! `adpki`: publish certificates and CRLs into a directory like `certutil -dspublish`.
+//!
+//! ```text
+//! adpki publish CERTFILE [TYPE] --url ldap://HOST:PORT --user U --password P [-f] [--dry-run] ...
+//! ```
+//! Exit code 0: published (or the dry run printed its LDIF); 1: refused or failed (the LDAP code
+//! and the server's diagnostic text are shown); 2: usage, or an unreadable input file.
 
-fn main() {
-    eprintln!("adpki: not built yet");
-    std::process::exit(2);
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use phone_client::enroll::ResolveMap;
+use phone_client::locate::resolve_host;
+use phone_client::publish::{self, DirectoryProfile, PublishError, PublishType, Request, Settings};
+
+#[derive(Parser)]
+#[command(
+    name = "adpki",
+    version,
+    about = "Active Directory PKI objects for any LDAP directory"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Publish a certificate or CRL, as `certutil [-f] -dspublish CERTFILE TYPE` does.
+    Publish(PublishArgs),
+}
+
+#[derive(Args)]
+struct PublishArgs {
+    /// The certificate (or, for type crl, the CRL): DER or PEM.
+    certfile: std::path::PathBuf,
+    /// RootCA, SubCA, NTAuthCA, CrossCA, KRA or crl (any letter case); a CRL file may omit it.
+    #[arg(value_name = "TYPE", value_parser = parse_type)]
+    kind: Option<PublishType>,
+    /// The directory, `ldap://HOST[:PORT]` (HOST an IP address or a --resolve name).
+    #[arg(long, conflicts_with_all = ["host", "port"])]
+    url: Option<String>,
+    /// The directory's host (an IP address or a --resolve name), instead of --url.
+    #[arg(long)]
+    host: Option<String>,
+    /// The directory's port with --host (default 389).
+    #[arg(long)]
+    port: Option<u16>,
+    /// Simple-bind name: `DOMAIN\user`, a UPN or a DN. Without it nothing is bound (anonymous).
+    #[arg(long)]
+    user: Option<String>,
+    #[arg(long, default_value = "")]
+    password: String,
+    /// `HOST=ADDR:PORT` (repeatable): how names map to addresses. Nothing else is resolved.
+    #[arg(long = "resolve", value_name = "HOST=ADDR:PORT")]
+    resolve: Vec<String>,
+    /// Create the target object (and a missing CDP container) as certutil's -f does.
+    #[arg(short = 'f', long = "force-create")]
+    force_create: bool,
+    /// Print the LDIF that would be applied; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// CRLs: the CDP container's CN (certutil's DSCDPContainer, usually the CA host's short name).
+    #[arg(long, value_name = "NAME")]
+    cdp_container: Option<String>,
+    /// CRLs: the CDP object's CN (certutil's DSCDPCN); default: the CRL issuer's CN.
+    #[arg(long, value_name = "NAME")]
+    cdp_cn: Option<String>,
+    /// ad: Active Directory's classes under Public Key Services; rfc: OpenLDAP-style
+    /// applicationProcess + pkiCA with `;binary` attributes, directly under --base.
+    #[arg(long, default_value = "ad", value_parser = parse_profile)]
+    profile: DirectoryProfile,
+    /// ad: use this instead of the rootDSE's configurationNamingContext; rfc (required): the
+    /// container that holds the object.
+    #[arg(long, value_name = "DN")]
+    base: Option<String>,
+    /// Seconds to wait for the directory.
+    #[arg(long, default_value_t = 10)]
+    timeout: u64,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn parse_type(text: &str) -> Result<PublishType, String> {
+    PublishType::parse(text).ok_or_else(|| {
+        format!("{text:?} is not one of RootCA, SubCA, NTAuthCA, CrossCA, KRA, crl (User and Machine are not supported)")
+    })
+}
+
+fn parse_profile(text: &str) -> Result<DirectoryProfile, String> {
+    DirectoryProfile::parse(text).ok_or_else(|| format!("{text:?} is not ad or rfc"))
+}
+
+fn parse_resolve(entries: &[String]) -> Result<ResolveMap, String> {
+    let mut map = ResolveMap::new();
+    for entry in entries {
+        let (host, address) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("--resolve {entry:?}: expected HOST=ADDR:PORT"))?;
+        let address: SocketAddr = address
+            .parse()
+            .map_err(|_| format!("--resolve {entry:?}: {address:?} is not ADDR:PORT"))?;
+        map.insert(host.trim().to_ascii_lowercase(), address);
+    }
+    Ok(map)
+}
+
+/// The directory's address from --url or --host/--port, without the system resolver.
+fn address(args: &PublishArgs) -> Result<SocketAddr, String> {
+    let resolve = parse_resolve(&args.resolve)?;
+    let host_port = match (&args.url, &args.host) {
+        (Some(url), _) => {
+            let lower = url.to_ascii_lowercase();
+            if lower.starts_with("ldaps://") {
+                return Err(format!("--url {url}: ldaps is not supported, use ldap://"));
+            }
+            let rest = url
+                .get(7..)
+                .filter(|_| lower.starts_with("ldap://"))
+                .ok_or_else(|| format!("--url {url:?}: expected ldap://HOST[:PORT]"))?;
+            let rest = rest.split('/').next().unwrap_or("");
+            if rest.is_empty() {
+                return Err(format!("--url {url:?}: no host"));
+            }
+            rest.to_owned()
+        }
+        (None, Some(host)) => match args.port {
+            Some(port) => format!("{host}:{port}"),
+            None => host.clone(),
+        },
+        (None, None) => return Err("no directory: give --url ldap://HOST:PORT or --host".into()),
+    };
+    resolve_host(&host_port, 389, &resolve)
+}
+
+fn settings(args: &PublishArgs) -> Result<Settings, String> {
+    Ok(Settings {
+        address: address(args)?,
+        user: args.user.clone(),
+        password: args.password.clone(),
+        base: args.base.clone(),
+        request: Request {
+            kind: args.kind,
+            profile: args.profile,
+            force_create: args.force_create,
+            cdp_container: args.cdp_container.clone(),
+            cdp_cn: args.cdp_cn.clone(),
+        },
+        dry_run: args.dry_run,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+    })
+}
+
+fn fail(format: Format, error: &PublishError) -> ExitCode {
+    if format == Format::Json {
+        let mut body = serde_json::json!({
+            "status": if error.exit_code() == 2 { "error" } else { "refused" },
+            "error": error.kind(),
+            "message": error.to_string(),
+        });
+        if let PublishError::Ldap { code, text, .. } = error {
+            body["ldap_code"] = (*code).into();
+            body["ldap_name"] = publish::result_name(*code).into();
+            body["diagnostic"] = text.clone().into();
+        }
+        println!("{body}");
+    }
+    eprintln!("adpki: {error}");
+    ExitCode::from(error.exit_code())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let Command::Publish(args) = cli.command;
+    let settings = match settings(&args) {
+        Ok(settings) => settings,
+        Err(message) => return fail(args.format, &PublishError::Usage(message)),
+    };
+    let file = match std::fs::read(&args.certfile) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let message = format!("cannot read {}: {error}", args.certfile.display());
+            return fail(args.format, &PublishError::Input(message));
+        }
+    };
+    match publish::publish(&file, &settings).await {
+        Ok(report) => {
+            match args.format {
+                Format::Text => print!("{}", report.human()),
+                Format::Json => println!("{}", report.json()),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(args.format, &error),
+    }
 }

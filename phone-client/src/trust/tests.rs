@@ -401,15 +401,20 @@ fn offline_validation_reaches_the_handshake_verdicts() {
     let other = ec_ca("Other Root");
     let chain: Vec<Vec<u8>> = leaf(&root).chain.iter().map(|der| der.to_vec()).collect();
     assert_eq!(
-        validate_chain(&chain, POOL, &[root.der.clone()], &modern()),
+        validate_chain(&chain, POOL, std::slice::from_ref(&root.der), &modern()),
         Ok(())
     );
     assert!(matches!(
-        validate_chain(&chain, POOL, &[other.der.clone()], &modern()),
+        validate_chain(&chain, POOL, std::slice::from_ref(&other.der), &modern()),
         Err(ValidationFailure::UnknownIssuer { .. })
     ));
     assert!(matches!(
-        validate_chain(&chain, "other.example.test", &[root.der.clone()], &modern()),
+        validate_chain(
+            &chain,
+            "other.example.test",
+            std::slice::from_ref(&root.der),
+            &modern()
+        ),
         Err(ValidationFailure::NameMismatch { .. })
     ));
     assert!(matches!(

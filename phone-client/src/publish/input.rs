@@ -1,0 +1,194 @@
+//! Reading the file to publish: a certificate or CRL, DER or PEM, and the names it carries.
+
+use super::*;
+use base64::engine::general_purpose::STANDARD as B64;
+use der::{Decode, Tag, Tagged};
+use sha1::{Digest, Sha1};
+use x509_cert::crl::CertificateList;
+use x509_cert::name::Name;
+use x509_cert::Certificate;
+
+/// What the input file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputKind {
+    Certificate,
+    Crl,
+    DeltaCrl,
+}
+
+/// A certificate or CRL read from a file.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// The DER bytes written to the directory.
+    pub der: Vec<u8>,
+    pub kind: InputKind,
+    /// RFC 4514 text of the certificate's subject, or of the CRL's issuer.
+    pub subject: String,
+    /// The most specific CN of that name (None when it has none).
+    pub common_name: Option<String>,
+    /// SHA-1 of the DER, uppercase hex (Windows thumbprint style).
+    pub sha1: String,
+}
+
+/// Reads a DER or PEM (`CERTIFICATE`, `X509 CRL`) file's bytes.
+pub fn read_input(bytes: &[u8]) -> Result<Input, PublishError> {
+    let der = if bytes.first() == Some(&0x30) {
+        bytes.to_vec()
+    } else {
+        pem_decode(bytes)?
+    };
+    let sha1 = hex_upper(&Sha1::digest(&der));
+    if let Ok(cert) = Certificate::from_der(&der) {
+        let name = &cert.tbs_certificate.subject;
+        return Ok(Input {
+            kind: InputKind::Certificate,
+            subject: name.to_string(),
+            common_name: common_name(name),
+            der,
+            sha1,
+        });
+    }
+    match CertificateList::from_der(&der) {
+        Ok(crl) => {
+            let tbs = &crl.tbs_cert_list;
+            let delta = tbs
+                .crl_extensions
+                .iter()
+                .flatten()
+                .any(|extension| extension.extn_id == DELTA_CRL_INDICATOR);
+            Ok(Input {
+                kind: if delta {
+                    InputKind::DeltaCrl
+                } else {
+                    InputKind::Crl
+                },
+                subject: tbs.issuer.to_string(),
+                common_name: common_name(&tbs.issuer),
+                der,
+                sha1,
+            })
+        }
+        Err(error) => Err(PublishError::Input(format!(
+            "neither an X.509 certificate nor a CRL ({} bytes): {error}",
+            der.len()
+        ))),
+    }
+}
+
+/// The first PEM block labelled CERTIFICATE, TRUSTED CERTIFICATE or X509 CRL.
+pub(super) fn pem_decode(bytes: &[u8]) -> Result<Vec<u8>, PublishError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        PublishError::Input("not DER (no SEQUENCE at the start) and not PEM text".into())
+    })?;
+    let mut body: Option<String> = None;
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(label) = line
+            .strip_prefix("-----BEGIN ")
+            .and_then(|rest| rest.strip_suffix("-----"))
+        {
+            if matches!(label, "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CRL") {
+                body = Some(String::new());
+            }
+            continue;
+        }
+        if line.starts_with("-----END ") {
+            if let Some(body) = body.take() {
+                return B64
+                    .decode(body)
+                    .map_err(|error| PublishError::Input(format!("bad base64 in PEM: {error}")));
+            }
+            continue;
+        }
+        if let Some(body) = body.as_mut() {
+            if !line.contains(':') {
+                body.push_str(line);
+            }
+        }
+    }
+    Err(PublishError::Input(
+        "not DER and no PEM CERTIFICATE or X509 CRL block found".into(),
+    ))
+}
+
+/// The most specific (last) commonName of `name`, decoded from any string type.
+pub fn common_name(name: &Name) -> Option<String> {
+    name.0
+        .iter()
+        .flat_map(|rdn| rdn.0.iter())
+        .filter(|atv| atv.oid == COMMON_NAME)
+        .filter_map(|atv| {
+            let value = atv.value.value();
+            match atv.value.tag() {
+                Tag::BmpString => {
+                    let units: Vec<u16> = value
+                        .chunks(2)
+                        .map(|pair| u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]))
+                        .collect();
+                    Some(String::from_utf16_lossy(&units))
+                }
+                Tag::Utf8String
+                | Tag::PrintableString
+                | Tag::Ia5String
+                | Tag::TeletexString
+                | Tag::VisibleString => Some(String::from_utf8_lossy(value).into_owned()),
+                _ => None,
+            }
+        })
+        .next_back()
+}
+
+pub(super) fn hex_upper(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut text, byte| {
+        let _ = write!(text, "{byte:02X}");
+        text
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names
+// ---------------------------------------------------------------------------------------------
+
+/// Characters certutil/AD CS replace by `!xxxx` when deriving an object's CN from a CA name
+/// (MS-WCCE §3.1.1.4.1.1: "LongCAName(WithSpeci@#$%^Characters" →
+/// "LongCAName!0028WithSpeci@!0023$!0025!005eCharacters"). Controls and non-ASCII characters are
+/// replaced too. The 51-character truncation with a hash suffix is not implemented.
+pub(super) const DISALLOWED: &str = "!\"#%&'()*+,/:;<=>?[\\]^`{|}~";
+
+/// certutil's sanitized CN: every disallowed character becomes `!` plus four lowercase hex digits
+/// of its UTF-16 code unit(s).
+pub fn sanitize_cn(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_ascii_control() || !c.is_ascii() || DISALLOWED.contains(c) {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "!{unit:04x}");
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// RFC 4514 §2.4 escaping of an attribute value inside a DN.
+pub fn escape_rdn_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 4);
+    let last = value.chars().count().saturating_sub(1);
+    for (index, c) in value.chars().enumerate() {
+        let special = matches!(c, '"' | '+' | ',' | ';' | '<' | '>' | '\\')
+            || (index == 0 && (c == ' ' || c == '#'))
+            || (index == last && c == ' ');
+        if c == '\0' {
+            out.push_str("\\00");
+        } else {
+            if special {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
