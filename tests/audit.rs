@@ -120,3 +120,83 @@ async fn a_root_from_another_ca_is_unknown_issuer_with_a_fix() {
     );
     server.stop().await;
 }
+
+/// PEM blocks of DER certificates, leaf first.
+fn pem_chain(chain: &[Vec<u8>]) -> String {
+    use base64::Engine as _;
+    chain
+        .iter()
+        .map(|der| {
+            let body = base64::engine::general_purpose::STANDARD.encode(der);
+            let lines: Vec<&str> = body
+                .as_bytes()
+                .chunks(64)
+                .map(|line| std::str::from_utf8(line).unwrap_or(""))
+                .collect();
+            format!(
+                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+                lines.join("\n")
+            )
+        })
+        .collect()
+}
+
+async fn adpki_audit(server: &TestServer, chain_file: &std::path::Path) -> (i32, String) {
+    let adpki = server_binary().with_file_name("adpki");
+    assert!(
+        adpki.is_file(),
+        "build the binaries first: cargo build --workspace --bins"
+    );
+    let output = tokio::process::Command::new(adpki)
+        .args([
+            "audit",
+            "--dc",
+            &format!("127.0.0.1:{}", server.port()),
+            "--user",
+            "Administrator@example.test",
+        ])
+        .args([
+            "--password",
+            ADMIN_PASSWORD,
+            "--registrar-name",
+            POOL,
+            "--registrar-chain",
+        ])
+        .arg(chain_file)
+        .output()
+        .await
+        .expect("adpki runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_audit_command_says_whether_a_phone_would_sign_in() {
+    let (root, chain) = pki("Audit Root CA");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let chain_file = dir.path().join("pool-chain.pem");
+    std::fs::write(&chain_file, pem_chain(&chain)).expect("write chain");
+
+    let empty = start("").await;
+    let (code, text) = adpki_audit(&empty, &chain_file).await;
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("Cannot validate server certificate") && text.contains("fix: adpki publish"),
+        "{text}"
+    );
+    empty.stop().await;
+
+    let published = start(&ca_ldif(
+        "Audit Root CA",
+        "Certification Authorities",
+        &root,
+    ))
+    .await;
+    let (code, text) = adpki_audit(&published, &chain_file).await;
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("would sign in"), "{text}");
+    assert!(text.contains("[Certification Authorities]"), "{text}");
+    published.stop().await;
+}

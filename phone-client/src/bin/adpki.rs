@@ -1,8 +1,12 @@
-//! `adpki`: publish certificates and CRLs into a directory like `certutil -dspublish`.
+//! `adpki`: publish certificates and CRLs into a directory like `certutil -dspublish`, and audit
+//! what a phone would see there.
 //!
 //! ```text
 //! adpki publish CERTFILE [TYPE] --url ldap://HOST:PORT --user U --password P [-f] [--dry-run] ...
+//! adpki audit --dc HOST[:PORT] --user U --password P [--registrar-chain FILE --registrar-name FQDN] ...
 //! ```
+//! `audit` exits 0 when the phone would sign in (or no registrar chain was given), 1 when it would
+//! not, 2 on usage or connection errors.
 //! Exit code 0: published (or the dry run printed its LDIF); 1: refused or failed (the LDAP code
 //! and the server's diagnostic text are shown); 2: usage, or an unreadable input file.
 
@@ -30,6 +34,38 @@ struct Cli {
 enum Command {
     /// Publish a certificate or CRL, as `certutil [-f] -dspublish CERTFILE TYPE` does.
     Publish(PublishArgs),
+    /// List the PKI objects a phone would look at (like pkiview) and, given the registrar's
+    /// chain, say whether a phone would sign in, and if not, why and what would fix it.
+    Audit(AuditArgs),
+}
+
+#[derive(Args)]
+struct AuditArgs {
+    /// The domain controller, `HOST[:PORT]` (an IP address or a --resolve name; default port 389).
+    #[arg(long)]
+    dc: String,
+    /// Simple-bind name: `DOMAIN\user`, a UPN or a DN.
+    #[arg(long)]
+    user: String,
+    #[arg(long)]
+    password: String,
+    /// The registrar's certificate chain, leaf first: PEM (one or more blocks), DER, or PKCS#7.
+    #[arg(long, requires = "registrar_name")]
+    registrar_chain: Option<std::path::PathBuf>,
+    /// The registrar's FQDN, which its certificate must name.
+    #[arg(long, requires = "registrar_chain")]
+    registrar_name: Option<String>,
+    /// Firmware profile: cpe-2007r2, cpe-2007r2-old-firmware, lpe-2010, or a TOML file.
+    #[arg(long, default_value = "cpe-2007r2")]
+    profile: String,
+    /// GET each enrollment service's certnew.p7b (and use it for the verdict, as the phone would).
+    #[arg(long)]
+    probe_web: bool,
+    /// `HOST=ADDR:PORT` (repeatable): how names map to addresses. Nothing else is resolved.
+    #[arg(long = "resolve", value_name = "HOST=ADDR:PORT")]
+    resolve: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
 }
 
 #[derive(Args)]
@@ -179,8 +215,81 @@ fn fail(format: Format, error: &PublishError) -> ExitCode {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let Command::Publish(args) = cli.command;
+    match Cli::parse().command {
+        Command::Publish(args) => run_publish(args).await,
+        Command::Audit(args) => run_audit(args).await,
+    }
+}
+
+async fn run_audit(args: AuditArgs) -> ExitCode {
+    let usage = |message: String| {
+        eprintln!("adpki audit: {message}");
+        ExitCode::from(2)
+    };
+    let mut resolve = ResolveMap::new();
+    for entry in &args.resolve {
+        let Some((host, address)) = entry.split_once('=') else {
+            return usage(format!("--resolve {entry:?}: expected HOST=ADDR:PORT"));
+        };
+        match address.parse::<SocketAddr>() {
+            Ok(address) => {
+                resolve.insert(host.trim().to_ascii_lowercase(), address);
+            }
+            Err(_) => return usage(format!("--resolve {entry:?}: {address:?} is not ADDR:PORT")),
+        }
+    }
+    let dc = match resolve_host(&args.dc, phone_client::locate::LDAP_PORT, &resolve) {
+        Ok(dc) => dc,
+        Err(message) => return usage(message),
+    };
+    let profile = match phone_client::profile::Profile::load(&args.profile) {
+        Ok(profile) => profile,
+        Err(error) => return usage(error.to_string()),
+    };
+    let registrar = match (&args.registrar_chain, &args.registrar_name) {
+        (Some(path), Some(name)) => {
+            let bytes = match std::fs::read(path) {
+                Ok(bytes) => bytes,
+                Err(error) => return usage(format!("cannot read {}: {error}", path.display())),
+            };
+            match phone_client::enroll::decode_chain(&bytes) {
+                Ok(chain) => Some((name.clone(), chain)),
+                Err(error) => return usage(format!("{}: {error}", path.display())),
+            }
+        }
+        _ => None,
+    };
+    let request = phone_client::audit::AuditRequest {
+        dc,
+        user: args.user,
+        password: args.password,
+        profile,
+        registrar,
+        probe_web: args.probe_web,
+        resolve,
+    };
+    match phone_client::audit::audit(&request).await {
+        Ok(report) => {
+            match args.format {
+                Format::Text => print!("{}", phone_client::audit::human(&report)),
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                ),
+            }
+            match report.phone {
+                Some(phone) if !phone.would_sign_in => ExitCode::from(1),
+                _ => ExitCode::SUCCESS,
+            }
+        }
+        Err(message) => {
+            eprintln!("adpki audit: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run_publish(args: PublishArgs) -> ExitCode {
     let settings = match settings(&args) {
         Ok(settings) => settings,
         Err(message) => return fail(args.format, &PublishError::Usage(message)),
