@@ -658,3 +658,37 @@ async fn a_phone_searching_the_domain_nc_only_sees_a_continuation_reference() {
     assert!(detail.contains("continuation reference not followed: ldap://example.test/CN=Configuration,DC=example,DC=test"), "{text}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_phone_searching_the_global_catalog_finds_the_configuration_objects() {
+    // §0: cACertificate is in the partial attribute set, so a GC search (port 3268, base "")
+    // finds the Configuration NC's certificationAuthority objects.
+    let pki = Pki::new();
+    let ldif = pki.path("seed.ldif");
+    std::fs::write(&ldif, format!("{}{}", alice(), root_ldif(&pki.root_der))).expect("write seed");
+    let server = ldap_server::Server::builder(DOMAIN)
+        .admin_password(ADMIN_PASSWORD)
+        .listen("127.0.0.1:0".parse().expect("addr"))
+        .global_catalog_listen("127.0.0.1:0".parse().expect("addr"))
+        .ldif_file(&ldif)
+        .start()
+        .await
+        .expect("server");
+    let gc = server.global_catalog_addr().expect("GC listener");
+    let (_registrar, registrar_port) = registrar(&pki).await;
+    let profile = pki.path("gc.toml");
+    std::fs::write(
+        &profile,
+        format!(
+            "name = \"gc\"\nsearch_base = \"global_catalog\"\nglobal_catalog_port = {}\n",
+            gc.port()
+        ),
+    )
+    .expect("write profile");
+    let extra = ["--profile".to_string(), profile.display().to_string()];
+    let (code, report, text) = boot(server.local_addr().port(), registrar_port, &extra).await;
+    assert_eq!(code, 0, "{text}");
+    let detail = report["steps"][2]["detail"].as_str().unwrap_or("");
+    assert!(detail.contains("Global Catalog"), "{text}");
+    server.shutdown().await;
+}

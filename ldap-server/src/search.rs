@@ -80,6 +80,28 @@ pub fn find(
     Ok(found)
 }
 
+/// A Global Catalog search based at "" (subtree): every naming context, no references. (AD's GC
+/// returns only partial-attribute-set attributes; the ones a phone reads — cACertificate,
+/// dNSHostName — are in it.)
+pub fn find_everywhere(
+    dir: &Directory,
+    policy: &AccessPolicy,
+    principal: &Principal,
+    filter: &Compiled,
+) -> Found {
+    let candidates = match filter.indexed_candidates(dir) {
+        Some(ids) => ids,
+        None => dir.walk_all(),
+    };
+    Found {
+        entries: candidates
+            .into_iter()
+            .filter(|&id| matches(dir, policy, principal, filter, id))
+            .collect(),
+        references: Vec::new(),
+    }
+}
+
 /// Whether `id` lies in the search's scope below `base_id`.
 pub fn in_scope(dir: &Directory, base_id: EntryId, scope: Scope, id: EntryId) -> bool {
     match scope {

@@ -35,6 +35,7 @@ impl Server {
             ldif_files: Vec::new(),
             limits: Limits::default(),
             data_dir: None,
+            global_catalog: None,
         }
     }
 }
@@ -47,6 +48,7 @@ pub struct ServerBuilder {
     ldif_files: Vec<PathBuf>,
     limits: Limits,
     data_dir: Option<PathBuf>,
+    global_catalog: Option<SocketAddr>,
 }
 
 impl ServerBuilder {
@@ -75,6 +77,14 @@ impl ServerBuilder {
     /// An RFC 2849 file to load at start (repeatable; applied in order).
     pub fn ldif_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.ldif_files.push(path.into());
+        self
+    }
+
+    /// Also serve a Global Catalog port (AD's 3268): a subtree search based at "" spans every
+    /// naming context there, which is how a phone profile that searches the GC finds the
+    /// Configuration NC's certificationAuthority objects.
+    pub fn global_catalog_listen(mut self, addr: SocketAddr) -> Self {
+        self.global_catalog = Some(addr);
         self
     }
 
@@ -165,10 +175,32 @@ impl ServerBuilder {
             limits: self.limits,
         });
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, shared.clone(), shutdown_rx));
+        let mut global_catalog_addr = None;
+        let mut gc_task = None;
+        if let Some(addr) = self.global_catalog {
+            let gc = TcpListener::bind(addr)
+                .await
+                .map_err(|source| Error::Listen {
+                    addr: addr.to_string(),
+                    source,
+                })?;
+            global_catalog_addr = Some(gc.local_addr().map_err(|source| Error::Listen {
+                addr: addr.to_string(),
+                source,
+            })?);
+            gc_task = Some(tokio::spawn(accept_loop(
+                gc,
+                shared.clone(),
+                shutdown_rx.clone(),
+                true,
+            )));
+        }
+        let task = tokio::spawn(accept_loop(listener, shared.clone(), shutdown_rx, false));
         tracing::info!(%local_addr, domain = %shared.forest.domain, "listening");
         Ok(RunningServer {
             local_addr,
+            global_catalog_addr,
+            gc_task,
             shared,
             shutdown_tx,
             task,
@@ -179,6 +211,8 @@ impl ServerBuilder {
 /// A directory that is serving. Dropping it does not stop it; call [`RunningServer::shutdown`].
 pub struct RunningServer {
     local_addr: SocketAddr,
+    global_catalog_addr: Option<SocketAddr>,
+    gc_task: Option<JoinHandle<()>>,
     shared: Arc<Shared>,
     shutdown_tx: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -187,6 +221,11 @@ pub struct RunningServer {
 impl RunningServer {
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The Global Catalog port's address, when one was asked for.
+    pub fn global_catalog_addr(&self) -> Option<SocketAddr> {
+        self.global_catalog_addr
     }
 
     /// `ldap://127.0.0.1:PORT`.
@@ -208,6 +247,9 @@ impl RunningServer {
     pub async fn shutdown(self) {
         let _ = self.shutdown_tx.send(true);
         let _ = self.task.await;
+        if let Some(gc) = self.gc_task {
+            let _ = gc.await;
+        }
     }
 }
 
@@ -215,6 +257,7 @@ async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
+    global_catalog: bool,
 ) {
     let slots = Arc::new(Semaphore::new(shared.limits.max_connections));
     let next_connection = AtomicU64::new(1);
@@ -241,7 +284,11 @@ async fn accept_loop(
         let _ = stream.set_nodelay(true);
         let connection = next_connection.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(conn = connection, %peer, "connected");
-        let session = Session::new(shared.clone(), connection);
+        let session = if global_catalog {
+            Session::global_catalog(shared.clone(), connection)
+        } else {
+            Session::new(shared.clone(), connection)
+        };
         let shutdown = shutdown.clone();
         connections.spawn(async move {
             crate::connection::serve(stream, session, shutdown).await;

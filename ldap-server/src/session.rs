@@ -97,6 +97,8 @@ pub struct Session {
     pub(crate) principal: Principal,
     pub(crate) paged: HashMap<Vec<u8>, PagedSearch>,
     pub(crate) connection: u64,
+    /// A Global Catalog connection: a subtree search based at "" spans every naming context.
+    pub(crate) global_catalog: bool,
 }
 
 impl Session {
@@ -106,6 +108,15 @@ impl Session {
             principal: Principal::Anonymous,
             paged: HashMap::new(),
             connection,
+            global_catalog: false,
+        }
+    }
+
+    /// A session on the Global Catalog port.
+    pub fn global_catalog(shared: Arc<Shared>, connection: u64) -> Session {
+        Session {
+            global_catalog: true,
+            ..Session::new(shared, connection)
         }
     }
 

@@ -83,6 +83,9 @@ pub struct Profile {
     pub description: String,
     #[serde(default = "defaults::search_base")]
     pub search_base: SearchBase,
+    /// The Global Catalog's port for `search_base = "global_catalog"` (AD: 3268).
+    #[serde(default = "defaults::global_catalog_port")]
+    pub global_catalog_port: u16,
     /// Step 1's filter. `(objectCategory=certificationAuthority)` relies on AD's shortcut; against
     /// OpenLDAP use `(objectClass=certificationAuthority)` or the full category DN.
     #[serde(default = "defaults::ca_filter")]
@@ -173,6 +176,9 @@ mod defaults {
     }
     pub fn max_rsa_bits() -> u32 {
         4096
+    }
+    pub fn global_catalog_port() -> u16 {
+        3268
     }
     pub fn retries() -> u32 {
         1

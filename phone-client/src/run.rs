@@ -15,8 +15,6 @@ use crate::trust::{connect_registrar, RegistrarError, RegistrarSession, Validati
 
 /// The registrar's port when `--registrar` names none (SIP over TLS).
 pub const SIP_TLS_PORT: u16 = 5061;
-/// The Global Catalog's LDAP port.
-pub const GLOBAL_CATALOG_PORT: u16 = 3268;
 
 /// Everything one boot needs.
 #[derive(Debug, Clone)]
@@ -271,7 +269,7 @@ impl Boot {
                         String::new(),
                     );
                 };
-                let gc = SocketAddr::new(dc.ip(), GLOBAL_CATALOG_PORT);
+                let gc = SocketAddr::new(dc.ip(), self.profile.global_catalog_port);
                 let result = match Directory::connect(gc, ldap_timeout).await {
                     Ok(mut global_catalog) => {
                         let found = match global_catalog.bind(&self.user, &self.password).await {

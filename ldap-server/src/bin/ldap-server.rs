@@ -43,6 +43,9 @@ enum Command {
         /// and a restart serves the same tree. `--ldif` files apply only when the directory is new.
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Also serve a Global Catalog port (AD's 3268; port 0 picks one, printed after the address).
+        #[arg(long)]
+        gc_listen: Option<SocketAddr>,
     },
     /// Build the forest and load the LDIF files, report what was loaded, and exit (a dry run).
     Check {
@@ -133,6 +136,7 @@ async fn run(command: Command) -> Result<(), ldap_server::Error> {
             max_connections,
             max_message_size,
             data,
+            gc_listen,
         } => {
             let builder = forest
                 .builder()
@@ -144,10 +148,17 @@ async fn run(command: Command) -> Result<(), ldap_server::Error> {
                 Some(dir) => builder.data_dir(dir),
                 None => builder,
             };
+            let builder = match gc_listen {
+                Some(addr) => builder.global_catalog_listen(addr),
+                None => builder,
+            };
             let server = builder.start().await?;
             let names = server.forest();
             // First line: the bound address, for scripts. The rest: how to use it.
             println!("{}", server.local_addr());
+            if let Some(gc) = server.global_catalog_addr() {
+                println!("# Global Catalog on {gc}");
+            }
             println!(
                 "# domain {} ({}), base {}",
                 names.domain, names.netbios, names.domain_dn

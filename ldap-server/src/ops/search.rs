@@ -77,7 +77,11 @@ impl Session {
         }
         let selection = Selection::parse(&dir, &attributes);
         let filter = Compiled::compile(&request.filter, &dir);
-        let found = search::find(&dir, &shared.policy, &self.principal, &base, scope, &filter)?;
+        let found = if self.global_catalog && base.is_root() && scope == Scope::Subtree {
+            search::find_everywhere(&dir, &shared.policy, &self.principal, &filter)
+        } else {
+            search::find(&dir, &shared.policy, &self.principal, &base, scope, &filter)?
+        };
         let size_limit = match request.size_limit {
             0 => usize::MAX,
             limit => limit as usize,
@@ -133,8 +137,11 @@ impl Session {
         let end = (state.next + page).min(state.entries.len());
         let base_id = dir.find(&state.base);
         for &entry in &state.entries[state.next..end] {
-            let still_visible = base_id
-                .is_some_and(|base_id| search::in_scope(&dir, base_id, state.scope, entry))
+            // A Global Catalog search is based at "" and spans every naming context.
+            let in_scope = state.base.is_root()
+                || base_id
+                    .is_some_and(|base_id| search::in_scope(&dir, base_id, state.scope, entry));
+            let still_visible = in_scope
                 && search::matches(&dir, &shared.policy, &self.principal, &state.filter, entry);
             if still_visible {
                 out.push(entry_reply(
