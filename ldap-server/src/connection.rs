@@ -28,7 +28,13 @@ pub async fn serve(
                     let flow = session.handle(message, &mut replies);
                     wire.clear();
                     codec::encode_all(&replies, &mut wire);
-                    if !wire.is_empty() && stream.write_all(&wire).await.is_err() {
+                    // A client that stops reading must not hold the task forever.
+                    let write = tokio::time::timeout(limits.idle_timeout, stream.write_all(&wire));
+                    if !wire.is_empty() && !matches!(write.await, Ok(Ok(()))) {
+                        tracing::info!(
+                            conn = session.connection,
+                            "client stopped reading; closing the connection"
+                        );
                         return;
                     }
                     if flow == Flow::Close {
