@@ -1,1 +1,7 @@
-//! PKI fixtures, worlds and the scenario catalogue (issue #4 builds it; the crate exists so the workspace has its final shape).
+//! Worlds in which a simulated desk phone boots: a directory, a PKI, a registrar — each with the
+//! outcome the phone should reach. Issue #4 builds the declarative catalogue; what exists now is
+//! the seed story ([`seed`]) that README's main command runs.
+
+pub mod pki;
+pub mod registrar;
+pub mod seed;

@@ -1,0 +1,41 @@
+//! The registrar (pool) as a real TLS server on 127.0.0.1:0 presenting a given leaf.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+/// Serves TLS until the returned task is aborted; handshake failures (a phone that does not
+/// trust the leaf) are part of the story and are ignored.
+pub async fn start(
+    leaf_der: &[u8],
+    key_der: &[u8],
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(std::io::Error::other)?
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from(leaf_der.to_vec())],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_der.to_vec())),
+        )
+        .map_err(std::io::Error::other)?;
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                if let Ok(mut tls) = acceptor.accept(stream).await {
+                    let _ = tls.shutdown().await;
+                }
+            });
+        }
+    });
+    Ok((address, task))
+}
