@@ -416,8 +416,7 @@ fn and_with_a_false_branch_is_false_despite_undefined() {
 #[test]
 fn indexed_equality_yields_candidates() {
     let f = fixture();
-    let candidates =
-        |filter: &Filter| Compiled::compile(filter, &f.dir).indexed_candidates(&f.dir);
+    let candidates = |filter: &Filter| Compiled::compile(filter, &f.dir).indexed_candidates(&f.dir);
     let cas = candidates(&eq("objectCategory", b"certificationAuthority")).unwrap();
     assert_eq!(cas, vec![f.ca]);
     let users = candidates(&eq("objectClass", b"user")).unwrap();
@@ -432,8 +431,7 @@ fn indexed_equality_yields_candidates() {
 #[test]
 fn substring_and_unindexed_filters_need_a_scan() {
     let f = fixture();
-    let candidates =
-        |filter: &Filter| Compiled::compile(filter, &f.dir).indexed_candidates(&f.dir);
+    let candidates = |filter: &Filter| Compiled::compile(filter, &f.dir).indexed_candidates(&f.dir);
     assert_eq!(candidates(&substrings("cn", vec![initial("ali")])), None);
     assert_eq!(candidates(&Filter::Present("cn".into())), None);
     assert_eq!(candidates(&eq("logonCount", b"10")), None);
