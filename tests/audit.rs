@@ -200,3 +200,47 @@ async fn the_audit_command_says_whether_a_phone_would_sign_in() {
     assert!(text.contains("[Certification Authorities]"), "{text}");
     published.stop().await;
 }
+
+#[tokio::test]
+async fn the_audit_command_reads_an_ldif_export_instead_of_a_live_dc() {
+    let (root, chain) = pki("Audit Root CA");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let chain_file = dir.path().join("pool-chain.pem");
+    std::fs::write(&chain_file, pem_chain(&chain)).expect("write chain");
+    // An export of a forest where the root was published, as `ldap-server export` writes it.
+    let published = start(&ca_ldif(
+        "Audit Root CA",
+        "Certification Authorities",
+        &root,
+    ))
+    .await;
+    let export = dir.path().join("forest.ldif");
+    std::fs::write(&export, published.server().export_ldif().await).expect("write export");
+    published.stop().await;
+
+    let adpki = server_binary().with_file_name("adpki");
+    let output = tokio::process::Command::new(adpki)
+        .args([
+            "audit",
+            "--domain",
+            DOMAIN,
+            "--registrar-name",
+            POOL,
+            "--registrar-chain",
+        ])
+        .arg(&chain_file)
+        .arg("--ldif")
+        .arg(&export)
+        .output()
+        .await
+        .expect("adpki runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("would sign in"), "{stdout}");
+    assert!(stdout.contains("CN=Audit Root CA"), "{stdout}");
+}

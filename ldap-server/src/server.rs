@@ -36,6 +36,7 @@ impl Server {
             limits: Limits::default(),
             data_dir: None,
             global_catalog: None,
+            admin_password_wins: false,
         }
     }
 }
@@ -49,6 +50,7 @@ pub struct ServerBuilder {
     limits: Limits,
     data_dir: Option<PathBuf>,
     global_catalog: Option<SocketAddr>,
+    admin_password_wins: bool,
 }
 
 impl ServerBuilder {
@@ -88,6 +90,13 @@ impl ServerBuilder {
         self
     }
 
+    /// After the LDIF files are loaded, set the Administrator's password to the configured one
+    /// again (an export carries its own Administrator; tools that audit an export need to bind).
+    pub fn admin_password_wins(mut self, wins: bool) -> Self {
+        self.admin_password_wins = wins;
+        self
+    }
+
     /// Keep the directory in `dir` (snapshot + journal): acknowledged writes survive a crash and a
     /// restart serves the same tree. The `--ldif` files are applied only when `dir` is new.
     pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
@@ -122,6 +131,9 @@ impl ServerBuilder {
         for path in &self.ldif_files {
             let count = crate::ldif_io::load_file(&mut directory, path)?;
             tracing::info!(file = %path.display(), records = count, "loaded LDIF");
+        }
+        if self.admin_password_wins && !self.ldif_files.is_empty() {
+            reset_admin_password(&forest, &mut directory, &self.forest.admin_password)?;
         }
         Ok((forest, directory))
     }
@@ -206,6 +218,32 @@ impl ServerBuilder {
             task,
         })
     }
+}
+
+/// Gives the forest's Administrator the configured password (and no other stored password).
+fn reset_admin_password(forest: &Forest, directory: &mut Directory, password: &str) -> Result<()> {
+    use crate::directory::{Modification, ModifyOp, Strictness};
+    let admin = forest.administrator_dn();
+    if directory.find(&admin).is_none() {
+        return Ok(());
+    }
+    let mut changes = vec![Modification {
+        op: ModifyOp::Replace,
+        attribute: "userPassword".into(),
+        values: vec![crate::password::hash_ssha(password).into()],
+    }];
+    changes.push(Modification {
+        op: ModifyOp::Replace,
+        attribute: "unicodePwd".into(),
+        values: Vec::new(),
+    });
+    directory
+        .modify(&admin, &changes, Strictness::Import)
+        .map_err(|error| {
+            Error::Config(format!(
+                "cannot reset the Administrator's password: {error}"
+            ))
+        })
 }
 
 /// A directory that is serving. Dropping it does not stop it; call [`RunningServer::shutdown`].

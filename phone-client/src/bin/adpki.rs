@@ -42,12 +42,19 @@ enum Command {
 #[derive(Args)]
 struct AuditArgs {
     /// The domain controller, `HOST[:PORT]` (an IP address or a --resolve name; default port 389).
+    #[arg(long, required_unless_present = "ldif", conflicts_with = "ldif")]
+    dc: Option<String>,
+    /// Audit an LDIF export (e.g. `ldifde -f pks.ldf -d "CN=Public Key Services,..."`) instead of
+    /// a live DC: it is loaded into an in-process directory for --domain (repeatable).
     #[arg(long)]
-    dc: String,
-    /// Simple-bind name: `DOMAIN\user`, a UPN or a DN.
-    #[arg(long)]
-    user: String,
-    #[arg(long)]
+    ldif: Vec<std::path::PathBuf>,
+    /// The forest's DNS name, with --ldif.
+    #[arg(long, default_value = "example.test")]
+    domain: String,
+    /// Simple-bind name: `DOMAIN\user`, a UPN or a DN (not needed with --ldif).
+    #[arg(long, required_unless_present = "ldif")]
+    user: Option<String>,
+    #[arg(long, default_value = "")]
     password: String,
     /// The registrar's certificate chain, leaf first: PEM (one or more blocks), DER, or PKCS#7.
     #[arg(long, requires = "registrar_name")]
@@ -238,9 +245,37 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
             Err(_) => return usage(format!("--resolve {entry:?}: {address:?} is not ADDR:PORT")),
         }
     }
-    let dc = match resolve_host(&args.dc, phone_client::locate::LDAP_PORT, &resolve) {
-        Ok(dc) => dc,
-        Err(message) => return usage(message),
+    // With --ldif, the export is served by an in-process directory on loopback and audited there.
+    let mut local = None;
+    let (dc, user, password) = if args.ldif.is_empty() {
+        let Some(dc_text) = &args.dc else {
+            return usage("--dc or --ldif is required".into());
+        };
+        match resolve_host(dc_text, phone_client::locate::LDAP_PORT, &resolve) {
+            Ok(dc) => (
+                dc,
+                args.user.clone().unwrap_or_default(),
+                args.password.clone(),
+            ),
+            Err(message) => return usage(message),
+        }
+    } else {
+        let password = format!("Audit-{}!", std::process::id());
+        let mut builder = ldap_server::Server::builder(&args.domain)
+            .admin_password(&password)
+            .admin_password_wins(true)
+            .listen(SocketAddr::from(([127, 0, 0, 1], 0)));
+        for path in &args.ldif {
+            builder = builder.ldif_file(path);
+        }
+        match builder.start().await {
+            Ok(server) => {
+                let address = server.local_addr();
+                local = Some(server);
+                (address, format!("Administrator@{}", args.domain), password)
+            }
+            Err(error) => return usage(error.to_string()),
+        }
     };
     let profile = match phone_client::profile::Profile::load(&args.profile) {
         Ok(profile) => profile,
@@ -261,14 +296,18 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
     };
     let request = phone_client::audit::AuditRequest {
         dc,
-        user: args.user,
-        password: args.password,
+        user,
+        password,
         profile,
         registrar,
         probe_web: args.probe_web,
         resolve,
     };
-    match phone_client::audit::audit(&request).await {
+    let outcome = phone_client::audit::audit(&request).await;
+    if let Some(server) = local {
+        server.shutdown().await;
+    }
+    match outcome {
         Ok(report) => {
             match args.format {
                 Format::Text => print!("{}", phone_client::audit::human(&report)),
