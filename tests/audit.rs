@@ -244,3 +244,100 @@ async fn the_audit_command_reads_an_ldif_export_instead_of_a_live_dc() {
     assert!(stdout.contains("would sign in"), "{stdout}");
     assert!(stdout.contains("CN=Audit Root CA"), "{stdout}");
 }
+
+#[tokio::test]
+async fn the_audit_command_reads_the_chain_from_a_live_registrar() {
+    // The registrar: `openssl s_server` presenting the pool's leaf from a "Live Root CA".
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pem = |label: &str, der: &[u8]| {
+        use base64::Engine as _;
+        format!(
+            "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+            base64::engine::general_purpose::STANDARD.encode(der)
+        )
+    };
+    let key = KeyPair::generate().expect("key");
+    let issuer_key = KeyPair::generate().expect("key");
+    let mut issuer_params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    issuer_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    issuer_params
+        .distinguished_name
+        .push(DnType::CommonName, "Live Root CA");
+    let live_root = issuer_params.self_signed(&issuer_key).expect("root");
+    let issuer = Issuer::new(issuer_params, issuer_key);
+    let mut leaf_params = CertificateParams::new(vec![POOL.to_string()]).expect("params");
+    leaf_params
+        .distinguished_name
+        .push(DnType::CommonName, POOL);
+    let leaf = leaf_params.signed_by(&key, &issuer).expect("leaf");
+    std::fs::write(dir.path().join("leaf.pem"), pem("CERTIFICATE", leaf.der())).expect("write");
+    std::fs::write(dir.path().join("leaf.key"), key.serialize_pem()).expect("write");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let _registrar = tokio::process::Command::new("openssl")
+        .args([
+            "s_server",
+            "-quiet",
+            "-accept",
+            &format!("127.0.0.1:{port}"),
+            "-cert",
+        ])
+        .arg(dir.path().join("leaf.pem"))
+        .arg("-key")
+        .arg(dir.path().join("leaf.key"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("openssl s_server");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "s_server did not listen"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The directory carries the live root: the phone would sign in.
+    let server = start(&ca_ldif(
+        "Live Root CA",
+        "Certification Authorities",
+        live_root.der(),
+    ))
+    .await;
+    let adpki = server_binary().with_file_name("adpki");
+    let output = tokio::process::Command::new(adpki)
+        .args([
+            "audit",
+            "--dc",
+            &format!("127.0.0.1:{}", server.port()),
+            "--user",
+            "Administrator@example.test",
+        ])
+        .args([
+            "--password",
+            ADMIN_PASSWORD,
+            "--registrar",
+            &format!("{POOL}:{port}"),
+        ])
+        .args(["--resolve", &format!("{POOL}=127.0.0.1:{port}")])
+        .output()
+        .await
+        .expect("adpki runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("would sign in"), "{stdout}");
+    server.stop().await;
+}

@@ -57,10 +57,14 @@ struct AuditArgs {
     #[arg(long, default_value = "")]
     password: String,
     /// The registrar's certificate chain, leaf first: PEM (one or more blocks), DER, or PKCS#7.
-    #[arg(long, requires = "registrar_name")]
+    #[arg(long, requires = "registrar_name", conflicts_with = "registrar")]
     registrar_chain: Option<std::path::PathBuf>,
-    /// The registrar's FQDN, which its certificate must name.
-    #[arg(long, requires = "registrar_chain")]
+    /// Fetch the chain from the live registrar instead: `FQDN[:PORT]` (default port 5061; the FQDN
+    /// maps through --resolve unless it is an IP address).
+    #[arg(long)]
+    registrar: Option<String>,
+    /// The registrar's FQDN, which its certificate must name (default: the --registrar host).
+    #[arg(long)]
     registrar_name: Option<String>,
     /// Firmware profile: cpe-2007r2, cpe-2007r2-old-firmware, lpe-2010, or a TOML file.
     #[arg(long, default_value = "cpe-2007r2")]
@@ -282,6 +286,24 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
         Err(error) => return usage(error.to_string()),
     };
     let registrar = match (&args.registrar_chain, &args.registrar_name) {
+        (None, name) if args.registrar.is_some() => {
+            let target = args.registrar.clone().unwrap_or_default();
+            let host = match target.rsplit_once(':') {
+                Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host.to_string(),
+                _ => target.clone(),
+            };
+            let address = match resolve_host(&target, phone_client::run::SIP_TLS_PORT, &resolve) {
+                Ok(address) => address,
+                Err(message) => return usage(message),
+            };
+            let name = name.clone().unwrap_or(host);
+            match phone_client::trust::read_presented_chain(address, &name, Duration::from_secs(10))
+                .await
+            {
+                Ok(chain) => Some((name, chain)),
+                Err(error) => return usage(error.to_string()),
+            }
+        }
         (Some(path), Some(name)) => {
             let bytes = match std::fs::read(path) {
                 Ok(bytes) => bytes,

@@ -209,6 +209,119 @@ pub fn validate_chain(
     }
 }
 
+/// Reads the certificate chain a TLS server presents, without judging it (for `adpki audit
+/// --registrar`, which then judges it the phone's way with [`validate_chain`]). The handshake is
+/// completed with a verifier that accepts any chain but still checks the handshake signature, so
+/// nothing else is trusted on this connection; it is closed right away.
+pub async fn read_presented_chain(
+    address: SocketAddr,
+    server_name: &str,
+    timeout: Duration,
+) -> Result<Vec<Vec<u8>>, RegistrarError> {
+    let handshake_error = |detail: String| RegistrarError::Handshake {
+        address: address.to_string(),
+        detail,
+    };
+    let name = ServerName::try_from(server_name.to_owned())
+        .map_err(|e| handshake_error(format!("{server_name:?} is not a valid server name: {e}")))?;
+    let recorder = Arc::new(ChainRecorder {
+        provider: provider(),
+        chain: Mutex::new(Vec::new()),
+    });
+    let config = ClientConfig::builder_with_provider(recorder.provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| handshake_error(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(recorder.clone())
+        .with_no_client_auth();
+    let attempt = async {
+        let tcp = TcpStream::connect(address)
+            .await
+            .map_err(|e| RegistrarError::Connect {
+                address: address.to_string(),
+                detail: e.to_string(),
+            })?;
+        TlsConnector::from(Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .map_err(|e| handshake_error(e.to_string()))?;
+        Ok::<(), RegistrarError>(())
+    };
+    match tokio::time::timeout(timeout, attempt).await {
+        Ok(result) => result?,
+        Err(_) => {
+            return Err(RegistrarError::Timeout {
+                address: address.to_string(),
+                seconds: timeout.as_secs_f64(),
+            })
+        }
+    }
+    let chain = std::mem::take(
+        &mut *recorder
+            .chain
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner),
+    );
+    Ok(chain)
+}
+
+/// Accepts any chain and keeps a copy: only for reading what a server presents.
+#[derive(Debug)]
+struct ChainRecorder {
+    provider: Arc<CryptoProvider>,
+    chain: Mutex<Vec<Vec<u8>>>,
+}
+
+impl ServerCertVerifier for ChainRecorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let mut chain = vec![end_entity.to_vec()];
+        chain.extend(intermediates.iter().map(|der| der.to_vec()));
+        *self.chain.lock().unwrap_or_else(PoisonError::into_inner) = chain;
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
 async fn handshake(
     address: SocketAddr,
     server_name: &str,
