@@ -189,20 +189,34 @@ async fn boot_with(
     registrar_port: u16,
     extra: &[String],
 ) -> (i32, serde_json::Value, String) {
+    let locate = ["--dc".to_string(), format!("127.0.0.1:{dc_port}")];
+    run_phone(user, password, &locate, registrar_port, extra).await
+}
+
+/// Runs `phone-client --format json` with the sign-in, how to find the DC, the registrar (mapped
+/// to 127.0.0.1) and extra arguments; returns the exit code, the parsed report and its text.
+async fn run_phone(
+    user: &str,
+    password: &str,
+    locate: &[String],
+    registrar_port: u16,
+    extra: &[String],
+) -> (i32, serde_json::Value, String) {
     let mut args = vec![
         "--user".to_string(),
         user.into(),
         "--password".into(),
         password.into(),
-        "--dc".into(),
-        format!("127.0.0.1:{dc_port}"),
+    ];
+    args.extend(locate.iter().cloned());
+    args.extend([
         "--registrar".into(),
         format!("{POOL}:{registrar_port}"),
         "--resolve".into(),
         format!("{POOL}=127.0.0.1:{registrar_port}"),
         "--format".into(),
         "json".into(),
-    ];
+    ]);
     args.extend(extra.iter().cloned());
     let output = tokio::time::timeout(WAIT, Command::new(phone_binary()).args(&args).output())
         .await
@@ -521,29 +535,9 @@ async fn boot_via_dns(
     registrar_port: u16,
     extra: &[&str],
 ) -> (i32, serde_json::Value, String) {
-    let mut args = vec![
-        "--user".to_string(),
-        user.to_string(),
-        "--password".into(),
-        USER_PASSWORD.into(),
-        "--dns".into(),
-        format!("127.0.0.1:{dns_port}"),
-        "--registrar".into(),
-        format!("{POOL}:{registrar_port}"),
-        "--resolve".into(),
-        format!("{POOL}=127.0.0.1:{registrar_port}"),
-        "--format".into(),
-        "json".into(),
-    ];
-    args.extend(extra.iter().map(|arg| arg.to_string()));
-    let output = tokio::time::timeout(WAIT, Command::new(phone_binary()).args(&args).output())
-        .await
-        .expect("phone-client finished in time")
-        .expect("phone-client runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
-    let report = serde_json::from_str(&stdout)
-        .unwrap_or_else(|error| panic!("not JSON ({error}):\n{stdout}"));
-    (output.status.code().unwrap_or(-1), report, stdout)
+    let locate = ["--dns".to_string(), format!("127.0.0.1:{dns_port}")];
+    let extra: Vec<String> = extra.iter().map(|arg| arg.to_string()).collect();
+    run_phone(user, USER_PASSWORD, &locate, registrar_port, &extra).await
 }
 
 #[tokio::test]
