@@ -1,4 +1,5 @@
 use super::*;
+use der::Decode;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
