@@ -4,30 +4,13 @@
 use e2e::*;
 use phone_client::audit::{audit, AuditRequest};
 use phone_client::profile::Profile;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 
 const POOL: &str = "pool.example.test";
 
-/// A root and the registrar chain it issued (leaf, root).
+/// A root and the registrar chain it issued (leaf, root), from the scenarios' PKI fixture.
 fn pki(root_cn: &str) -> (Vec<u8>, Vec<Vec<u8>>) {
-    let root_key = KeyPair::generate().expect("key");
-    let mut root_params = CertificateParams::new(Vec::<String>::new()).expect("params");
-    root_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    root_params
-        .distinguished_name
-        .push(DnType::CommonName, root_cn);
-    let root = root_params.self_signed(&root_key).expect("root");
-    let issuer = Issuer::new(root_params, root_key);
-    let leaf_key = KeyPair::generate().expect("key");
-    let mut leaf_params = CertificateParams::new(vec![POOL.to_string()]).expect("params");
-    leaf_params
-        .distinguished_name
-        .push(DnType::CommonName, POOL);
-    let leaf = leaf_params.signed_by(&leaf_key, &issuer).expect("leaf");
-    (
-        root.der().to_vec(),
-        vec![leaf.der().to_vec(), root.der().to_vec()],
-    )
+    let pki = scenarios::pki::Pki::new(root_cn, POOL).expect("pki");
+    (pki.root_der.clone(), vec![pki.leaf_der, pki.root_der])
 }
 
 fn request(server: &TestServer, chain: Vec<Vec<u8>>) -> AuditRequest {
@@ -256,22 +239,17 @@ async fn the_audit_command_reads_the_chain_from_a_live_registrar() {
             base64::engine::general_purpose::STANDARD.encode(der)
         )
     };
-    let key = KeyPair::generate().expect("key");
-    let issuer_key = KeyPair::generate().expect("key");
-    let mut issuer_params = CertificateParams::new(Vec::<String>::new()).expect("params");
-    issuer_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    issuer_params
-        .distinguished_name
-        .push(DnType::CommonName, "Live Root CA");
-    let live_root = issuer_params.self_signed(&issuer_key).expect("root");
-    let issuer = Issuer::new(issuer_params, issuer_key);
-    let mut leaf_params = CertificateParams::new(vec![POOL.to_string()]).expect("params");
-    leaf_params
-        .distinguished_name
-        .push(DnType::CommonName, POOL);
-    let leaf = leaf_params.signed_by(&key, &issuer).expect("leaf");
-    std::fs::write(dir.path().join("leaf.pem"), pem("CERTIFICATE", leaf.der())).expect("write");
-    std::fs::write(dir.path().join("leaf.key"), key.serialize_pem()).expect("write");
+    let live = scenarios::pki::Pki::new("Live Root CA", POOL).expect("pki");
+    std::fs::write(
+        dir.path().join("leaf.pem"),
+        pem("CERTIFICATE", &live.leaf_der),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("leaf.key"),
+        pem("PRIVATE KEY", &live.leaf_key_der),
+    )
+    .expect("write");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -309,7 +287,7 @@ async fn the_audit_command_reads_the_chain_from_a_live_registrar() {
     let server = start(&ca_ldif(
         "Live Root CA",
         "Certification Authorities",
-        live_root.der(),
+        &live.root_der,
     ))
     .await;
     let adpki = server_binary().with_file_name("adpki");

@@ -1,4 +1,5 @@
 use super::*;
+use base64::engine::general_purpose::STANDARD as B64;
 use der::{Decode, Encode};
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, DnType, IsCa, Issuer,
