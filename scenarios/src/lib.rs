@@ -1,7 +1,11 @@
-//! Worlds in which a simulated desk phone boots: a directory, a PKI, a registrar — each with the
-//! outcome the phone should reach. Issue #4 builds the declarative catalogue; what exists now is
-//! the seed story ([`seed`]) that README's main command runs.
+//! Worlds in which a simulated desk phone boots: a directory, a PKI, AD CS web enrollment, a
+//! registrar — each scenario with the outcome the phone should reach.
+//!
+//! A scenario file ([`spec`]) becomes certificates ([`pki`]) and a running world ([`world`]) of
+//! real servers on loopback; [`run`] boots the phone in it act by act and checks the
+//! expectations. [`catalog`] holds the built-in scenarios; [`seed`] is README's story.
 
 pub mod pki;
 pub mod registrar;
 pub mod seed;
+pub mod spec;

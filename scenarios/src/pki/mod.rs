@@ -1,4 +1,13 @@
-//! Test PKI: a root CA and the registrar's leaf, generated per run with rcgen (ECDSA P-256).
+//! Test PKI. [`Hierarchy`] issues a scenario's certificates; [`Pki`] is the seed story's pair
+//! (a root and the pool's leaf), generated per run with rcgen (ECDSA P-256).
+
+mod hierarchy;
+mod keys;
+
+pub use hierarchy::{
+    distinguished_name, pem_certificate, Hierarchy, Issued, IssuedCrl, RegistrarCertificate,
+};
+pub use keys::KeyPool;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 
