@@ -298,12 +298,17 @@ impl Boot {
     /// PIN sign-in: GETs the root chain from the Certificate Provisioning web service.
     async fn download_from_web_service(&self, url: &str) -> (Event, String) {
         let failed = |reason: String| {
+            let detail = if reason.contains(url) {
+                reason.clone()
+            } else {
+                format!("GET {url}: {reason}")
+            };
             (
                 Event::ChainDownloaded {
                     candidates: vec![],
-                    failures: vec![reason.clone()],
+                    failures: vec![reason],
                 },
-                format!("GET {url}: {reason}"),
+                detail,
             )
         };
         let client = match enroll::http_client_with(

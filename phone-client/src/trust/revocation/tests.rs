@@ -337,7 +337,13 @@ fn the_path_excludes_the_anchor_and_knows_each_issuer_key() {
     assert!(judge(&path[0], ISSUING_CRL, &fresh(&sub), now(), algorithms()).is_ok());
     // Leaf only presented, issuing CA installed next to the root: same path.
     let installed = [sub.der.clone(), ca.der.clone()];
-    let path = path_to_check(&[leaf_der.clone()], &installed, &policy(), now()).unwrap();
+    let path = path_to_check(
+        std::slice::from_ref(&leaf_der),
+        &installed,
+        &policy(),
+        now(),
+    )
+    .unwrap();
     assert_eq!(path.len(), 2);
     // Nothing anchors it: no path, and the reason says so.
     let other = root("Other Root");
