@@ -5,17 +5,18 @@
 //! * Whether CPE/LPE check CRLs at all is undocumented (§E, §H.4: **UNCERTAIN**); the default
 //!   profile setting is `none`, and this module models a firmware that does.
 //! * "Hard fail" is CryptoAPI's strong CRL checking: an unreachable CRL is "revocation status
-//!   unknown / revocation server offline" and is treated like a revoked certificate (§E, [S90];
-//!   **spec/observed** for desktop Windows, **inferred** for the phone). IE's default is the
-//!   opposite (soft fail), which is why this is a setting.
+//!   unknown / revocation server offline", and applications doing strong checking treat it as
+//!   revoked (§E, source S90; **observed** for desktop Windows, **inferred** for the phone). IE's
+//!   default is the opposite (soft fail, source S87), which is why this is a profile setting.
 //! * An `ldap:///` CDP is unreachable for a phone that is not domain-joined and reads AD
 //!   anonymously (§E, **inferred** from §B.7); such a URL is reported as unreachable without
 //!   any LDAP traffic.
 //!
 //! What the model does, exactly:
-//! 1. Rebuilds the validated path with rustls-webpki, from the same anchors and intermediates
-//!    the handshake used (the installed certificates sorted by [`super::Store`], the presented
-//!    chain, the public roots when the profile trusts them), at the phone's clock.
+//! 1. Rebuilds the validated path with rustls-webpki at the phone's clock, from what the
+//!    handshake used: the installed certificates split into anchors and intermediates by the
+//!    same rule (`partial_chain_trust`), the presented chain, and the public roots when the
+//!    profile trusts them.
 //! 2. For every certificate of that path except the anchor (the leaf and the intermediates),
 //!    reads its CRL Distribution Points extension and takes the **first `http://` URL** (only
 //!    full-name URIs are considered; later HTTP URLs are not tried). A certificate without the
