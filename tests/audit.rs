@@ -319,3 +319,84 @@ async fn the_audit_command_reads_the_chain_from_a_live_registrar() {
     assert!(stdout.contains("would sign in"), "{stdout}");
     server.stop().await;
 }
+
+/// A two-tier PKI: root, issuing CA, and the pool's leaf (chain as the registrar sends it:
+/// leaf, issuing CA). Returns (root DER, issuing CA DER, chain).
+fn two_tier() -> (Vec<u8>, Vec<u8>, Vec<Vec<u8>>) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let ca = |cn: &str| {
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, cn);
+        params
+    };
+    let root_key = KeyPair::generate().expect("key");
+    let root_params = ca("Contoso Root CA");
+    let root_der = root_params
+        .self_signed(&root_key)
+        .expect("root")
+        .der()
+        .to_vec();
+    let root = Issuer::new(root_params, root_key);
+    let issuing_key = KeyPair::generate().expect("key");
+    let issuing_params = ca("Contoso Issuing CA");
+    let issuing_der = issuing_params
+        .signed_by(&issuing_key, &root)
+        .expect("issuing")
+        .der()
+        .to_vec();
+    let issuing = Issuer::new(issuing_params, issuing_key);
+    let leaf_key = KeyPair::generate().expect("key");
+    let mut leaf_params = CertificateParams::new(vec![POOL.to_string()]).expect("params");
+    leaf_params
+        .distinguished_name
+        .push(DnType::CommonName, POOL);
+    let leaf_der = leaf_params
+        .signed_by(&leaf_key, &issuing)
+        .expect("leaf")
+        .der()
+        .to_vec();
+    (root_der, issuing_der.clone(), vec![leaf_der, issuing_der])
+}
+
+#[tokio::test]
+async fn only_the_issuing_ca_in_aia_is_a_partial_chain_with_the_root_to_publish() {
+    // domain.md §G row 3: the phone installs the issuing CA (SubCA → AIA) but no root; a chain
+    // that stops at a CA certificate that is not self-signed is not trusted.
+    let (root, issuing, chain) = two_tier();
+    let server = start(&ca_ldif("Contoso Issuing CA", "AIA", &issuing)).await;
+    let phone = audit(&request(&server, chain.clone()))
+        .await
+        .expect("audit")
+        .phone
+        .expect("verdict");
+    assert!(!phone.would_sign_in, "{phone:?}");
+    assert_eq!(phone.installed, ["CN=Contoso Issuing CA"]);
+    assert_eq!(
+        phone.reason,
+        "cannot validate server certificate: chain ends at \"CN=Contoso Issuing CA\", which is installed but not self-signed; its issuer \"CN=Contoso Root CA\" is not installed (partial chain)"
+    );
+    assert!(
+        phone
+            .fix
+            .as_deref()
+            .unwrap_or("")
+            .contains("<CN=Contoso Root CA>.cer RootCA"),
+        "{phone:?}"
+    );
+    server.stop().await;
+    // Publishing the root as well (RootCA) fixes it.
+    let server = start(&format!(
+        "{}{}",
+        ca_ldif("Contoso Issuing CA", "AIA", &issuing),
+        ca_ldif("Contoso Root CA", "Certification Authorities", &root)
+    ))
+    .await;
+    let phone = audit(&request(&server, chain))
+        .await
+        .expect("audit")
+        .phone
+        .expect("verdict");
+    assert!(phone.would_sign_in, "{phone:?}");
+    server.stop().await;
+}

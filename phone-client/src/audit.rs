@@ -354,6 +354,10 @@ async fn verdict(
                     match &failure {
                         ValidationFailure::UnknownIssuer { .. }
                         | ValidationFailure::BadSignature => Some(publish_root()),
+                        // The issuing CA is installed but its root is not (§G row 3).
+                        ValidationFailure::PartialChain { issuer, .. } => Some(format!(
+                            "adpki publish <{issuer}>.cer RootCA -f   (certutil -f -dspublish root.cer RootCA)"
+                        )),
                         ValidationFailure::NameMismatch { expected, .. } => Some(format!(
                             "reissue the registrar certificate with the SAN {expected}"
                         )),

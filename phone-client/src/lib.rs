@@ -7,7 +7,9 @@
 //! performs the network steps: locate the DC ([`locate`]), bind and search the directory
 //! ([`ldap`]), fall back to AD CS web enrollment ([`enroll`]), install what the firmware can read
 //! ([`certinfo`], [`profile`]), and validate the registrar's TLS certificate with exactly those
-//! roots ([`trust`]). [`report`] renders the outcome for people and scripts.
+//! roots ([`trust`]), optionally checking its CRLs ([`trust::revocation`]). Lync Phone Edition's PIN
+//! sign-in takes its chain from the Certificate Provisioning web service instead ([`pin`]).
+//! [`report`] renders the outcome for people and scripts.
 
 pub mod audit;
 pub mod certinfo;
@@ -15,6 +17,7 @@ pub mod enroll;
 pub mod ldap;
 pub mod locate;
 pub mod machine;
+pub mod pin;
 pub mod profile;
 pub mod publish;
 pub mod report;

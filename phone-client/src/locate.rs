@@ -26,6 +26,13 @@ pub struct Locator {
     pub dhcp_domain: Option<String>,
     /// DHCP option 119 (domain search list).
     pub dhcp_search: Vec<String>,
+    /// DHCP option 43 as LPE PIN sign-in reads it: the Certificate Provisioning Service URL,
+    /// e.g. `https://webpool.example.test:443/CertProv/CertProvisioningService.svc` (§D.2).
+    /// Used only with `sign_in_method = "pin"`.
+    pub dhcp_option_43: Option<String>,
+    /// DHCP option 120: the registrar (pool), `FQDN[:PORT]` (§D.2). Used only with
+    /// `sign_in_method = "pin"`, and only when `Boot::registrar` is empty.
+    pub dhcp_option_120: Option<String>,
     pub resolve: ResolveMap,
 }
 

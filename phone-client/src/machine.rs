@@ -2,12 +2,19 @@
 //! the executor observed and returns the next state; no I/O happens here, so every path of the
 //! documented chain (domain.md §0) is unit-tested without a network.
 //!
+//! Directory sign-in (§0, §D.1):
 //! LocatingDomainController → BindingToDirectory → SearchingCertificationAuthorities →
 //! (InstallingCertificates | SearchingEnrollmentServices → DownloadingCertificateChain →
-//! InstallingCertificates) → ConnectingToRegistrar → ValidatingServerCertificate → SignedIn,
-//! or a terminal failure.
+//! InstallingCertificates) → ConnectingToRegistrar → ValidatingServerCertificate →
+//! [CheckingRevocation, with `revocation = "hard_fail"`] → SignedIn, or a terminal failure.
+//!
+//! LPE PIN sign-in (§D.2): LocatingCertificateWebService (DHCP option 43) →
+//! DownloadingFromCertificateWebService → InstallingCertificates → ConnectingToRegistrar (DHCP
+//! option 120 or `--registrar`) → ValidatingServerCertificate → [CheckingRevocation] → SignedIn.
 
 use serde::Serialize;
+
+use crate::profile::SignInMethod;
 
 /// A certificate the phone found, with where it came from (an object's DN or a URL).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +29,8 @@ pub struct Candidate {
 pub enum Path {
     Directory,
     WebEnrollment,
+    /// LPE PIN sign-in: the chain came from the Certificate Provisioning web service (§D.2).
+    CertificateWebService,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +52,16 @@ pub enum State {
     ValidatingServerCertificate {
         path: Path,
     },
+    /// Hard-fail CRL checking of the validated chain (§E, §G row 17).
+    CheckingRevocation {
+        path: Path,
+    },
+    /// PIN sign-in: reading the Certificate Provisioning Service URL from DHCP option 43.
+    LocatingCertificateWebService,
+    /// PIN sign-in: GETting the root chain from that web service.
+    DownloadingFromCertificateWebService {
+        url: String,
+    },
     Finished(Verdict),
 }
 
@@ -58,6 +77,11 @@ impl State {
             State::InstallingCertificates { .. } => "installing_certificates",
             State::ConnectingToRegistrar { .. } => "connecting_to_registrar",
             State::ValidatingServerCertificate { .. } => "validating_server_certificate",
+            State::CheckingRevocation { .. } => "checking_revocation",
+            State::LocatingCertificateWebService => "locating_certificate_web_service",
+            State::DownloadingFromCertificateWebService { .. } => {
+                "downloading_certificate_chain_from_web_service"
+            }
             State::Finished(_) => "finished",
         }
     }
@@ -71,10 +95,21 @@ impl State {
             | State::SearchingEnrollmentServices => "Downloading Certificate",
             State::DownloadingCertificateChain { .. } => "Downloading Certificate",
             State::InstallingCertificates { .. } => "Installing Certificate",
-            State::ConnectingToRegistrar { .. } | State::ValidatingServerCertificate { .. } => {
-                "Connecting to Office Communications Server"
-            }
+            State::ConnectingToRegistrar { .. }
+            | State::ValidatingServerCertificate { .. }
+            | State::CheckingRevocation { .. } => "Connecting to Office Communications Server",
+            // UNCERTAIN: no source gives LPE's status lines for these two steps.
+            State::LocatingCertificateWebService => "Locating Lync Certificate Web service",
+            State::DownloadingFromCertificateWebService { .. } => "Downloading Certificate",
             State::Finished(_) => "",
+        }
+    }
+
+    /// Where a boot starts: the DC search for directory sign-in, DHCP option 43 for PIN sign-in.
+    pub fn start(method: SignInMethod) -> State {
+        match method {
+            SignInMethod::Directory => State::LocatingDomainController,
+            SignInMethod::Pin => State::LocatingCertificateWebService,
         }
     }
 }
@@ -104,6 +139,17 @@ pub enum Verdict {
     BootLoop {
         reason: String,
     },
+    /// PIN sign-in without a usable DHCP option 43 (missing, or not a URL): LPE's
+    /// "Unable to locate Lync Certificate Web service" (§D.2, §G row 18; spec).
+    CannotLocateCertificateWebService {
+        reason: String,
+    },
+    /// PIN sign-in whose chain download failed (unreachable, HTTP error, not a chain): LPE's
+    /// "Error downloading certificate chain from OCS Registrar. Please try again" (§D.2, §G row
+    /// 18; spec).
+    CertificateChainDownloadFailed {
+        reason: String,
+    },
 }
 
 impl Verdict {
@@ -114,6 +160,10 @@ impl Verdict {
             Verdict::CannotLocateDomainController { .. } => "cannot_locate_domain_controller",
             Verdict::SignInFailed { .. } => "sign_in_failed",
             Verdict::BootLoop { .. } => "boot_loop",
+            Verdict::CannotLocateCertificateWebService { .. } => {
+                "cannot_locate_certificate_web_service"
+            }
+            Verdict::CertificateChainDownloadFailed { .. } => "certificate_chain_download_failed",
         }
     }
 
@@ -123,7 +173,9 @@ impl Verdict {
             Verdict::CannotValidateServerCertificate { reason }
             | Verdict::CannotLocateDomainController { reason }
             | Verdict::SignInFailed { reason }
-            | Verdict::BootLoop { reason } => reason,
+            | Verdict::BootLoop { reason }
+            | Verdict::CannotLocateCertificateWebService { reason }
+            | Verdict::CertificateChainDownloadFailed { reason } => reason,
         }
     }
 
@@ -135,6 +187,12 @@ impl Verdict {
             Verdict::CannotLocateDomainController { .. } => "Locating Domain Controller",
             Verdict::SignInFailed { .. } => "Sign-in failed",
             Verdict::BootLoop { .. } => "Installing Certificate (looping)",
+            Verdict::CannotLocateCertificateWebService { .. } => {
+                "Unable to locate Lync Certificate Web service"
+            }
+            Verdict::CertificateChainDownloadFailed { .. } => {
+                "Error downloading certificate chain from OCS Registrar. Please try again"
+            }
         }
     }
 }
@@ -186,6 +244,20 @@ pub enum Event {
     ValidationUnreadable {
         reason: String,
     },
+    /// Every certificate of the chain below the anchor has a fresh CRL that does not list it.
+    RevocationChecked,
+    /// Revoked, or its status could not be obtained (the reason says which, with the URL).
+    RevocationFailed {
+        reason: String,
+    },
+    /// DHCP option 43 gave a Certificate Provisioning Service URL; `url` is what the phone GETs.
+    CertificateWebServiceLocated {
+        url: String,
+    },
+    /// DHCP option 43 is missing or unusable.
+    CertificateWebServiceNotLocated {
+        reason: String,
+    },
 }
 
 /// Settings the transitions depend on.
@@ -194,6 +266,9 @@ pub struct Rules {
     pub http_fallback: bool,
     /// Unreadable certificates make the phone loop instead of giving up (§D.3).
     pub loop_on_unreadable: bool,
+    /// `revocation = "hard_fail"`: a validated chain is checked against its CRLs before the
+    /// phone signs in (§E, §G row 17).
+    pub check_revocation: bool,
 }
 
 /// The next state. An event that does not belong to the state is a bug in the executor; the
@@ -254,7 +329,28 @@ pub fn transition(state: State, event: Event, rules: Rules) -> State {
         )),
         (S::ConnectingToRegistrar { path }, E::Connected) => S::ValidatingServerCertificate { path },
         (S::ConnectingToRegistrar { .. }, E::ConnectFailed { reason }) => cannot_validate(reason),
+        (S::ValidatingServerCertificate { path }, E::Validated) if rules.check_revocation => S::CheckingRevocation { path },
         (S::ValidatingServerCertificate { path }, E::Validated) => S::Finished(Verdict::SignedIn { path }),
+        (S::CheckingRevocation { path }, E::RevocationChecked) => S::Finished(Verdict::SignedIn { path }),
+        (S::CheckingRevocation { .. }, E::RevocationFailed { reason }) => cannot_validate(reason),
+        (S::LocatingCertificateWebService, E::CertificateWebServiceLocated { url }) => {
+            S::DownloadingFromCertificateWebService { url }
+        }
+        (S::LocatingCertificateWebService, E::CertificateWebServiceNotLocated { reason }) => {
+            S::Finished(Verdict::CannotLocateCertificateWebService { reason })
+        }
+        (S::DownloadingFromCertificateWebService { .. }, E::ChainDownloaded { candidates, .. }) if !candidates.is_empty() => {
+            S::InstallingCertificates { candidates, path: Path::CertificateWebService }
+        }
+        (S::DownloadingFromCertificateWebService { url }, E::ChainDownloaded { failures, .. }) => {
+            S::Finished(Verdict::CertificateChainDownloadFailed {
+                reason: if failures.is_empty() {
+                    format!("{url} returned no certificate")
+                } else {
+                    failures.join("; ")
+                },
+            })
+        }
         (S::ValidatingServerCertificate { .. }, E::ValidationFailed { reason }) => cannot_validate(reason),
         (S::ValidatingServerCertificate { .. }, E::ValidationUnreadable { reason }) if rules.loop_on_unreadable => {
             S::Finished(Verdict::BootLoop { reason: format!("login loop: {reason}") })
@@ -271,14 +367,22 @@ mod tests {
     const FALLBACK: Rules = Rules {
         http_fallback: true,
         loop_on_unreadable: false,
+        check_revocation: false,
     };
     const NO_FALLBACK: Rules = Rules {
         http_fallback: false,
         loop_on_unreadable: false,
+        check_revocation: false,
     };
     const LOOPING: Rules = Rules {
         http_fallback: true,
         loop_on_unreadable: true,
+        check_revocation: false,
+    };
+    const HARD_FAIL: Rules = Rules {
+        http_fallback: true,
+        loop_on_unreadable: false,
+        check_revocation: true,
     };
 
     fn candidate() -> Candidate {
@@ -534,6 +638,210 @@ mod tests {
         };
         assert_eq!(verdict.outcome(), "boot_loop");
         assert!(verdict.reason().starts_with("login loop"));
+    }
+
+    fn run_from(start: State, events: Vec<Event>, rules: Rules) -> Vec<State> {
+        let mut state = start;
+        let mut seen = vec![state.clone()];
+        for event in events {
+            state = transition(state, event, rules);
+            seen.push(state.clone());
+        }
+        seen
+    }
+
+    fn verdict_of(state: &State) -> &Verdict {
+        match state {
+            State::Finished(verdict) => verdict,
+            other => panic!("not finished: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn hard_fail_checks_revocation_before_signing_in() {
+        let validating = State::ValidatingServerCertificate {
+            path: Path::Directory,
+        };
+        let checking = transition(validating.clone(), Event::Validated, HARD_FAIL);
+        assert_eq!(
+            checking,
+            State::CheckingRevocation {
+                path: Path::Directory
+            }
+        );
+        assert_eq!(checking.name(), "checking_revocation");
+        assert_eq!(
+            transition(checking.clone(), Event::RevocationChecked, HARD_FAIL),
+            State::Finished(Verdict::SignedIn {
+                path: Path::Directory
+            })
+        );
+        let failed = transition(
+            checking,
+            Event::RevocationFailed {
+                reason: "revocation status unknown: CRL http://crl/x.crl unreachable (connection refused); this firmware hard-fails".into(),
+            },
+            HARD_FAIL,
+        );
+        let verdict = verdict_of(&failed);
+        assert_eq!(verdict.outcome(), "cannot_validate_server_certificate");
+        assert!(verdict.reason().contains("unreachable"));
+        // Without hard-fail a validated chain signs in at once: no revocation step.
+        assert_eq!(
+            transition(validating, Event::Validated, FALLBACK),
+            State::Finished(Verdict::SignedIn {
+                path: Path::Directory
+            })
+        );
+    }
+
+    #[test]
+    fn pin_sign_in_starts_at_dhcp_option_43_and_signs_in_through_the_web_service() {
+        assert_eq!(
+            State::start(SignInMethod::Directory),
+            State::LocatingDomainController
+        );
+        let url = "http://webpool.example.test:443/CertProv/CertProvisioningService.svc";
+        let states = run_from(
+            State::start(SignInMethod::Pin),
+            vec![
+                Event::CertificateWebServiceLocated { url: url.into() },
+                Event::ChainDownloaded {
+                    candidates: vec![candidate()],
+                    failures: vec![],
+                },
+                Event::Installed {
+                    installed: 1,
+                    rejected: vec![],
+                    unreadable: 0,
+                },
+                Event::Connected,
+                Event::Validated,
+                Event::RevocationChecked,
+            ],
+            HARD_FAIL,
+        );
+        let names: Vec<_> = states.iter().map(State::name).collect();
+        assert_eq!(
+            names,
+            [
+                "locating_certificate_web_service",
+                "downloading_certificate_chain_from_web_service",
+                "installing_certificates",
+                "connecting_to_registrar",
+                "validating_server_certificate",
+                "checking_revocation",
+                "finished"
+            ]
+        );
+        assert_eq!(
+            states[1],
+            State::DownloadingFromCertificateWebService { url: url.into() }
+        );
+        assert_eq!(
+            states.last(),
+            Some(&State::Finished(Verdict::SignedIn {
+                path: Path::CertificateWebService
+            }))
+        );
+    }
+
+    #[test]
+    fn pin_sign_in_failures_have_the_lpe_screens() {
+        let not_located = transition(
+            State::LocatingCertificateWebService,
+            Event::CertificateWebServiceNotLocated {
+                reason: "DHCP option 43 is missing".into(),
+            },
+            FALLBACK,
+        );
+        let verdict = verdict_of(&not_located);
+        assert_eq!(verdict.outcome(), "cannot_locate_certificate_web_service");
+        assert_eq!(
+            verdict.screen(),
+            "Unable to locate Lync Certificate Web service"
+        );
+        assert_eq!(verdict.reason(), "DHCP option 43 is missing");
+
+        let downloading = State::DownloadingFromCertificateWebService {
+            url: "http://webpool.example.test:443/CertProv/CertProvisioningService.svc".into(),
+        };
+        let failed = transition(
+            downloading.clone(),
+            Event::ChainDownloaded {
+                candidates: vec![],
+                failures: vec!["HTTP 404 from http://webpool.example.test:443/CertProv/CertProvisioningService.svc".into()],
+            },
+            FALLBACK,
+        );
+        let verdict = verdict_of(&failed);
+        assert_eq!(verdict.outcome(), "certificate_chain_download_failed");
+        assert_eq!(
+            verdict.screen(),
+            "Error downloading certificate chain from OCS Registrar. Please try again"
+        );
+        assert!(verdict.reason().contains("HTTP 404"));
+        // An empty answer without a recorded failure still names the URL.
+        let empty = transition(
+            downloading,
+            Event::ChainDownloaded {
+                candidates: vec![],
+                failures: vec![],
+            },
+            FALLBACK,
+        );
+        assert!(verdict_of(&empty)
+            .reason()
+            .contains("CertProvisioningService.svc returned no certificate"));
+        // After the download the install and TLS rules are the directory path's.
+        let installing = State::InstallingCertificates {
+            candidates: vec![candidate()],
+            path: Path::CertificateWebService,
+        };
+        let refused = transition(
+            installing,
+            Event::Installed {
+                installed: 0,
+                rejected: vec!["4096-bit RSA key".into()],
+                unreadable: 1,
+            },
+            FALLBACK,
+        );
+        assert_eq!(
+            verdict_of(&refused).outcome(),
+            "cannot_validate_server_certificate"
+        );
+        let validating = transition(
+            State::ConnectingToRegistrar {
+                path: Path::CertificateWebService,
+            },
+            Event::ConnectFailed {
+                reason: "no registrar: DHCP option 120 is missing".into(),
+            },
+            FALLBACK,
+        );
+        assert_eq!(
+            verdict_of(&validating).outcome(),
+            "cannot_validate_server_certificate"
+        );
+    }
+
+    #[test]
+    fn directory_events_do_not_belong_to_the_pin_path() {
+        let state = transition(
+            State::LocatingCertificateWebService,
+            Event::DomainControllerFound,
+            FALLBACK,
+        );
+        assert!(verdict_of(&state).reason().contains("internal error"));
+        let state = transition(
+            State::CheckingRevocation {
+                path: Path::Directory,
+            },
+            Event::Validated,
+            HARD_FAIL,
+        );
+        assert!(verdict_of(&state).reason().contains("internal error"));
     }
 
     #[test]

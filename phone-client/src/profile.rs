@@ -49,8 +49,23 @@ pub enum EnrollmentAuth {
 pub enum Revocation {
     /// No CRL or OCSP lookups (the behaviour assumed for CPE/LPE).
     None,
-    /// Fail when the revocation status cannot be obtained (IE's optional strict mode, §E).
+    /// After the handshake, fetch the HTTP CRL of every certificate of the validated path below
+    /// the anchor and fail when one is revoked or its status cannot be obtained (IE's optional
+    /// strict mode and "strong CRL checking", domain.md §E and §G row 17). What exactly is
+    /// checked: [`crate::trust::revocation`].
     HardFail,
+}
+
+/// How the phone signs in, which decides where its root chain comes from (domain.md §D.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMethod {
+    /// Sign-in name and password: the AD search of domain.md §0 (CPE; USB-tethered LPE). Spec.
+    Directory,
+    /// Extension and PIN (LPE without a keyboard): no AD search; the chain comes from the
+    /// Certificate Provisioning web service named by DHCP option 43, the registrar from option
+    /// 120 (domain.md §D.2, spec). What the model does: [`crate::pin`].
+    Pin,
 }
 
 /// Per-step time limits in milliseconds.
@@ -111,10 +126,29 @@ pub struct Profile {
     #[serde(default)]
     pub follow_redirects: bool,
     /// Revocation checking of the registrar's chain (§H.4, UNCERTAIN: whether CPE/LPE check CRLs
-    /// is undocumented). Only `none` is implemented; `hard_fail` is refused when the profile loads
-    /// rather than pretending to check.
+    /// is undocumented; `none`, the default, is the behaviour assumed for the phones; `hard_fail`
+    /// models a firmware that does strong CRL checking, §E and §G row 17).
     #[serde(default = "defaults::revocation")]
     pub revocation: Revocation,
+    /// Installed CA certificates that are not self-signed anchor a chain too (§G row 3).
+    /// Default false: only self-signed installed certificates are trust anchors; the others
+    /// only complete a path, so a phone that installed just the issuing CA (published as SubCA
+    /// or NTAuthCA) cannot validate. Inferred from desktop CryptoAPI (a chain that does not end
+    /// at a self-signed root is CERT_TRUST_IS_PARTIAL_CHAIN); UNCERTAIN for Windows CE.
+    #[serde(default)]
+    pub partial_chain_trust: bool,
+    /// `directory` (default; §0) or `pin` (LPE PIN authentication through DHCP options 43 and
+    /// 120, §D.2).
+    #[serde(default = "defaults::sign_in_method")]
+    pub sign_in_method: SignInMethod,
+    /// PIN sign-in only: GET the Certificate Provisioning Service URL from option 43 over plain
+    /// HTTP on the URL's port (default true), rather than with the URL's own scheme. UNCERTAIN:
+    /// the real service speaks SOAP over HTTPS and how the phone gets the chain before it trusts
+    /// anything is undocumented; see [`crate::pin`]. With false, an `https://` URL is fetched
+    /// with the simulator's HTTP client, which validates the web service's certificate against
+    /// the machine's trust store, not the phone's.
+    #[serde(default = "defaults::yes")]
+    pub certificate_web_service_force_http: bool,
     /// SHA-256 signatures understood (old CPE/LPE builds: no — §D.3).
     #[serde(default = "defaults::yes")]
     pub supports_sha256: bool,
@@ -174,6 +208,9 @@ mod defaults {
     pub fn revocation() -> Revocation {
         Revocation::None
     }
+    pub fn sign_in_method() -> SignInMethod {
+        SignInMethod::Directory
+    }
     pub fn max_rsa_bits() -> u32 {
         4096
     }
@@ -200,7 +237,12 @@ pub enum ProfileError {
 }
 
 /// The built-in profiles' names.
-pub const BUILT_IN: &[&str] = &["cpe-2007r2", "cpe-2007r2-old-firmware", "lpe-2010"];
+pub const BUILT_IN: &[&str] = &[
+    "cpe-2007r2",
+    "cpe-2007r2-old-firmware",
+    "lpe-2010",
+    "lpe-2010-pin",
+];
 
 impl Profile {
     /// Why this firmware would not install a certificate, if it would not.
@@ -238,6 +280,7 @@ impl Profile {
             supports_ecdsa: self.supports_ecdsa,
             clock_offset_seconds: self.clock_offset_seconds,
             public_roots: self.public_roots,
+            partial_chain_trust: self.partial_chain_trust,
         }
     }
 
@@ -266,12 +309,7 @@ impl Profile {
 
     /// Parses TOML; the error carries the line, column and key (toml's own message).
     pub fn from_toml(text: &str) -> Result<Profile, String> {
-        let profile: Profile =
-            toml::from_str(text).map_err(|error| error.to_string().trim_end().to_string())?;
-        if profile.revocation == Revocation::HardFail {
-            return Err("revocation = \"hard_fail\" is not implemented yet (CRL/OCSP fetching is not built); use \"none\"".into());
-        }
-        Ok(profile)
+        toml::from_str(text).map_err(|error| error.to_string().trim_end().to_string())
     }
 
     pub fn built_in(name: &str) -> Option<Profile> {
@@ -296,6 +334,12 @@ impl Profile {
             "lpe-2010" => Some(Profile {
                 description: "Lync Phone Edition 2010, USB-tethered (same AD bootstrap as CPE)"
                     .into(),
+                ..base
+            }),
+            "lpe-2010-pin" => Some(Profile {
+                description: "Lync Phone Edition 2010 signing in with extension and PIN: root chain from the Certificate Provisioning web service (DHCP option 43), registrar from option 120"
+                    .into(),
+                sign_in_method: SignInMethod::Pin,
                 ..base
             }),
             _ => None,
@@ -348,8 +392,37 @@ mod tests {
         .unwrap();
         assert_eq!(basic.enrollment_auth, EnrollmentAuth::Basic);
         assert!(basic.follow_redirects);
-        let strict = Profile::from_toml("name = \"x\"\nrevocation = \"hard_fail\"\n").unwrap_err();
-        assert!(strict.contains("not implemented"), "{strict}");
+        let strict = Profile::from_toml("name = \"x\"\nrevocation = \"hard_fail\"\n").unwrap();
+        assert_eq!(strict.revocation, Revocation::HardFail);
+    }
+
+    #[test]
+    fn partial_chains_are_not_trusted_by_default() {
+        let profile = Profile::load("cpe-2007r2").unwrap();
+        assert!(!profile.partial_chain_trust);
+        assert!(!profile.trust_policy().partial_chain_trust);
+        let lenient = Profile::from_toml("name = \"x\"\npartial_chain_trust = true\n").unwrap();
+        assert!(lenient.trust_policy().partial_chain_trust);
+    }
+
+    #[test]
+    fn pin_sign_in_is_its_own_built_in_profile() {
+        for name in ["cpe-2007r2", "cpe-2007r2-old-firmware", "lpe-2010"] {
+            let profile = Profile::load(name).unwrap();
+            assert_eq!(profile.sign_in_method, SignInMethod::Directory, "{name}");
+        }
+        let pin = Profile::load("lpe-2010-pin").unwrap();
+        assert_eq!(pin.sign_in_method, SignInMethod::Pin);
+        assert!(pin.certificate_web_service_force_http);
+        assert_eq!(pin.revocation, Revocation::None);
+        let custom = Profile::from_toml(
+            "name = \"x\"\nsign_in_method = \"pin\"\ncertificate_web_service_force_http = false\n",
+        )
+        .unwrap();
+        assert_eq!(custom.sign_in_method, SignInMethod::Pin);
+        assert!(!custom.certificate_web_service_force_http);
+        let wrong = Profile::from_toml("name = \"x\"\nsign_in_method = \"usb\"\n").unwrap_err();
+        assert!(wrong.contains("sign_in_method"), "{wrong}");
     }
 
     #[test]

@@ -114,6 +114,9 @@ impl Report {
             ("signed_in", Some(Path::WebEnrollment)) => {
                 "SIGNED IN (root from AD CS web enrollment)".to_string()
             }
+            ("signed_in", Some(Path::CertificateWebService)) => {
+                "SIGNED IN (root chain from the Lync Certificate Web service)".to_string()
+            }
             (outcome, _) => outcome.to_ascii_uppercase().replace('_', " "),
         };
         out.push_str(&format!("\nVerdict: {verdict}\n"));

@@ -9,8 +9,10 @@ use crate::enroll::{self, ResolveMap};
 use crate::ldap::Directory;
 use crate::locate::{resolve_host, Locator};
 use crate::machine::{transition, Candidate, Event, Rules, State};
-use crate::profile::{EnrollmentAuth, Profile, SearchBase};
+use crate::pin;
+use crate::profile::{EnrollmentAuth, Profile, Revocation, SearchBase, SignInMethod};
 use crate::report::{Installed, Report, Step};
+use crate::trust::revocation::check_revocation;
 use crate::trust::{connect_registrar, RegistrarError, RegistrarSession, ValidationFailure};
 
 /// The registrar's port when `--registrar` names none (SIP over TLS).
@@ -20,12 +22,15 @@ pub const SIP_TLS_PORT: u16 = 5061;
 #[derive(Debug, Clone)]
 pub struct Boot {
     pub profile: Profile,
-    /// `alice@example.test` or `EXAMPLE\alice`.
+    /// `alice@example.test` or `EXAMPLE\alice`; for PIN sign-in, the extension.
     pub user: String,
+    /// The password; for PIN sign-in (`sign_in_method = "pin"`) the PIN, which replaces it.
     pub password: String,
+    /// How to find the DC, and the DHCP options (43 and 120 for PIN sign-in).
     pub locator: Locator,
     /// `FQDN[:PORT]`: the name is what the certificate must carry; the address comes from
-    /// `--resolve` (or the name is an IP literal).
+    /// `--resolve` (or the name is an IP literal). Empty: none given; PIN sign-in then takes
+    /// DHCP option 120 ([`crate::pin::registrar_target`]).
     pub registrar: String,
     pub resolve: ResolveMap,
 }
@@ -38,6 +43,8 @@ struct Context {
     configuration_nc: String,
     installed: Vec<Installed>,
     registrar: Option<Result<RegistrarSession, RegistrarError>>,
+    /// The chain the registrar presented (DER, leaf first), once validated.
+    presented: Vec<Vec<u8>>,
 }
 
 impl Boot {
@@ -46,9 +53,10 @@ impl Boot {
         let rules = Rules {
             http_fallback: self.profile.http_fallback,
             loop_on_unreadable: self.profile.loop_on_unreadable,
+            check_revocation: self.profile.revocation == Revocation::HardFail,
         };
         let mut context = Context::default();
-        let mut state = State::LocatingDomainController;
+        let mut state = State::start(self.profile.sign_in_method);
         let mut steps = Vec::new();
         loop {
             if let State::Finished(verdict) = &state {
@@ -187,6 +195,7 @@ impl Boot {
                         .first()
                         .map(|c| c.subject.clone())
                         .unwrap_or_default();
+                    context.presented = session.chain_der;
                     (
                         Event::Validated,
                         format!(
@@ -219,7 +228,135 @@ impl Boot {
                     String::new(),
                 ),
             },
+            State::CheckingRevocation { .. } => self.check_revocation(context).await,
+            State::LocatingCertificateWebService => {
+                match pin::web_service_url(
+                    self.locator.dhcp_option_43.as_deref(),
+                    self.profile.certificate_web_service_force_http,
+                ) {
+                    Ok(located) => (
+                        Event::CertificateWebServiceLocated { url: located.url },
+                        located.detail,
+                    ),
+                    Err(reason) => (
+                        Event::CertificateWebServiceNotLocated {
+                            reason: reason.clone(),
+                        },
+                        reason,
+                    ),
+                }
+            }
+            State::DownloadingFromCertificateWebService { url } => {
+                self.download_from_web_service(url).await
+            }
             State::Finished(_) => (Event::Validated, String::new()),
+        }
+    }
+
+    /// Hard-fail CRL checking of the validated chain ([`crate::trust::revocation`]).
+    async fn check_revocation(&self, context: &mut Context) -> (Event, String) {
+        let client = match enroll::http_client_with(
+            &self.resolve,
+            Duration::from_millis(self.profile.timeouts.http_ms),
+            self.profile.follow_redirects,
+        ) {
+            Ok(client) => client,
+            Err(error) => {
+                let reason =
+                    format!("revocation status unknown: {error}; this firmware hard-fails");
+                return (
+                    Event::RevocationFailed {
+                        reason: reason.clone(),
+                    },
+                    reason,
+                );
+            }
+        };
+        let installed: Vec<Vec<u8>> = context
+            .installed
+            .iter()
+            .map(|installed| installed.der.clone())
+            .collect();
+        let check = check_revocation(
+            &context.presented,
+            &installed,
+            &self.profile.trust_policy(),
+            &client,
+            self.profile.retries,
+        )
+        .await;
+        let mut detail = check.lines;
+        match check.result {
+            Ok(()) => (Event::RevocationChecked, detail.join("\n")),
+            Err(reason) => {
+                detail.push(reason.clone());
+                (Event::RevocationFailed { reason }, detail.join("\n"))
+            }
+        }
+    }
+
+    /// PIN sign-in: GETs the root chain from the Certificate Provisioning web service.
+    async fn download_from_web_service(&self, url: &str) -> (Event, String) {
+        let failed = |reason: String| {
+            let detail = if reason.contains(url) {
+                reason.clone()
+            } else {
+                format!("GET {url}: {reason}")
+            };
+            (
+                Event::ChainDownloaded {
+                    candidates: vec![],
+                    failures: vec![reason],
+                },
+                detail,
+            )
+        };
+        let client = match enroll::http_client_with(
+            &self.resolve,
+            Duration::from_millis(self.profile.timeouts.http_ms),
+            self.profile.follow_redirects,
+        ) {
+            Ok(client) => client,
+            Err(error) => return failed(error.to_string()),
+        };
+        let mut fetched = enroll::fetch_chain(&client, url).await;
+        for _ in 0..self.profile.retries {
+            if !matches!(
+                fetched,
+                Err(enroll::EnrollError::Connect { .. } | enroll::EnrollError::Timeout { .. })
+            ) {
+                break;
+            }
+            fetched = enroll::fetch_chain(&client, url).await;
+        }
+        match fetched {
+            Ok(chain) => (
+                Event::ChainDownloaded {
+                    candidates: chain
+                        .iter()
+                        .map(|der| Candidate {
+                            der: der.clone(),
+                            source: url.to_string(),
+                        })
+                        .collect(),
+                    failures: vec![],
+                },
+                format!("GET {url}: {} certificate(s)", chain.len()),
+            ),
+            Err(error) => failed(pin::download_failure(&error)),
+        }
+    }
+
+    /// The registrar to dial, and where that came from.
+    fn registrar_target(&self) -> Result<(String, &'static str), String> {
+        match self.profile.sign_in_method {
+            SignInMethod::Pin => {
+                pin::registrar_target(&self.registrar, self.locator.dhcp_option_120.as_deref())
+            }
+            SignInMethod::Directory if self.registrar.trim().is_empty() => {
+                Err("no registrar to connect to (--registrar is empty)".into())
+            }
+            SignInMethod::Directory => Ok((self.registrar.trim().to_string(), "--registrar")),
         }
     }
 
@@ -454,8 +591,19 @@ impl Boot {
     }
 
     async fn connect_registrar(&self, context: &mut Context) -> (Event, String) {
-        let server_name = registrar_name(&self.registrar);
-        let address = match resolve_host(&self.registrar, SIP_TLS_PORT, &self.resolve) {
+        let (registrar, origin) = match self.registrar_target() {
+            Ok(target) => target,
+            Err(reason) => {
+                return (
+                    Event::ConnectFailed {
+                        reason: reason.clone(),
+                    },
+                    reason,
+                )
+            }
+        };
+        let server_name = registrar_name(&registrar);
+        let address = match resolve_host(&registrar, SIP_TLS_PORT, &self.resolve) {
             Ok(address) => address,
             Err(reason) => {
                 return (
@@ -485,7 +633,7 @@ impl Boot {
             outcome = connect_registrar(address, &server_name, &roots, &policy, timeout).await;
         }
         let detail = format!(
-            "TLS to {server_name} at {address} with {} installed root(s)",
+            "TLS to {server_name} (from {origin}) at {address} with {} installed certificate(s)",
             roots.len()
         );
         match outcome {
@@ -534,11 +682,18 @@ fn is_failure(event: &Event) -> bool {
         | Event::DirectoryFailed { .. }
         | Event::ConnectFailed { .. }
         | Event::ValidationFailed { .. }
-        | Event::ValidationUnreadable { .. } => true,
+        | Event::ValidationUnreadable { .. }
+        | Event::RevocationFailed { .. }
+        | Event::CertificateWebServiceNotLocated { .. } => true,
         Event::CertificationAuthorities { candidates } => candidates.is_empty(),
         Event::EnrollmentServices { hosts } => hosts.is_empty(),
         Event::ChainDownloaded { candidates, .. } => candidates.is_empty(),
         Event::Installed { installed, .. } => *installed == 0,
-        Event::DomainControllerFound | Event::Bound | Event::Connected | Event::Validated => false,
+        Event::DomainControllerFound
+        | Event::Bound
+        | Event::Connected
+        | Event::Validated
+        | Event::RevocationChecked
+        | Event::CertificateWebServiceLocated { .. } => false,
     }
 }

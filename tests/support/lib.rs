@@ -10,9 +10,13 @@
 //! * [`ldapsearch`], [`ldapwhoami`], [`run_tool`]: run the OpenLDAP tools with no system
 //!   configuration (`LDAPNOINIT=1`) and capture their output ([`ToolOutput`], [`parse_ldif`]).
 //! * [`server_binary`] / [`CliServer`]: the `ldap-server` executable built next to the test binary.
+//! * [`http::StaticServer`]: a tiny in-process HTTP server (CRLs, the LPE certificate web service).
+//! * [`phone::run_phone`]: the `phone-client` executable with `--format json`.
 //!
 //! Every wait is bounded by a timeout; nothing here sleeps to make a test pass.
 
+pub mod http;
+pub mod phone;
 pub mod slapd;
 
 use std::collections::HashMap;

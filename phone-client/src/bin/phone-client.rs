@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 use phone_client::enroll::ResolveMap;
 use phone_client::locate::Locator;
-use phone_client::profile::Profile;
+use phone_client::profile::{Profile, SignInMethod};
 use phone_client::run::Boot;
 
 #[derive(Parser)]
@@ -17,14 +17,19 @@ use phone_client::run::Boot;
     about = "A desk phone's root-CA bootstrap from Active Directory, step by step"
 )]
 struct Cli {
-    /// Sign-in name: `alice@example.test` (UPN) or `EXAMPLE\alice`.
+    /// Sign-in name: `alice@example.test` (UPN) or `EXAMPLE\alice`; the extension for PIN sign-in.
     #[arg(long)]
     user: String,
+    /// The password (directory sign-in).
     #[arg(long)]
-    password: String,
+    password: Option<String>,
+    /// The PIN (PIN sign-in, e.g. `--profile lpe-2010-pin`): replaces the password.
+    #[arg(long)]
+    pin: Option<String>,
     /// The registrar (pool) FQDN the phone connects to, `FQDN[:PORT]` (default port 5061).
+    /// Required for directory sign-in; PIN sign-in uses DHCP option 120 when it is absent.
     #[arg(long)]
-    registrar: String,
+    registrar: Option<String>,
     /// The domain controller, `HOST[:PORT]`; without it the phone asks DNS (`--dns`) for the DC-locator SRV record.
     #[arg(long)]
     dc: Option<String>,
@@ -37,10 +42,17 @@ struct Cli {
     /// DHCP option 119 (domain search list), repeatable.
     #[arg(long)]
     dhcp_search: Vec<String>,
+    /// DHCP option 43 for PIN sign-in: the Certificate Provisioning Service URL, e.g.
+    /// `https://webpool.example.test:443/CertProv/CertProvisioningService.svc`.
+    #[arg(long = "dhcp-option-43", value_name = "URL")]
+    dhcp_option_43: Option<String>,
+    /// DHCP option 120 for PIN sign-in: the registrar (pool), `FQDN[:PORT]`.
+    #[arg(long = "dhcp-option-120", value_name = "FQDN")]
+    dhcp_option_120: Option<String>,
     /// `HOST=ADDR:PORT`, like curl's: how names map to addresses (repeatable). Nothing else is resolved.
     #[arg(long = "resolve")]
     resolve: Vec<String>,
-    /// Firmware profile: cpe-2007r2, cpe-2007r2-old-firmware, lpe-2010, or a TOML file.
+    /// Firmware profile: cpe-2007r2, cpe-2007r2-old-firmware, lpe-2010, lpe-2010-pin, or a TOML file.
     #[arg(long, default_value = "cpe-2007r2")]
     profile: String,
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -67,6 +79,34 @@ fn parse_resolve(entries: &[String]) -> Result<ResolveMap, String> {
     Ok(map)
 }
 
+/// The secret the phone signs in with: the password, or the PIN for PIN sign-in; and the
+/// registrar (empty when PIN sign-in leaves it to DHCP option 120).
+fn credentials(cli: &Cli, method: SignInMethod) -> Result<(String, String), String> {
+    match method {
+        SignInMethod::Directory => {
+            if cli.pin.is_some() {
+                return Err("--pin is for PIN sign-in (a profile with sign_in_method = \"pin\", e.g. --profile lpe-2010-pin); directory sign-in takes --password".into());
+            }
+            let password = cli
+                .password
+                .clone()
+                .ok_or("--password is required for directory sign-in")?;
+            let registrar = cli
+                .registrar
+                .clone()
+                .ok_or("--registrar is required for directory sign-in")?;
+            Ok((password, registrar))
+        }
+        SignInMethod::Pin => {
+            if cli.password.is_some() {
+                return Err("PIN sign-in takes --pin, not --password".into());
+            }
+            let pin = cli.pin.clone().ok_or("--pin is required for PIN sign-in")?;
+            Ok((pin, cli.registrar.clone().unwrap_or_default()))
+        }
+    }
+}
+
 fn parse_dns(text: &str) -> Result<SocketAddr, String> {
     text.parse::<SocketAddr>()
         .or_else(|_| {
@@ -89,18 +129,21 @@ async fn main() -> ExitCode {
         let profile = Profile::load(&cli.profile).map_err(|error| error.to_string())?;
         let resolve = parse_resolve(&cli.resolve)?;
         let dns = cli.dns.as_deref().map(parse_dns).transpose()?;
+        let (password, registrar) = credentials(&cli, profile.sign_in_method)?;
         Ok(Boot {
             profile,
             user: cli.user.clone(),
-            password: cli.password.clone(),
+            password,
             locator: Locator {
                 dc: cli.dc.clone(),
                 dns,
                 dhcp_domain: cli.dhcp_domain.clone(),
                 dhcp_search: cli.dhcp_search.clone(),
+                dhcp_option_43: cli.dhcp_option_43.clone(),
+                dhcp_option_120: cli.dhcp_option_120.clone(),
                 resolve: resolve.clone(),
             },
-            registrar: cli.registrar.clone(),
+            registrar,
             resolve,
         })
     };

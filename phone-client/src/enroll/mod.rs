@@ -150,6 +150,25 @@ pub async fn fetch_chain_as(
     url: &str,
     credentials: Option<(&str, &str)>,
 ) -> Result<Vec<Vec<u8>>, EnrollError> {
+    let (body, content_type) = fetch_body(client, url, credentials).await?;
+    decode_detail(&body).map_err(|detail| EnrollError::Decode {
+        url: url.to_string(),
+        detail: with_content_type(detail, &content_type),
+    })
+}
+
+/// GETs `url` and returns the body of a 2xx answer as it is (a CRL, for the revocation check),
+/// with the same client rules, errors and 1 MiB limit as the chain download.
+pub async fn fetch_bytes(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, EnrollError> {
+    fetch_body(client, url, None).await.map(|(body, _)| body)
+}
+
+/// The body of a 2xx answer and its Content-Type.
+async fn fetch_body(
+    client: &reqwest::Client,
+    url: &str,
+    credentials: Option<(&str, &str)>,
+) -> Result<(Vec<u8>, Option<String>), EnrollError> {
     let started = Instant::now();
     let mut request = client.get(url);
     if let Some((user, password)) = credentials {
@@ -164,10 +183,7 @@ pub async fn fetch_chain_as(
     }
     let content_type = header_values(response.headers(), &CONTENT_TYPE);
     let body = read_body(url, response, started).await?;
-    decode_detail(&body).map_err(|detail| EnrollError::Decode {
-        url: url.to_string(),
-        detail: with_content_type(detail, &content_type),
-    })
+    Ok((body, content_type))
 }
 
 /// Decodes a certs-only PKCS#7 SignedData in every form seen in the field: DER (`Enc=bin`), base64 armoured with

@@ -29,6 +29,7 @@ use tokio_rustls::TlsConnector;
 
 use crate::certinfo::{self, CertificateInfo};
 
+pub mod revocation;
 mod verifier;
 use verifier::*;
 
@@ -45,6 +46,15 @@ pub struct TrustPolicy {
     pub clock_offset_seconds: i64,
     /// Also trust the built-in public root list (webpki-roots), like the phone's Windows CE store.
     pub public_roots: bool,
+    /// Installed certificates that are not self-signed are trust anchors too (the old model).
+    ///
+    /// false (the profile default): only self-signed installed certificates anchor a chain;
+    /// installed CA certificates that are not self-signed (an issuing CA picked up from AIA or
+    /// NTAuthCertificates) only help complete a path, as intermediates. Windows CE's CryptoAPI
+    /// ends a chain at a self-signed root, and a chain that stops below one is
+    /// CERT_TRUST_IS_PARTIAL_CHAIN, i.e. not trusted (domain.md §G row 3; **inferred** from
+    /// desktop CryptoAPI, **UNCERTAIN** for the CE build on the phones).
+    pub partial_chain_trust: bool,
 }
 
 /// Why the phone cannot validate the registrar (kept precise: the phone only says "Cannot validate server certificate").
@@ -55,6 +65,16 @@ pub enum ValidationFailure {
     #[error("no installed root certificate issued the registrar's chain (issuer: {issuer})")]
     UnknownIssuer {
         /// Issuer name of the top of the presented chain: the root the phone would need.
+        issuer: String,
+    },
+    /// The path from the registrar's certificate ends at an installed CA certificate that is not
+    /// self-signed, whose issuer is not installed: CryptoAPI's CERT_TRUST_IS_PARTIAL_CHAIN
+    /// (domain.md §G row 3, inferred). Only with `partial_chain_trust = false`.
+    #[error("chain ends at \"{top}\", which is installed but not self-signed; its issuer \"{issuer}\" is not installed (partial chain)")]
+    PartialChain {
+        /// Subject of the installed, non-self-signed certificate the path stops at.
+        top: String,
+        /// Its issuer: the root the phone would need.
         issuer: String,
     },
     /// The registrar certificate does not name the host the phone dialled.
@@ -138,14 +158,23 @@ pub struct RegistrarSession {
     pub cipher_suite: String,
     /// The certificates the registrar sent, leaf first.
     pub chain: Vec<CertificateInfo>,
+    /// The same certificates, DER (what the revocation check judges).
+    #[serde(skip)]
+    pub chain_der: Vec<Vec<u8>>,
 }
 
 /// The exact wording for SHA-1 chains (see the module documentation).
 const SHA1_UNSUPPORTED: &str = "SHA-1 signatures (not verifiable by this simulator's TLS stack)";
 
 /// Connects to `address` over TCP, does a TLS handshake for `server_name` with a rustls root
-/// store holding exactly `roots` (DER; plus webpki-roots when `policy.public_roots`), validates
+/// store built from `roots` (DER; plus webpki-roots when `policy.public_roots`), validates
 /// with the phone's clock (now + `clock_offset_seconds`), and classifies any failure precisely.
+///
+/// Which of `roots` anchor a chain depends on `policy.partial_chain_trust`: when false (the
+/// default) only self-signed certificates are anchors, and the others are offered to the path
+/// builder as intermediates after the ones the server sent; a path that stops at one of them
+/// fails with [`ValidationFailure::PartialChain`] (domain.md §G row 3, inferred). When true,
+/// every installed certificate is an anchor.
 ///
 /// Before trusting, the firmware limits are applied to the presented chain and to `roots`: a
 /// SHA-2-signed certificate with `supports_sha256 = false`, an RSA key above `max_rsa_bits`, or
@@ -387,9 +416,13 @@ fn session(conn: &rustls::ClientConnection) -> RegistrarSession {
                 .map_or_else(|| format!("{suite:?}"), str::to_owned)
         })
         .unwrap_or_else(|| "unknown".to_owned());
-    let chain = conn
+    let chain_der: Vec<Vec<u8>> = conn
         .peer_certificates()
         .unwrap_or_default()
+        .iter()
+        .map(|c| c.to_vec())
+        .collect();
+    let chain = chain_der
         .iter()
         .filter_map(|c| certinfo::describe(c).ok())
         .collect();
@@ -397,6 +430,7 @@ fn session(conn: &rustls::ClientConnection) -> RegistrarSession {
         protocol,
         cipher_suite,
         chain,
+        chain_der,
     }
 }
 

@@ -10,6 +10,64 @@ pub(super) struct RejectedRoot {
     objection: String,
 }
 
+/// The phone's certificate store as the TLS stack sees it: trust anchors, installed certificates
+/// that only serve as intermediates, and the ones the firmware could not read.
+pub(super) struct Store {
+    /// Anchors: installed self-signed certificates (every installed certificate with
+    /// `partial_chain_trust`), plus the public roots when the policy says so.
+    pub(super) roots: RootCertStore,
+    /// Subjects of the installed anchors (public roots not included).
+    pub(super) anchors: Vec<String>,
+    /// Installed certificates that are not self-signed, when they are not anchors: offered to the
+    /// path builder after the server's own intermediates (domain.md §G row 3).
+    pub(super) intermediates: Vec<CertificateDer<'static>>,
+    /// The same, described.
+    pub(super) intermediate_info: Vec<CertificateInfo>,
+    pub(super) rejected: Vec<RejectedRoot>,
+}
+
+impl Store {
+    /// Sorts `installed` (DER; values that are not certificates are skipped) by what the
+    /// firmware can read and by whether each certificate may anchor a chain.
+    pub(super) fn new(installed: &[Vec<u8>], policy: &TrustPolicy) -> Store {
+        let mut store = Store {
+            roots: RootCertStore::empty(),
+            anchors: Vec::new(),
+            intermediates: Vec::new(),
+            intermediate_info: Vec::new(),
+            rejected: Vec::new(),
+        };
+        for der in installed {
+            let Ok(info) = certinfo::describe(der) else {
+                continue;
+            };
+            if let Some(objection) = firmware_objection(&info, policy, "root certificate") {
+                store.rejected.push(RejectedRoot {
+                    subject: info.subject,
+                    objection,
+                });
+            } else if info.self_signed || policy.partial_chain_trust {
+                if store
+                    .roots
+                    .add(CertificateDer::from(der.as_slice()))
+                    .is_ok()
+                {
+                    store.anchors.push(info.subject);
+                }
+            } else {
+                store.intermediates.push(CertificateDer::from(der.clone()));
+                store.intermediate_info.push(info);
+            }
+        }
+        if policy.public_roots {
+            store
+                .roots
+                .extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        }
+        store
+    }
+}
+
 /// rustls's WebPkiServerVerifier seen through the phone: its clock, its firmware limits, and a
 /// slot that keeps the precise failure (rustls only carries an error enum to the caller).
 #[derive(Debug)]
@@ -19,8 +77,11 @@ pub(super) struct PhoneVerifier {
     inner: Option<Arc<WebPkiServerVerifier>>,
     pub(super) provider: Arc<CryptoProvider>,
     policy: TrustPolicy,
-    /// Subjects of the roots in the store, to tell "no root" from "root the firmware refused".
+    /// Subjects of the anchors in the store, to tell "no root" from "root the firmware refused".
     installed: Vec<String>,
+    /// Installed certificates used only as intermediates (see [`Store`]).
+    intermediates: Vec<CertificateDer<'static>>,
+    intermediate_info: Vec<CertificateInfo>,
     rejected: Vec<RejectedRoot>,
     failure: Mutex<Option<ValidationFailure>>,
 }
@@ -28,42 +89,26 @@ pub(super) struct PhoneVerifier {
 impl PhoneVerifier {
     pub(super) fn new(roots: &[Vec<u8>], policy: &TrustPolicy) -> Result<Self, RegistrarError> {
         let provider = provider();
-        let mut store = RootCertStore::empty();
-        let mut installed = Vec::new();
-        let mut rejected = Vec::new();
-        for der in roots {
-            let Ok(info) = certinfo::describe(der) else {
-                continue;
-            };
-            if let Some(objection) = firmware_objection(&info, policy, "root certificate") {
-                rejected.push(RejectedRoot {
-                    subject: info.subject,
-                    objection,
-                });
-            } else if store.add(CertificateDer::from(der.as_slice())).is_ok() {
-                installed.push(info.subject);
-            }
-        }
-        if policy.public_roots {
-            store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        }
-        let inner = if store.is_empty() {
+        let store = Store::new(roots, policy);
+        let inner = if store.roots.is_empty() {
             None
         } else {
-            let built =
-                WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
-                    .build()
-                    .map_err(|e| {
-                        RegistrarError::Validation(ValidationFailure::Other(e.to_string()))
-                    })?;
+            let built = WebPkiServerVerifier::builder_with_provider(
+                Arc::new(store.roots),
+                provider.clone(),
+            )
+            .build()
+            .map_err(|e| RegistrarError::Validation(ValidationFailure::Other(e.to_string())))?;
             Some(built)
         };
         Ok(Self {
             inner,
             provider,
             policy: policy.clone(),
-            installed,
-            rejected,
+            installed: store.anchors,
+            intermediates: store.intermediates,
+            intermediate_info: store.intermediate_info,
+            rejected: store.rejected,
             failure: Mutex::new(None),
         })
     }
@@ -121,21 +166,31 @@ impl ServerCertVerifier for PhoneVerifier {
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         let phone_now = phone_clock(now, self.policy.clock_offset_seconds);
-        let chain = Chain::new(end_entity, intermediates);
+        let chain = Chain::new(
+            end_entity,
+            intermediates,
+            &self.intermediate_info,
+            &self.installed,
+        );
         if let Some(failure) = self.firmware_check(&chain) {
             let error = other_error(&failure);
             return Err(self.fail(failure, error));
         }
         let Some(inner) = &self.inner else {
-            let failure = ValidationFailure::UnknownIssuer {
-                issuer: chain.top_issuer.clone(),
-            };
+            let failure = chain.untrusted();
             return Err(self.fail(failure, CertificateError::UnknownIssuer.into()));
         };
+        // The server's intermediates first, then the installed ones that are not anchors.
+        let mut all_intermediates: Vec<CertificateDer<'_>> = intermediates.to_vec();
+        all_intermediates.extend(
+            self.intermediates
+                .iter()
+                .map(|der| CertificateDer::from(der.as_ref())),
+        );
         inner
             .verify_server_cert(
                 end_entity,
-                intermediates,
+                &all_intermediates,
                 server_name,
                 ocsp_response,
                 phone_now,
@@ -184,34 +239,73 @@ pub(super) struct Chain {
     /// Parsable certificates, leaf first (unparsable ones are left to rustls to reject).
     pub(super) certs: Vec<CertificateInfo>,
     /// The issuer the phone would need a root for: the issuer at the top of the path that can
-    /// be built from the leaf through the presented intermediates.
+    /// be built from the leaf through the presented intermediates and the installed ones.
     pub(super) top_issuer: String,
+    /// `(subject, issuer)` when that path stops at an installed certificate that is not
+    /// self-signed and whose issuer is not an installed anchor: a partial chain.
+    pub(super) partial: Option<(String, String)>,
 }
 
 impl Chain {
+    /// `installed_intermediates`: installed certificates that are not anchors; `anchors`: the
+    /// subjects of the installed anchors.
     pub(super) fn new(
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
+        installed_intermediates: &[CertificateInfo],
+        anchors: &[String],
     ) -> Self {
         let certs: Vec<CertificateInfo> = std::iter::once(end_entity)
             .chain(intermediates)
             .filter_map(|c| certinfo::describe(c).ok())
             .collect();
-        let top_issuer = top_issuer(&certs);
-        Self { certs, top_issuer }
+        let mut pool = certs.clone();
+        pool.extend(installed_intermediates.iter().cloned());
+        let top = top_of_path(&pool);
+        let top_issuer = top.map_or_else(
+            || "(no parsable certificate)".to_owned(),
+            |top| top.issuer.clone(),
+        );
+        let partial = top
+            .filter(|top| {
+                !top.self_signed
+                    && installed_intermediates
+                        .iter()
+                        .any(|installed| installed.subject == top.subject)
+                    && !anchors.contains(&top.issuer)
+            })
+            .map(|top| (top.subject.clone(), top.issuer.clone()));
+        Self {
+            certs,
+            top_issuer,
+            partial,
+        }
     }
 
     fn leaf(&self) -> Option<&CertificateInfo> {
         self.certs.first()
     }
+
+    /// The failure for a chain no anchor accepts: a partial chain when the path stops at an
+    /// installed certificate that is not self-signed, an unknown issuer otherwise.
+    pub(super) fn untrusted(&self) -> ValidationFailure {
+        match &self.partial {
+            Some((top, issuer)) => ValidationFailure::PartialChain {
+                top: top.clone(),
+                issuer: issuer.clone(),
+            },
+            None => ValidationFailure::UnknownIssuer {
+                issuer: self.top_issuer.clone(),
+            },
+        }
+    }
 }
 
-/// Walks leaf → issuer → issuer through the presented certificates, stopping at a self-signed
-/// one or when the next issuer was not sent. Bounded by the chain length, so loops cannot hang.
-pub(super) fn top_issuer(certs: &[CertificateInfo]) -> String {
-    let Some(mut current) = certs.first() else {
-        return "(no parsable certificate)".to_owned();
-    };
+/// Walks leaf → issuer → issuer through `certs` (leaf first), stopping at a self-signed one or
+/// when the next issuer is not there; returns the last certificate reached. Bounded by the
+/// number of certificates, so loops cannot hang.
+pub(super) fn top_of_path(certs: &[CertificateInfo]) -> Option<&CertificateInfo> {
+    let mut current = certs.first()?;
     for _ in 0..certs.len() {
         if current.self_signed {
             break;
@@ -224,7 +318,7 @@ pub(super) fn top_issuer(certs: &[CertificateInfo]) -> String {
             None => break,
         }
     }
-    current.issuer.clone()
+    Some(current)
 }
 
 /// What this firmware cannot read in one certificate, naming the certificate.
@@ -297,9 +391,7 @@ pub(super) fn classify(error: &CertificateError, cx: &Context<'_>) -> Validation
             .map_or_else(|| "(unknown)".to_owned(), |l| f(l).clone())
     };
     match error {
-        CertificateError::UnknownIssuer => ValidationFailure::UnknownIssuer {
-            issuer: cx.chain.top_issuer.clone(),
-        },
+        CertificateError::UnknownIssuer => cx.chain.untrusted(),
         CertificateError::NotValidForName => name_mismatch(cx, &[]),
         CertificateError::NotValidForNameContext { presented, .. } => name_mismatch(cx, presented),
         CertificateError::Expired => ValidationFailure::Expired {
