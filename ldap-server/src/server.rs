@@ -3,7 +3,7 @@
 //! handle that shuts the server down, so any Rust test suite can run a DC on port 0.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -33,6 +33,7 @@ impl Server {
             forest,
             listen: SocketAddr::from(([127, 0, 0, 1], 3890)),
             ldif_files: Vec::new(),
+            ldif_texts: Vec::new(),
             limits: Limits::default(),
             data_dir: None,
             global_catalog: None,
@@ -47,6 +48,8 @@ pub struct ServerBuilder {
     forest: ForestConfig,
     listen: SocketAddr,
     ldif_files: Vec<PathBuf>,
+    /// `(name, text)`: LDIF given as text, applied after the files; `name` stands for the file in errors.
+    ldif_texts: Vec<(String, String)>,
     limits: Limits,
     data_dir: Option<PathBuf>,
     global_catalog: Option<SocketAddr>,
@@ -79,6 +82,14 @@ impl ServerBuilder {
     /// An RFC 2849 file to load at start (repeatable; applied in order).
     pub fn ldif_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.ldif_files.push(path.into());
+        self
+    }
+
+    /// RFC 2849 text to load at start, exactly like an [`ldif_file`](Self::ldif_file) (repeatable;
+    /// applied in order, after every file). `name` stands for the file in error messages
+    /// (`name:line: ...`), so a generated world reports where its LDIF went wrong.
+    pub fn ldif_text(mut self, name: impl Into<String>, text: impl Into<String>) -> Self {
+        self.ldif_texts.push((name.into(), text.into()));
         self
     }
 
@@ -132,10 +143,20 @@ impl ServerBuilder {
             let count = crate::ldif_io::load_file(&mut directory, path)?;
             tracing::info!(file = %path.display(), records = count, "loaded LDIF");
         }
-        if self.admin_password_wins && !self.ldif_files.is_empty() {
+        for (name, text) in &self.ldif_texts {
+            let count =
+                crate::ldif_io::load_bytes(&mut directory, text.as_bytes(), Path::new(name))?;
+            tracing::info!(text = %name, records = count, "loaded LDIF");
+        }
+        if self.admin_password_wins && self.has_ldif() {
             reset_admin_password(&forest, &mut directory, &self.forest.admin_password)?;
         }
         Ok((forest, directory))
+    }
+
+    /// Whether any LDIF (file or text) is to be loaded.
+    fn has_ldif(&self) -> bool {
+        !self.ldif_files.is_empty() || !self.ldif_texts.is_empty()
     }
 
     /// The directory to serve and, with a data directory, its journal.
@@ -155,7 +176,7 @@ impl ServerBuilder {
                 let forest = Forest::new(&self.forest)?;
                 let mut directory = forest.empty_directory(Schema::active_directory());
                 let journal = Journal::restore(data_dir, &mut directory)?;
-                if !self.ldif_files.is_empty() {
+                if self.has_ldif() {
                     tracing::warn!(dir = %data_dir.display(), "the data directory already holds a tree; --ldif files were not applied");
                 }
                 tracing::info!(objects = directory.len(), dir = %data_dir.display(), "restored the directory");
@@ -336,4 +357,29 @@ async fn accept_loop(
         while connections.try_join_next().is_some() {}
     }
     while connections.join_next().await.is_some() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ldif_text_loads_after_the_files_and_names_itself_in_errors() {
+        let users = "CN=Users,DC=example,DC=test";
+        let text = format!("dn: CN=carol,{users}\nobjectClass: user\nsAMAccountName: carol\n\n");
+        let (_, directory) = Server::builder("example.test")
+            .ldif_text("world.ldif", text)
+            .build_directory()
+            .expect("loads");
+        let carol = crate::dn::Dn::parse(&format!("CN=carol,{users}")).expect("dn");
+        assert!(directory.find(&carol).is_some());
+
+        let broken = "dn: CN=x,CN=Users,DC=example,DC=test\nobjectClass: user\n\ndn: CN=y,CN=Nowhere,DC=example,DC=test\nobjectClass: user\n\n";
+        let error = Server::builder("example.test")
+            .ldif_text("generated", broken)
+            .build_directory()
+            .err()
+            .expect("the second record has no parent");
+        assert!(error.to_string().starts_with("generated:4:"), "{error}");
+    }
 }
