@@ -13,6 +13,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::acl::AccessPolicy;
+use crate::certsrv::CertsrvConfig;
 use crate::directory::Directory;
 use crate::error::{Error, Result};
 use crate::forest::{Forest, ForestConfig};
@@ -38,6 +39,7 @@ impl Server {
             data_dir: None,
             global_catalog: None,
             admin_password_wins: false,
+            certsrv: None,
         }
     }
 }
@@ -54,6 +56,7 @@ pub struct ServerBuilder {
     data_dir: Option<PathBuf>,
     global_catalog: Option<SocketAddr>,
     admin_password_wins: bool,
+    certsrv: Option<(SocketAddr, CertsrvConfig)>,
 }
 
 impl ServerBuilder {
@@ -98,6 +101,13 @@ impl ServerBuilder {
     /// Configuration NC's certificationAuthority objects.
     pub fn global_catalog_listen(mut self, addr: SocketAddr) -> Self {
         self.global_catalog = Some(addr);
+        self
+    }
+
+    /// Also serve AD CS Web Enrollment (`http://ADDR/certsrv/`) on `listen`, stopped with the
+    /// directory (see [`crate::certsrv`]).
+    pub fn certsrv(mut self, listen: SocketAddr, config: CertsrvConfig) -> Self {
+        self.certsrv = Some((listen, config));
         self
     }
 
@@ -187,6 +197,9 @@ impl ServerBuilder {
 
     /// Builds the directory, binds the listener and starts serving.
     pub async fn start(self) -> Result<RunningServer> {
+        if let Some((_, config)) = &self.certsrv {
+            config.validate()?;
+        }
         let (forest, directory, journal) = self.build_durable()?;
         let listener = TcpListener::bind(self.listen)
             .await
@@ -228,12 +241,27 @@ impl ServerBuilder {
                 true,
             )));
         }
+        let mut certsrv_addr = None;
+        let mut certsrv_task = None;
+        if let Some((addr, config)) = self.certsrv {
+            let (listener, bound) = crate::certsrv::bind(addr).await?;
+            tracing::info!(url = %format!("http://{bound}/certsrv/"), behaviour = %config.behaviour, "Web Enrollment listening");
+            certsrv_addr = Some(bound);
+            certsrv_task = Some(crate::certsrv::spawn(
+                listener,
+                config,
+                shared.clone(),
+                shutdown_rx.clone(),
+            ));
+        }
         let task = tokio::spawn(accept_loop(listener, shared.clone(), shutdown_rx, false));
         tracing::info!(%local_addr, domain = %shared.forest.domain, "listening");
         Ok(RunningServer {
             local_addr,
             global_catalog_addr,
             gc_task,
+            certsrv_addr,
+            certsrv_task,
             shared,
             shutdown_tx,
             task,
@@ -272,6 +300,8 @@ pub struct RunningServer {
     local_addr: SocketAddr,
     global_catalog_addr: Option<SocketAddr>,
     gc_task: Option<JoinHandle<()>>,
+    certsrv_addr: Option<SocketAddr>,
+    certsrv_task: Option<JoinHandle<()>>,
     shared: Arc<Shared>,
     shutdown_tx: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -285,6 +315,11 @@ impl RunningServer {
     /// The Global Catalog port's address, when one was asked for.
     pub fn global_catalog_addr(&self) -> Option<SocketAddr> {
         self.global_catalog_addr
+    }
+
+    /// The Web Enrollment listener's address, when [`ServerBuilder::certsrv`] asked for one.
+    pub fn certsrv_addr(&self) -> Option<SocketAddr> {
+        self.certsrv_addr
     }
 
     /// `ldap://127.0.0.1:PORT`.
@@ -308,6 +343,9 @@ impl RunningServer {
         let _ = self.task.await;
         if let Some(gc) = self.gc_task {
             let _ = gc.await;
+        }
+        if let Some(certsrv) = self.certsrv_task {
+            let _ = certsrv.await;
         }
     }
 }
@@ -378,8 +416,7 @@ mod tests {
         let error = Server::builder("example.test")
             .ldif_text("generated", broken)
             .build_directory()
-            .err()
-            .expect("the second record has no parent");
+            .expect_err("the second record has no parent");
         assert!(error.to_string().starts_with("generated:4:"), "{error}");
     }
 }
