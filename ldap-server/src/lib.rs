@@ -19,6 +19,7 @@
 pub mod acl;
 pub mod ad_text;
 pub mod bind;
+pub mod certsrv;
 pub mod codec;
 mod connection;
 pub mod directory;
@@ -39,5 +40,6 @@ pub mod server;
 pub mod session;
 pub mod wire;
 
+pub use certsrv::{Behaviour as CertsrvBehaviour, CaGeneration, CertsrvConfig};
 pub use error::{Error, OpError, ResultCode};
 pub use server::{RunningServer, Server, ServerBuilder, DEFAULT_ADMIN_PASSWORD};

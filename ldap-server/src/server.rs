@@ -3,7 +3,7 @@
 //! handle that shuts the server down, so any Rust test suite can run a DC on port 0.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -13,6 +13,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::acl::AccessPolicy;
+use crate::certsrv::CertsrvConfig;
 use crate::directory::Directory;
 use crate::error::{Error, Result};
 use crate::forest::{Forest, ForestConfig};
@@ -33,10 +34,12 @@ impl Server {
             forest,
             listen: SocketAddr::from(([127, 0, 0, 1], 3890)),
             ldif_files: Vec::new(),
+            ldif_texts: Vec::new(),
             limits: Limits::default(),
             data_dir: None,
             global_catalog: None,
             admin_password_wins: false,
+            certsrv: None,
         }
     }
 }
@@ -47,10 +50,13 @@ pub struct ServerBuilder {
     forest: ForestConfig,
     listen: SocketAddr,
     ldif_files: Vec<PathBuf>,
+    /// `(name, text)`: LDIF given as text, applied after the files; `name` stands for the file in errors.
+    ldif_texts: Vec<(String, String)>,
     limits: Limits,
     data_dir: Option<PathBuf>,
     global_catalog: Option<SocketAddr>,
     admin_password_wins: bool,
+    certsrv: Option<(SocketAddr, CertsrvConfig)>,
 }
 
 impl ServerBuilder {
@@ -82,11 +88,26 @@ impl ServerBuilder {
         self
     }
 
+    /// RFC 2849 text to load at start, exactly like an [`ldif_file`](Self::ldif_file) (repeatable;
+    /// applied in order, after every file). `name` stands for the file in error messages
+    /// (`name:line: ...`), so a generated world reports where its LDIF went wrong.
+    pub fn ldif_text(mut self, name: impl Into<String>, text: impl Into<String>) -> Self {
+        self.ldif_texts.push((name.into(), text.into()));
+        self
+    }
+
     /// Also serve a Global Catalog port (AD's 3268): a subtree search based at "" spans every
     /// naming context there, which is how a phone profile that searches the GC finds the
     /// Configuration NC's certificationAuthority objects.
     pub fn global_catalog_listen(mut self, addr: SocketAddr) -> Self {
         self.global_catalog = Some(addr);
+        self
+    }
+
+    /// Also serve AD CS Web Enrollment (`http://ADDR/certsrv/`) on `listen`, stopped with the
+    /// directory (see [`crate::certsrv`]).
+    pub fn certsrv(mut self, listen: SocketAddr, config: CertsrvConfig) -> Self {
+        self.certsrv = Some((listen, config));
         self
     }
 
@@ -132,10 +153,20 @@ impl ServerBuilder {
             let count = crate::ldif_io::load_file(&mut directory, path)?;
             tracing::info!(file = %path.display(), records = count, "loaded LDIF");
         }
-        if self.admin_password_wins && !self.ldif_files.is_empty() {
+        for (name, text) in &self.ldif_texts {
+            let count =
+                crate::ldif_io::load_bytes(&mut directory, text.as_bytes(), Path::new(name))?;
+            tracing::info!(text = %name, records = count, "loaded LDIF");
+        }
+        if self.admin_password_wins && self.has_ldif() {
             reset_admin_password(&forest, &mut directory, &self.forest.admin_password)?;
         }
         Ok((forest, directory))
+    }
+
+    /// Whether any LDIF (file or text) is to be loaded.
+    fn has_ldif(&self) -> bool {
+        !self.ldif_files.is_empty() || !self.ldif_texts.is_empty()
     }
 
     /// The directory to serve and, with a data directory, its journal.
@@ -155,7 +186,7 @@ impl ServerBuilder {
                 let forest = Forest::new(&self.forest)?;
                 let mut directory = forest.empty_directory(Schema::active_directory());
                 let journal = Journal::restore(data_dir, &mut directory)?;
-                if !self.ldif_files.is_empty() {
+                if self.has_ldif() {
                     tracing::warn!(dir = %data_dir.display(), "the data directory already holds a tree; --ldif files were not applied");
                 }
                 tracing::info!(objects = directory.len(), dir = %data_dir.display(), "restored the directory");
@@ -166,6 +197,9 @@ impl ServerBuilder {
 
     /// Builds the directory, binds the listener and starts serving.
     pub async fn start(self) -> Result<RunningServer> {
+        if let Some((_, config)) = &self.certsrv {
+            config.validate()?;
+        }
         let (forest, directory, journal) = self.build_durable()?;
         let listener = TcpListener::bind(self.listen)
             .await
@@ -207,12 +241,27 @@ impl ServerBuilder {
                 true,
             )));
         }
+        let mut certsrv_addr = None;
+        let mut certsrv_task = None;
+        if let Some((addr, config)) = self.certsrv {
+            let (listener, bound) = crate::certsrv::bind(addr).await?;
+            tracing::info!(url = %format!("http://{bound}/certsrv/"), behaviour = %config.behaviour, "Web Enrollment listening");
+            certsrv_addr = Some(bound);
+            certsrv_task = Some(crate::certsrv::spawn(
+                listener,
+                config,
+                shared.clone(),
+                shutdown_rx.clone(),
+            ));
+        }
         let task = tokio::spawn(accept_loop(listener, shared.clone(), shutdown_rx, false));
         tracing::info!(%local_addr, domain = %shared.forest.domain, "listening");
         Ok(RunningServer {
             local_addr,
             global_catalog_addr,
             gc_task,
+            certsrv_addr,
+            certsrv_task,
             shared,
             shutdown_tx,
             task,
@@ -251,6 +300,8 @@ pub struct RunningServer {
     local_addr: SocketAddr,
     global_catalog_addr: Option<SocketAddr>,
     gc_task: Option<JoinHandle<()>>,
+    certsrv_addr: Option<SocketAddr>,
+    certsrv_task: Option<JoinHandle<()>>,
     shared: Arc<Shared>,
     shutdown_tx: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -264,6 +315,11 @@ impl RunningServer {
     /// The Global Catalog port's address, when one was asked for.
     pub fn global_catalog_addr(&self) -> Option<SocketAddr> {
         self.global_catalog_addr
+    }
+
+    /// The Web Enrollment listener's address, when [`ServerBuilder::certsrv`] asked for one.
+    pub fn certsrv_addr(&self) -> Option<SocketAddr> {
+        self.certsrv_addr
     }
 
     /// `ldap://127.0.0.1:PORT`.
@@ -287,6 +343,9 @@ impl RunningServer {
         let _ = self.task.await;
         if let Some(gc) = self.gc_task {
             let _ = gc.await;
+        }
+        if let Some(certsrv) = self.certsrv_task {
+            let _ = certsrv.await;
         }
     }
 }
@@ -336,4 +395,28 @@ async fn accept_loop(
         while connections.try_join_next().is_some() {}
     }
     while connections.join_next().await.is_some() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ldif_text_loads_after_the_files_and_names_itself_in_errors() {
+        let users = "CN=Users,DC=example,DC=test";
+        let text = format!("dn: CN=carol,{users}\nobjectClass: user\nsAMAccountName: carol\n\n");
+        let (_, directory) = Server::builder("example.test")
+            .ldif_text("world.ldif", text)
+            .build_directory()
+            .expect("loads");
+        let carol = crate::dn::Dn::parse(&format!("CN=carol,{users}")).expect("dn");
+        assert!(directory.find(&carol).is_some());
+
+        let broken = "dn: CN=x,CN=Users,DC=example,DC=test\nobjectClass: user\n\ndn: CN=y,CN=Nowhere,DC=example,DC=test\nobjectClass: user\n\n";
+        let error = Server::builder("example.test")
+            .ldif_text("generated", broken)
+            .build_directory()
+            .expect_err("the second record has no parent");
+        assert!(error.to_string().starts_with("generated:4:"), "{error}");
+    }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ldap_server::{Server, ServerBuilder};
+use ldap_server::{CaGeneration, CertsrvBehaviour, CertsrvConfig, Server, ServerBuilder};
 
 #[derive(Parser)]
 #[command(
@@ -46,6 +46,19 @@ enum Command {
         /// Also serve a Global Catalog port (AD's 3268; port 0 picks one, printed after the address).
         #[arg(long)]
         gc_listen: Option<SocketAddr>,
+        /// Also serve AD CS Web Enrollment at http://ADDR/certsrv/ (port 0 picks one; printed as
+        /// "# Web Enrollment on http://…/certsrv/").
+        #[arg(long, value_name = "ADDR")]
+        certsrv_listen: Option<SocketAddr>,
+        /// One CA certificate file per renewal, in renewal order (the first is renewal 0): PEM whose
+        /// first certificate is the CA's and the rest its chain, or DER of one certificate. Without
+        /// any, /certsrv serves the cACertificate of the directory's enrollment service.
+        #[arg(long = "certsrv-ca", value_name = "FILE", requires = "certsrv_listen")]
+        certsrv_ca: Vec<PathBuf>,
+        /// How /certsrv behaves: anonymous (default), basic, not-installed, https-required,
+        /// slow:MS, silent, wrong-content:html|garbage|empty|pem-garbage.
+        #[arg(long, value_name = "NAME", requires = "certsrv_listen")]
+        certsrv_behaviour: Option<CertsrvBehaviour>,
     },
     /// Build the forest and load the LDIF files, report what was loaded, and exit (a dry run).
     Check {
@@ -137,6 +150,9 @@ async fn run(command: Command) -> Result<(), ldap_server::Error> {
             max_message_size,
             data,
             gc_listen,
+            certsrv_listen,
+            certsrv_ca,
+            certsrv_behaviour,
         } => {
             let builder = forest
                 .builder()
@@ -152,12 +168,34 @@ async fn run(command: Command) -> Result<(), ldap_server::Error> {
                 Some(addr) => builder.global_catalog_listen(addr),
                 None => builder,
             };
+            let builder = match certsrv_listen {
+                Some(addr) => {
+                    let mut config =
+                        CertsrvConfig::new().behaviour(certsrv_behaviour.unwrap_or_default());
+                    for path in &certsrv_ca {
+                        config.generations.push(CaGeneration::from_file(path)?);
+                    }
+                    builder.certsrv(addr, config)
+                }
+                None => builder,
+            };
             let server = builder.start().await?;
             let names = server.forest();
             // First line: the bound address, for scripts. The rest: how to use it.
             println!("{}", server.local_addr());
             if let Some(gc) = server.global_catalog_addr() {
                 println!("# Global Catalog on {gc}");
+            }
+            if let Some(certsrv) = server.certsrv_addr() {
+                println!(
+                    "# Web Enrollment on http://{certsrv}/certsrv/ (behaviour {}, CA certificates {})",
+                    certsrv_behaviour.unwrap_or_default(),
+                    if certsrv_ca.is_empty() {
+                        "from the directory".to_string()
+                    } else {
+                        format!("from {} file(s)", certsrv_ca.len())
+                    }
+                );
             }
             println!(
                 "# domain {} ({}), base {}",

@@ -1,0 +1,227 @@
+//! The CA's certificates: one [`CaGeneration`] per renewal, given by the scenario (files or DER)
+//! or, when none is given, read from the directory's enrollment service at request time so that
+//! an `ldapmodify` of `cACertificate` changes what Web Enrollment serves.
+
+use std::path::Path;
+
+use der::Decode;
+use x509_cert::Certificate;
+
+use crate::error::Error;
+use crate::session::Shared;
+
+/// One CA certificate (one renewal) and the certificates above it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaGeneration {
+    /// The CA's own certificate, DER.
+    pub certificate: Vec<u8>,
+    /// Its issuers' certificates, DER, nearest first (empty for a root CA).
+    pub chain: Vec<Vec<u8>>,
+}
+
+impl CaGeneration {
+    pub fn new(certificate: Vec<u8>, chain: Vec<Vec<u8>>) -> CaGeneration {
+        CaGeneration { certificate, chain }
+    }
+
+    /// A generation from a file's bytes: PEM whose first CERTIFICATE block is the CA's
+    /// certificate and the rest its chain (other blocks and text between them are ignored), or
+    /// DER of one certificate.
+    pub fn from_bytes(bytes: &[u8]) -> Result<CaGeneration, String> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let first = bytes.iter().find(|byte| !byte.is_ascii_whitespace());
+        let mut certificates = if first == Some(&0x30) {
+            vec![bytes.to_vec()]
+        } else {
+            let text = std::str::from_utf8(bytes)
+                .map_err(|_| "neither DER (no leading SEQUENCE) nor PEM text".to_string())?;
+            pem_certificates(text)?
+        }
+        .into_iter();
+        let certificate = certificates
+            .next()
+            .ok_or_else(|| "no -----BEGIN CERTIFICATE----- block".to_string())?;
+        let generation = CaGeneration::new(certificate, certificates.collect());
+        generation.validate()?;
+        Ok(generation)
+    }
+
+    /// [`CaGeneration::from_bytes`] of a file; errors name the file.
+    pub fn from_file(path: &Path) -> Result<CaGeneration, Error> {
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        CaGeneration::from_bytes(&bytes).map_err(|reason| {
+            Error::Config(format!(
+                "{}: not a CA certificate file: {reason}",
+                path.display()
+            ))
+        })
+    }
+
+    /// Every certificate parses as X.509 (so a PKCS#7 made of them is well-formed).
+    pub fn validate(&self) -> Result<(), String> {
+        subject(&self.certificate).map_err(|error| format!("the CA certificate: {error}"))?;
+        for (index, issuer) in self.chain.iter().enumerate() {
+            subject(issuer).map_err(|error| format!("chain certificate {}: {error}", index + 1))?;
+        }
+        Ok(())
+    }
+
+    /// The CA certificate followed by its chain.
+    pub(crate) fn chain_in_order(&self) -> Vec<&[u8]> {
+        std::iter::once(self.certificate.as_slice())
+            .chain(self.chain.iter().map(Vec::as_slice))
+            .collect()
+    }
+}
+
+/// The subject of a DER certificate as RFC 4514 text.
+pub(crate) fn subject(der: &[u8]) -> Result<String, der::Error> {
+    Certificate::from_der(der).map(|certificate| certificate.tbs_certificate.subject.to_string())
+}
+
+/// The subject's CN (or the whole subject without one): the CA name the pages show.
+pub(crate) fn common_name(subject: &str) -> String {
+    subject
+        .split(',')
+        .find_map(|rdn| {
+            let (key, value) = rdn.split_once('=')?;
+            key.trim().eq_ignore_ascii_case("CN").then(|| value.trim())
+        })
+        .unwrap_or(subject)
+        .replace('\\', "")
+}
+
+/// The DER of every `CERTIFICATE` block, in file order.
+fn pem_certificates(text: &str) -> Result<Vec<Vec<u8>>, String> {
+    use base64::Engine as _;
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let mut certificates = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(BEGIN) {
+        let after = &rest[start + BEGIN.len()..];
+        let end = after
+            .find(END)
+            .ok_or_else(|| format!("certificate {} has no {END} line", certificates.len() + 1))?;
+        let compact: String = after[..end]
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(compact)
+            .map_err(|error| {
+                format!(
+                    "certificate {} is not valid base64: {error}",
+                    certificates.len() + 1
+                )
+            })?;
+        certificates.push(der);
+        rest = &after[end + END.len()..];
+    }
+    Ok(certificates)
+}
+
+/// The generations the directory publishes: the `cACertificate` values of the first
+/// `pKIEnrollmentService` under `CN=Enrollment Services` that has any, one generation per value
+/// in stored order, without a chain. Values that are no certificate (AD's one-byte placeholder)
+/// are skipped.
+pub(crate) fn from_directory(shared: &Shared) -> Vec<CaGeneration> {
+    let dir = shared.read();
+    let Ok(container) = shared
+        .forest
+        .public_key_services_dn()
+        .child_str("CN=Enrollment Services")
+    else {
+        return Vec::new();
+    };
+    let (Some(container), Some(object_class), Some(ca_certificate)) = (
+        dir.find(&container),
+        dir.schema().attribute_id("objectClass"),
+        dir.schema().attribute_id("cACertificate"),
+    ) else {
+        return Vec::new();
+    };
+    for &service in dir.children(container) {
+        let is_enrollment_service = dir
+            .values(service, object_class)
+            .iter()
+            .any(|class| class.eq_ignore_ascii_case(b"pKIEnrollmentService"));
+        if !is_enrollment_service {
+            continue;
+        }
+        let generations: Vec<CaGeneration> = dir
+            .values(service, ca_certificate)
+            .iter()
+            .filter(|value| subject(value).is_ok())
+            .map(|value| CaGeneration::new(value.to_vec(), Vec::new()))
+            .collect();
+        if !generations.is_empty() {
+            return generations;
+        }
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::certsrv::pkcs7::tests::certificate;
+
+    fn pem(der: &[u8]) -> String {
+        crate::certsrv::pkcs7::armour(der)
+    }
+
+    #[test]
+    fn pem_file_first_certificate_is_the_ca_and_the_rest_its_chain() {
+        let ca = certificate("Issuing CA");
+        let root = certificate("Root CA");
+        let text = format!(
+            "subject=CN=Issuing CA\n{}\nsome comment\n-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n{}",
+            pem(&ca),
+            pem(&root)
+        );
+        let generation = CaGeneration::from_bytes(text.as_bytes()).expect("loads");
+        assert_eq!(generation.certificate, ca);
+        assert_eq!(generation.chain, vec![root]);
+        assert_eq!(generation.chain_in_order().len(), 2);
+    }
+
+    #[test]
+    fn der_file_is_one_certificate() {
+        let ca = certificate("Root CA");
+        let generation = CaGeneration::from_bytes(&ca).expect("loads");
+        assert_eq!(generation, CaGeneration::new(ca, Vec::new()));
+    }
+
+    #[test]
+    fn bad_files_are_explained() {
+        let cases: [&[u8]; 6] = [
+            b"",
+            b"hello",
+            b"\xff\xfe\x00",
+            b"-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n",
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n",
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        ];
+        for bytes in cases {
+            assert!(CaGeneration::from_bytes(bytes).is_err(), "{bytes:?}");
+        }
+        assert!(CaGeneration::from_bytes(&[0x30, 0x03, 0x02, 0x01, 0x00]).is_err());
+        let error = CaGeneration::from_file(Path::new("/nonexistent/ca.pem")).expect_err("io");
+        assert!(error.to_string().contains("/nonexistent/ca.pem"), "{error}");
+    }
+
+    #[test]
+    fn common_names() {
+        assert_eq!(
+            common_name("CN=Example Root CA,O=Example"),
+            "Example Root CA"
+        );
+        assert_eq!(common_name("O=Example,cn=x"), "x");
+        assert_eq!(common_name("O=Example"), "O=Example");
+        assert_eq!(common_name(""), "");
+    }
+}

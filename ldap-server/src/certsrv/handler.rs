@@ -1,0 +1,281 @@
+//! One HTTP request in, one answer out: the behaviour decides first (IIS refuses before ASP
+//! runs), then the page. Every failure is an HTML page with the status IIS or the certsrv ASP
+//! pages would give; nothing a client sends can make the handler panic.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::watch;
+
+use super::behaviour::{Behaviour, WrongContent};
+use super::ca::{self, CaGeneration};
+use super::pages::{self, CaError};
+use super::request::{self, CaCertQuery, Encoding, Page, QueryError};
+use super::{auth, pkcs7};
+use crate::session::Shared;
+
+const PKCS7: &str = "application/x-pkcs7-certificates";
+const CERTIFICATE: &str = "application/pkix-cert";
+const HTML: &str = "text/html";
+
+/// What every request handler shares.
+pub(crate) struct CertsrvState {
+    /// The scenario's generations; `None`: read them from the directory at each request.
+    pub(crate) generations: Option<Arc<[CaGeneration]>>,
+    pub(crate) behaviour: Behaviour,
+    pub(crate) shared: Arc<Shared>,
+    /// Becomes `true` when the server shuts down (cuts `slow` delays short).
+    pub(crate) shutdown: watch::Receiver<bool>,
+}
+
+impl CertsrvState {
+    fn generations(&self) -> Vec<CaGeneration> {
+        match &self.generations {
+            Some(generations) => generations.to_vec(),
+            None => ca::from_directory(&self.shared),
+        }
+    }
+
+    /// Waits `delay`, or less if the server is shutting down.
+    async fn pause(&self, delay: std::time::Duration) {
+        let mut shutdown = self.shutdown.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = shutdown.wait_for(|stop| *stop) => {}
+        }
+    }
+}
+
+/// An answer before it becomes HTTP; `note` explains it in the access log.
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) content_type: &'static str,
+    pub(crate) body: Vec<u8>,
+    pub(crate) headers: Vec<(HeaderName, String)>,
+    pub(crate) note: String,
+}
+
+impl Reply {
+    fn new(status: StatusCode, content_type: &'static str, body: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            status,
+            content_type,
+            body: body.into(),
+            headers: Vec::new(),
+            note: String::new(),
+        }
+    }
+
+    fn html(status: StatusCode, body: String) -> Reply {
+        Reply::new(status, HTML, body)
+    }
+
+    fn noted(mut self, note: impl Into<String>) -> Reply {
+        self.note = note.into();
+        self
+    }
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, self.body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type),
+        );
+        headers.insert(
+            header::SERVER,
+            HeaderValue::from_static("Microsoft-IIS/10.0"),
+        );
+        headers.insert(
+            HeaderName::from_static("x-powered-by"),
+            HeaderValue::from_static("ASP.NET"),
+        );
+        for (name, value) in self.headers {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.append(name, value);
+            }
+        }
+        response
+    }
+}
+
+/// The axum handler: applies `slow`, answers, writes the access-log line.
+pub(crate) async fn handle(State(state): State<Arc<CertsrvState>>, request: Request) -> Response {
+    let started = Instant::now();
+    let (parts, _body) = request.into_parts();
+    if let Behaviour::Slow(delay) = state.behaviour {
+        state.pause(delay).await;
+    }
+    let reply = respond(&state, &parts.method, &parts.uri, &parts.headers);
+    tracing::info!(
+        target: "ldap_server::certsrv",
+        method = %parts.method,
+        path = parts.uri.path(),
+        query = parts.uri.query().unwrap_or_default(),
+        status = reply.status.as_u16(),
+        bytes = reply.body.len(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        note = %reply.note,
+    );
+    reply.into_response()
+}
+
+/// The answer to one request.
+pub(crate) fn respond(
+    state: &CertsrvState,
+    method: &Method,
+    uri: &Uri,
+    headers: &axum::http::HeaderMap,
+) -> Reply {
+    let page = request::page(uri.path());
+    if page == Page::Outside {
+        return Reply::html(StatusCode::NOT_FOUND, pages::not_found());
+    }
+    match state.behaviour {
+        Behaviour::NotInstalled => {
+            return Reply::html(StatusCode::NOT_FOUND, pages::not_found())
+                .noted("web enrollment not installed")
+        }
+        Behaviour::HttpsRequired => {
+            return Reply::html(StatusCode::FORBIDDEN, pages::ssl_required()).noted("403.4")
+        }
+        Behaviour::Basic => {
+            let authorization = headers
+                .get(header::AUTHORIZATION)
+                .map(HeaderValue::as_bytes);
+            if let Err(failure) = auth::authenticate(&state.shared, authorization) {
+                let host = headers.get(header::HOST).map(HeaderValue::as_bytes);
+                return unauthorized(&auth::realm(host, &state.shared.forest.dc_fqdn))
+                    .noted(failure.to_string());
+            }
+        }
+        _ => {}
+    }
+    if page == Page::OtherInCertsrv {
+        return Reply::html(StatusCode::NOT_FOUND, pages::not_found());
+    }
+    if method != Method::GET && method != Method::HEAD {
+        let mut reply = Reply::html(StatusCode::METHOD_NOT_ALLOWED, pages::method_not_allowed());
+        reply.headers.push((header::ALLOW, "GET, HEAD".to_string()));
+        return reply;
+    }
+    let generations = state.generations();
+    let subjects: Vec<String> = generations
+        .iter()
+        .map(|generation| ca::subject(&generation.certificate).unwrap_or_default())
+        .collect();
+    let ca_name = match subjects.last() {
+        Some(subject) => ca::common_name(subject),
+        None => format!(
+            "{}-{}-CA",
+            state.shared.forest.netbios, state.shared.forest.dc_name
+        ),
+    };
+    match page {
+        Page::Welcome => Reply::html(StatusCode::OK, pages::welcome(&ca_name)),
+        Page::CertCarc if generations.is_empty() => ca_error(&ca_name, CaError::Unavailable),
+        Page::CertCarc => Reply::html(StatusCode::OK, pages::certcarc(&ca_name, &subjects)),
+        Page::ChainP7b | Page::CertificateCer => {
+            certnew(state, page, uri.query(), &generations, &ca_name)
+        }
+        Page::OtherInCertsrv | Page::Outside => {
+            Reply::html(StatusCode::NOT_FOUND, pages::not_found())
+        }
+    }
+}
+
+/// certnew.p7b / certnew.cer.
+fn certnew(
+    state: &CertsrvState,
+    page: Page,
+    query: Option<&str>,
+    generations: &[CaGeneration],
+    ca_name: &str,
+) -> Reply {
+    let content_type = if page == Page::ChainP7b {
+        PKCS7
+    } else {
+        CERTIFICATE
+    };
+    if let Behaviour::WrongContent(kind) = state.behaviour {
+        return Reply::new(StatusCode::OK, content_type, wrong_body(kind, ca_name))
+            .noted(format!("wrong content: {}", state.behaviour));
+    }
+    if generations.is_empty() {
+        return ca_error(ca_name, CaError::Unavailable).noted("the CA has no certificate");
+    }
+    let query = CaCertQuery::parse(query);
+    let index = query
+        .renewal()
+        .and_then(|renewal| request::resolve(renewal, generations.len()));
+    let generation = match index.map(|index| generations.get(index)) {
+        Ok(Some(generation)) => generation,
+        Ok(None) => return ca_error(ca_name, CaError::Unavailable),
+        Err(QueryError::NotCaCert(id)) => {
+            return ca_error(ca_name, CaError::NotFound).noted(format!("ReqID {id:?}"))
+        }
+        Err(error) => {
+            return ca_error(ca_name, CaError::InvalidParameter).noted(format!("{error:?}"))
+        }
+    };
+    let der = if page == Page::ChainP7b {
+        match pkcs7::certs_only(&generation.chain_in_order()) {
+            Ok(der) => der,
+            Err(error) => {
+                return ca_error(ca_name, CaError::BadCertificate).noted(error.to_string())
+            }
+        }
+    } else {
+        generation.certificate.clone()
+    };
+    let body = match query.encoding() {
+        Encoding::Base64 => pkcs7::armour(&der).into_bytes(),
+        Encoding::Binary => der,
+    };
+    Reply::new(StatusCode::OK, content_type, body)
+}
+
+/// The certsrv error page, which the ASP pages send with 200.
+fn ca_error(ca_name: &str, error: CaError) -> Reply {
+    Reply::html(StatusCode::OK, pages::ca_error(ca_name, error)).noted(format!("{error:?}"))
+}
+
+/// 401 with the challenges IIS sends when Windows and Basic authentication are enabled.
+fn unauthorized(realm: &str) -> Reply {
+    let mut reply = Reply::html(StatusCode::UNAUTHORIZED, pages::unauthorized());
+    let challenge = header::WWW_AUTHENTICATE;
+    reply.headers = vec![
+        (challenge.clone(), "Negotiate".to_string()),
+        (challenge.clone(), "NTLM".to_string()),
+        (challenge, format!("Basic realm=\"{realm}\"")),
+    ];
+    reply
+}
+
+/// A body that is no certificate (see [`WrongContent`]).
+fn wrong_body(kind: WrongContent, ca_name: &str) -> Vec<u8> {
+    match kind {
+        WrongContent::Html => pages::ca_error(ca_name, CaError::Unavailable).into_bytes(),
+        WrongContent::Garbage => random_bytes(700),
+        WrongContent::Empty => Vec::new(),
+        WrongContent::PemGarbage => pkcs7::armour(&random_bytes(700)).into_bytes(),
+    }
+}
+
+/// Random bytes that do not start like DER (0x30), so no reader mistakes them for a SEQUENCE.
+fn random_bytes(count: usize) -> Vec<u8> {
+    use rand::Rng as _;
+    let mut bytes = vec![0u8; count];
+    rand::rng().fill(bytes.as_mut_slice());
+    if let Some(first) = bytes.first_mut() {
+        if *first == 0x30 {
+            *first = 0xA5;
+        }
+    }
+    bytes
+}
