@@ -46,9 +46,10 @@ fn option_43(port: u16) -> String {
 /// Boots a PIN phone: extension 1234, PIN 4321, the web pool mapped to `web_port`, the
 /// registrar of `pki` running in-process; `options` are the DHCP options and any extra flags.
 async fn boot(pki: &scenarios::pki::Pki, web_port: u16, options: &[String]) -> PhoneRun {
-    let (registrar, task) = scenarios::registrar::start(&pki.leaf_der, &pki.leaf_key_der)
-        .await
-        .expect("registrar");
+    let (registrar, task) =
+        scenarios::registrar::start(std::slice::from_ref(&pki.leaf_der), &pki.leaf_key_der)
+            .await
+            .expect("registrar");
     let mut args: Vec<String> = vec![
         "--profile".into(),
         "lpe-2010-pin".into(),

@@ -108,9 +108,10 @@ async fn boot(pki: &Pki, crl_port: u16, profile: &str) -> PhoneRun {
         )
     );
     let directory = start(&ldif).await;
-    let (registrar, registrar_task) = scenarios::registrar::start(&pki.leaf_der, &pki.leaf_key)
-        .await
-        .expect("registrar");
+    let (registrar, registrar_task) =
+        scenarios::registrar::start(std::slice::from_ref(&pki.leaf_der), &pki.leaf_key)
+            .await
+            .expect("registrar");
     let dir = tempfile::tempdir().expect("tempdir");
     let profile_path = dir.path().join("profile.toml");
     std::fs::write(&profile_path, profile).expect("write profile");

@@ -18,7 +18,7 @@ use crate::certinfo::{describe, unusable_reason, CertificateInfo};
 use crate::enroll::{self, ResolveMap};
 use crate::ldap::Directory;
 use crate::machine::Path;
-use crate::profile::Profile;
+use crate::profile::{EnrollmentAuth, Profile, Revocation, SearchBase};
 use crate::trust::{validate_chain, ValidationFailure};
 
 /// What to audit and with which phone in mind.
@@ -96,7 +96,7 @@ pub async fn audit(request: &AuditRequest) -> Result<AuditReport, String> {
     let timeout = Duration::from_millis(request.profile.timeouts.ldap_ms);
     let mut directory = Directory::connect(request.dc, timeout).await?;
     directory.bind(&request.user, &request.password).await?;
-    let (configuration_nc, _) = directory.naming_contexts().await?;
+    let (configuration_nc, default_nc) = directory.naming_contexts().await?;
     let certification_authorities = ca_objects(&mut directory, &configuration_nc).await?;
     let mut enrollment_services = Vec::new();
     for service in directory
@@ -118,9 +118,16 @@ pub async fn audit(request: &AuditRequest) -> Result<AuditReport, String> {
     }
     let crl_distribution_points = cdp_objects(&mut directory, &configuration_nc).await?;
     let phone = match &request.registrar {
-        Some((name, chain)) => {
-            Some(verdict(&mut directory, &configuration_nc, request, name, chain).await?)
-        }
+        Some((name, chain)) => Some(
+            verdict(
+                &mut directory,
+                (&configuration_nc, &default_nc),
+                request,
+                name,
+                chain,
+            )
+            .await?,
+        ),
         None => None,
     };
     directory.unbind().await;
@@ -260,15 +267,38 @@ async fn probe(services: &mut [EnrollmentServiceReport], request: &AuditRequest)
 /// The phone's outcome, computed with the phone's own steps but no registrar connection.
 async fn verdict(
     directory: &mut Directory,
-    configuration_nc: &str,
+    (configuration_nc, default_nc): (&str, &str),
     request: &AuditRequest,
     name: &str,
     chain: &[Vec<u8>],
 ) -> Result<PhoneVerdict, String> {
     let profile = &request.profile;
-    let step1 = directory
-        .search_certification_authorities(configuration_nc, &profile.ca_filter)
-        .await?;
+    // Step 1 where this firmware looks (profile.search_base), as the phone does it.
+    let step1 = match profile.search_base {
+        SearchBase::ConfigurationNc => {
+            directory
+                .search_certification_authorities(configuration_nc, &profile.ca_filter)
+                .await?
+        }
+        SearchBase::DomainNc => {
+            directory
+                .search_certification_authorities(default_nc, &profile.ca_filter)
+                .await?
+        }
+        SearchBase::GlobalCatalog => {
+            let timeout = Duration::from_millis(profile.timeouts.ldap_ms);
+            let gc = SocketAddr::new(request.dc.ip(), profile.global_catalog_port);
+            let mut global_catalog = Directory::connect(gc, timeout).await?;
+            global_catalog
+                .bind(&request.user, &request.password)
+                .await?;
+            let found = global_catalog
+                .search_certification_authorities("", &profile.ca_filter)
+                .await;
+            global_catalog.unbind().await;
+            found?
+        }
+    };
     let (mut candidates, mut path) = (
         step1
             .candidates
@@ -300,7 +330,13 @@ async fn verdict(
                     profile.enrollment_renewal,
                     profile.enrollment_encoding,
                 );
-                match enroll::fetch_chain(&client, &url).await {
+                let credentials = match profile.enrollment_auth {
+                    EnrollmentAuth::None => None,
+                    EnrollmentAuth::Basic => {
+                        Some((request.user.as_str(), request.password.as_str()))
+                    }
+                };
+                match enroll::fetch_chain_as(&client, &url, credentials).await {
                     Ok(chain) => candidates.extend(chain),
                     Err(error) => note.push_str(&format!(" {error};")),
                 }
@@ -348,6 +384,16 @@ async fn verdict(
         (false, reason, Some(publish_root()))
     } else {
         match validate_chain(chain, name, &roots, &profile.trust_policy()) {
+            Ok(()) if profile.revocation == Revocation::HardFail => {
+                match revocation_verdict(chain, &roots, request).await {
+                    Ok(()) => (true, String::new(), None),
+                    Err(reason) => (
+                        false,
+                        format!("cannot validate server certificate: {reason}"),
+                        Some("publish a current CRL at an HTTP CDP the phones can reach (certutil -crl; copy it to CertEnroll)".into()),
+                    ),
+                }
+            }
             Ok(()) => (true, String::new(), None),
             Err(failure) => {
                 let fix =
@@ -360,6 +406,9 @@ async fn verdict(
                         )),
                         ValidationFailure::NameMismatch { expected, .. } => Some(format!(
                             "reissue the registrar certificate with the SAN {expected}"
+                        )),
+                        ValidationFailure::RootNotTimeValid { subject, .. } => Some(format!(
+                            "renew the root CA \"{subject}\", reissue its chain and publish the new root (adpki publish root.cer RootCA -f)"
                         )),
                         ValidationFailure::Expired { .. }
                         | ValidationFailure::NotYetValid { .. } => Some(
@@ -387,6 +436,30 @@ async fn verdict(
         fix: outcome.2,
         installed,
     })
+}
+
+/// What a hard-failing phone's revocation check would conclude about `chain`.
+async fn revocation_verdict(
+    chain: &[Vec<u8>],
+    roots: &[Vec<u8>],
+    request: &AuditRequest,
+) -> Result<(), String> {
+    let profile = &request.profile;
+    let client = enroll::http_client_with(
+        &request.resolve,
+        Duration::from_millis(profile.timeouts.http_ms),
+        profile.follow_redirects,
+    )
+    .map_err(|error| error.to_string())?;
+    crate::trust::revocation::check_revocation(
+        chain,
+        roots,
+        &profile.trust_policy(),
+        &client,
+        profile.retries,
+    )
+    .await
+    .result
 }
 
 /// A person's reading of the report.

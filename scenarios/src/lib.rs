@@ -3,9 +3,13 @@
 //!
 //! A scenario file ([`spec`]) becomes certificates ([`pki`]) and a running world ([`world`]) of
 //! real servers on loopback; [`run`] boots the phone in it act by act and checks the
-//! expectations. [`catalog`] holds the built-in scenarios; [`seed`] is README's story.
+//! expectations. [`catalog`] holds the built-in scenarios, among them README's seed story.
 
+pub mod catalog;
+pub mod files;
+pub mod output;
 pub mod pki;
 pub mod registrar;
-pub mod seed;
+pub mod run;
 pub mod spec;
+pub mod world;

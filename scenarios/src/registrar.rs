@@ -1,4 +1,4 @@
-//! The registrar (pool) as a real TLS server on 127.0.0.1:0 presenting a given leaf.
+//! The registrar (pool) as a real TLS server on 127.0.0.1:0 presenting a given chain.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,8 +10,9 @@ use tokio_rustls::TlsAcceptor;
 
 /// Serves TLS until the returned task is aborted; handshake failures (a phone that does not
 /// trust the leaf) are part of the story and are ignored.
+/// `chain` is the leaf followed by the certificates the server sends after it.
 pub async fn start(
-    leaf_der: &[u8],
+    chain: &[Vec<u8>],
     key_der: &[u8],
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
@@ -20,7 +21,10 @@ pub async fn start(
         .map_err(std::io::Error::other)?
         .with_no_client_auth()
         .with_single_cert(
-            vec![CertificateDer::from(leaf_der.to_vec())],
+            chain
+                .iter()
+                .map(|der| CertificateDer::from(der.clone()))
+                .collect(),
             PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_der.to_vec())),
         )
         .map_err(std::io::Error::other)?;

@@ -43,6 +43,9 @@ pub struct Scenario {
     pub directory: DirectorySpec,
     #[serde(default, rename = "certsrv")]
     pub certsrv: Vec<CertsrvSpec>,
+    /// LPE PIN sign-in's Certificate Provisioning web service (what DHCP option 43 points at).
+    #[serde(default)]
+    pub web_service: Option<WebServiceSpec>,
     #[serde(default)]
     pub phone: PhoneSpec,
     #[serde(rename = "act")]
@@ -224,6 +227,9 @@ pub struct DirectorySpec {
     pub enrollment_services: Vec<EnrollmentServiceSpec>,
     /// Unrelated CA objects (old, decommissioned, other forests' roots) as a messy forest has.
     pub clutter_ca_objects: u32,
+    /// The clutter objects hold AD's placeholder instead of a certificate (objects created with
+    /// `-f` whose certificate was later removed by a cleanup).
+    pub clutter_placeholders: bool,
     /// Extra LDIF loaded at start. `${configuration}`, `${domain_dn}`, `${pks}` (Public Key
     /// Services' DN) and `${cert:ID}` (base64 DER of certificate ID) are substituted.
     pub ldif: String,
@@ -284,6 +290,20 @@ fn default_behaviour() -> String {
     "anonymous".into()
 }
 
+/// The Lync Certificate Provisioning web service, modelled as an HTTP GET of the chain at its
+/// URL (the real service speaks SOAP; see phone-client's `pin` module).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebServiceSpec {
+    /// e.g. `https://webpool.example.test:443/CertProv/CertProvisioningService.svc`.
+    pub url: String,
+    /// The chain it hands out (certificate ids), as a certs-only PKCS#7.
+    pub certificates: Vec<String>,
+    /// `false`: the host resolves but nothing listens.
+    #[serde(default = "yes")]
+    pub reachable: bool,
+}
+
 /// The phone and how it is set up.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -301,6 +321,12 @@ pub struct PhoneSpec {
     pub dhcp_domain: Option<String>,
     /// DHCP option 119.
     pub dhcp_search: Option<Vec<String>>,
+    /// DHCP option 43: the Certificate Provisioning web service URL (PIN sign-in).
+    pub dhcp_option_43: Option<String>,
+    /// DHCP option 120: the registrar (pool) FQDN (PIN sign-in).
+    pub dhcp_option_120: Option<String>,
+    /// The PIN (PIN sign-in; `user` is then the extension).
+    pub pin: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -475,6 +501,19 @@ impl Scenario {
                 if !known(id) {
                     return unknown("enrollment_service", id);
                 }
+            }
+        }
+        if let Some(service) = &self.web_service {
+            for id in &service.certificates {
+                if !known(id) {
+                    return unknown("web_service", id);
+                }
+            }
+            if !(service.url.starts_with("http://") || service.url.starts_with("https://")) {
+                return Err((
+                    "web_service".into(),
+                    format!("url {:?} must be http(s)://", service.url),
+                ));
             }
         }
         for host in &self.certsrv {

@@ -103,3 +103,10 @@ pub(crate) fn spawn(
     });
     tokio::spawn(serve::run(listener, state, shutdown))
 }
+
+/// A certs-only PKCS#7 SignedData (DER), as `certnew.p7b?Enc=bin` serves it, holding
+/// `certificates` in order: for other servers of a test world that hand out chains.
+pub fn certs_only_pkcs7(certificates: &[Vec<u8>]) -> der::Result<Vec<u8>> {
+    let refs: Vec<&[u8]> = certificates.iter().map(Vec::as_slice).collect();
+    pkcs7::certs_only(&refs)
+}

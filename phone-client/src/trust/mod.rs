@@ -103,6 +103,20 @@ pub enum ValidationFailure {
         /// The phone's clock, RFC 3339.
         phone_time: String,
     },
+    /// The chain leads to an installed root that is outside its validity period on the phone's
+    /// clock. CryptoAPI checks the root's time validity too (CERT_TRUST_IS_NOT_TIME_VALID);
+    /// webpki does not look at a trust anchor's dates, so the phone checks them itself
+    /// (domain.md §G row 16).
+    #[error("the chain leads to the installed root \"{subject}\", which is valid only from {not_before} to {not_after} (phone clock: {phone_time})")]
+    RootNotTimeValid {
+        subject: String,
+        /// RFC 3339.
+        not_before: String,
+        /// RFC 3339.
+        not_after: String,
+        /// The phone's clock, RFC 3339.
+        phone_time: String,
+    },
     /// The firmware (or this simulator's TLS stack) cannot process an algorithm in the chain.
     #[error("this firmware cannot handle {what}")]
     UnsupportedAlgorithm {

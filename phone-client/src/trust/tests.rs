@@ -529,3 +529,30 @@ fn offline_validation_reaches_the_handshake_verdicts() {
         Err(ValidationFailure::Other(_))
     ));
 }
+
+#[test]
+fn an_expired_installed_root_fails_with_its_dates_not_unknown_issuer() {
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "Old Root");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.not_before = rcgen::date_time_ymd(2015, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2020, 1, 1);
+    let der = params.self_signed(&key).unwrap().der().to_vec();
+    let root = TestCa {
+        issuer: Issuer::new(params, key),
+        der: der.clone(),
+    };
+    let chain: Vec<Vec<u8>> = leaf(&root).chain.iter().map(|der| der.to_vec()).collect();
+    match validate_chain(&chain, POOL, &[der], &modern()) {
+        Err(ValidationFailure::RootNotTimeValid {
+            subject, not_after, ..
+        }) => {
+            assert!(subject.contains("Old Root"), "{subject}");
+            assert_eq!(not_after, "2020-01-01T00:00:00Z");
+        }
+        other => panic!("expected RootNotTimeValid, got {other:?}"),
+    }
+}

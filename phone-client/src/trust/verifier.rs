@@ -24,6 +24,9 @@ pub(super) struct Store {
     /// The same, described.
     pub(super) intermediate_info: Vec<CertificateInfo>,
     pub(super) rejected: Vec<RejectedRoot>,
+    /// Self-signed roots outside their validity on the phone's clock: not anchors, and the
+    /// reason a chain that leads to one fails.
+    pub(super) out_of_date: Vec<ValidationFailure>,
 }
 
 impl Store {
@@ -36,7 +39,9 @@ impl Store {
             intermediates: Vec::new(),
             intermediate_info: Vec::new(),
             rejected: Vec::new(),
+            out_of_date: Vec::new(),
         };
+        let phone_now = phone_clock(UnixTime::now(), policy.clock_offset_seconds);
         for der in installed {
             let Ok(info) = certinfo::describe(der) else {
                 continue;
@@ -46,6 +51,12 @@ impl Store {
                     subject: info.subject,
                     objection,
                 });
+            } else if let Some(failure) = info
+                .self_signed
+                .then(|| root_time_failure(der, &info.subject, phone_now))
+                .flatten()
+            {
+                store.out_of_date.push(failure);
             } else if info.self_signed || policy.partial_chain_trust {
                 if store
                     .roots
@@ -83,6 +94,7 @@ pub(super) struct PhoneVerifier {
     intermediates: Vec<CertificateDer<'static>>,
     intermediate_info: Vec<CertificateInfo>,
     rejected: Vec<RejectedRoot>,
+    out_of_date: Vec<ValidationFailure>,
     failure: Mutex<Option<ValidationFailure>>,
 }
 
@@ -109,6 +121,7 @@ impl PhoneVerifier {
             intermediates: store.intermediates,
             intermediate_info: store.intermediate_info,
             rejected: store.rejected,
+            out_of_date: store.out_of_date,
             failure: Mutex::new(None),
         })
     }
@@ -150,9 +163,21 @@ impl PhoneVerifier {
                 .find(|r| r.subject == chain.top_issuer)
                 .map(|r| r.objection.clone())
         };
+        let out_of_date = || {
+            if self.installed.contains(&chain.top_issuer) {
+                return None;
+            }
+            self.out_of_date
+                .iter()
+                .find(|failure| {
+                    matches!(failure, ValidationFailure::RootNotTimeValid { subject, .. } if *subject == chain.top_issuer)
+                })
+                .cloned()
+        };
         presented
             .or_else(refused_root)
             .map(|what| ValidationFailure::UnsupportedAlgorithm { what })
+            .or_else(out_of_date)
     }
 }
 
@@ -357,6 +382,25 @@ pub(super) fn key_limit(info: &CertificateInfo, policy: &TrustPolicy) -> Option<
 }
 
 /// The phone's clock: real time shifted by its offset, clamped at the epoch.
+/// The failure for a root whose validity period does not contain the phone's `now`.
+fn root_time_failure(der: &[u8], subject: &str, now: UnixTime) -> Option<ValidationFailure> {
+    use der::Decode;
+    let certificate = x509_cert::Certificate::from_der(der).ok()?;
+    let validity = &certificate.tbs_certificate.validity;
+    let not_before = validity.not_before.to_unix_duration();
+    let not_after = validity.not_after.to_unix_duration();
+    let now_duration = Duration::from_secs(now.as_secs());
+    if now_duration >= not_before && now_duration <= not_after {
+        return None;
+    }
+    Some(ValidationFailure::RootNotTimeValid {
+        subject: subject.to_string(),
+        not_before: rfc3339(UnixTime::since_unix_epoch(not_before)),
+        not_after: rfc3339(UnixTime::since_unix_epoch(not_after)),
+        phone_time: rfc3339(now),
+    })
+}
+
 pub(super) fn phone_clock(now: UnixTime, offset_seconds: i64) -> UnixTime {
     let secs = now.as_secs().saturating_add_signed(offset_seconds);
     UnixTime::since_unix_epoch(Duration::from_secs(secs))

@@ -1,83 +1,248 @@
-//! `scenarios`: worlds in which a simulated desk phone boots. Today: `scenarios seed`, the story
-//! README's main command tells (the catalogue, `run`, `list`, `up` and `explain` are issue #4).
-//! Exit code 0 when every act ends as expected, 1 otherwise, 2 on usage or environment errors.
+//! `scenarios`: worlds in which a simulated desk phone boots.
+//!
+//! With no arguments it tells the seed story (a standalone root not published → the phone fails;
+//! published → it signs in). `run` checks the catalogue (or given files), `list`, `explain` and
+//! `up` let a person read and poke a world. Exit code 0 when everything is as expected, 1 when an
+//! expectation failed, 2 on usage or environment errors.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use scenarios::run::RunOptions;
+use scenarios::spec::Scenario;
 
 #[derive(Parser)]
 #[command(
     name = "scenarios",
     version,
-    about = "Worlds in which a simulated desk phone boots"
+    about = "Worlds in which a simulated desk phone boots; with no command, the seed story"
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// The seed story: a standalone root not published (the phone fails), published as RootCA
-    /// (it signs in), added to NTAuthCertificates (it signs in).
+    /// The seed story act by act, with the phone's steps (the default command).
     Seed {
-        /// Firmware profile: cpe-2007r2, cpe-2007r2-old-firmware, lpe-2010, or a TOML file.
-        #[arg(long, default_value = "cpe-2007r2")]
-        profile: String,
-        /// Print each act's full phone report, not only its verdict.
+        /// Firmware profile for every act: cpe-2007r2, cpe-2007r2-old-firmware, lpe-2010, or a TOML file.
+        #[arg(long)]
+        profile: Option<String>,
+        /// Print each act's full phone report.
         #[arg(long)]
         verbose: bool,
+    },
+    /// Run scenarios (default: the built-in catalogue) and check every expectation.
+    Run {
+        /// Scenario files or directories of *.toml.
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Also run `adpki audit` in each act's world and check it agrees with the phone.
+        #[arg(long)]
+        audit: bool,
+        /// Worlds running at once.
+        #[arg(long, default_value_t = 8)]
+        parallel: usize,
+    },
+    /// List the built-in scenarios.
+    List,
+    /// Print a scenario's story: cause, symptom, fix, acts.
+    Explain {
+        /// A built-in scenario's name or a file.
+        name: String,
+    },
+    /// Start a scenario's world and keep it running until Ctrl-C.
+    Up {
+        /// A built-in scenario's name or a file.
+        name: String,
+        /// Play the first N acts' administrator actions before handing over (default: none).
+        #[arg(long, default_value_t = 0)]
+        after_act: usize,
+        /// Where to write the world's certificates (PEM) and the phone's profile (TOML).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let Command::Seed { profile, verbose } = Cli::parse().command;
-    let profile = match phone_client::profile::Profile::load(&profile) {
-        Ok(profile) => profile,
-        Err(error) => {
-            eprintln!("scenarios: {error}");
-            return ExitCode::from(2);
-        }
-    };
-    let acts = match scenarios::seed::play(&profile).await {
-        Ok(acts) => acts,
-        Err(error) => {
-            eprintln!("scenarios: {error}");
-            return ExitCode::from(2);
-        }
-    };
-    let mut all_as_expected = true;
-    for act in &acts {
-        println!("== {}", act.title);
-        println!("   {}", act.action);
-        println!(
-            "   phone shows: {}{}",
-            act.report.screen,
-            if act.report.reason.is_empty() {
-                String::new()
-            } else {
-                format!(" — {}", act.report.reason)
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SCENARIOS_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,ldap3=error")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let command = Cli::parse().command.unwrap_or(Command::Seed {
+        profile: None,
+        verbose: false,
+    });
+    match command {
+        Command::Seed { profile, verbose } => seed(profile, verbose).await,
+        Command::Run {
+            paths,
+            format,
+            audit,
+            parallel,
+        } => run(paths, format, audit, parallel).await,
+        Command::List => match scenarios::catalog::scenarios() {
+            Ok(all) => {
+                print!("{}", scenarios::output::list(&all));
+                ExitCode::SUCCESS
             }
-        );
-        let verdict = if act.as_expected() {
-            "as expected"
-        } else {
-            "UNEXPECTED"
-        };
-        println!(
-            "   outcome: {} (expected {}) — {verdict}\n",
-            act.report.outcome, act.expected
-        );
-        if verbose {
-            println!("{}", act.report.human());
-        }
-        all_as_expected &= act.as_expected();
+            Err(error) => usage(error),
+        },
+        Command::Explain { name } => match find(&name) {
+            Ok(scenario) => {
+                print!("{}", scenarios::output::explain(&scenario));
+                ExitCode::SUCCESS
+            }
+            Err(error) => usage(error),
+        },
+        Command::Up {
+            name,
+            after_act,
+            out,
+        } => up(&name, after_act, out).await,
     }
-    if all_as_expected {
+}
+
+fn usage(error: impl std::fmt::Display) -> ExitCode {
+    eprintln!("scenarios: {error}");
+    ExitCode::from(2)
+}
+
+/// A built-in scenario by name, or a file.
+fn find(name: &str) -> Result<Scenario, String> {
+    let path = PathBuf::from(name);
+    if path.is_file() {
+        return Scenario::load(&path).map_err(|error| error.to_string());
+    }
+    scenarios::catalog::find(name)
+        .map_err(|error| error.to_string())?
+        .ok_or_else(|| format!("no scenario {name:?} (see `scenarios list`) and no such file"))
+}
+
+/// Files named on the command line (directories: their *.toml, sorted).
+fn load(paths: &[PathBuf]) -> Result<Vec<Scenario>, String> {
+    if paths.is_empty() {
+        return scenarios::catalog::scenarios().map_err(|error| error.to_string());
+    }
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|error| format!("{}: {error}", path.display()))?
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|file| file.extension().is_some_and(|ext| ext == "toml"))
+                .collect();
+            inside.sort();
+            files.extend(inside);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    files
+        .iter()
+        .map(|file| Scenario::load(file).map_err(|error| error.to_string()))
+        .collect()
+}
+
+async fn run(paths: Vec<PathBuf>, format: Format, audit: bool, parallel: usize) -> ExitCode {
+    let scenarios = match load(&paths) {
+        Ok(scenarios) => scenarios,
+        Err(error) => return usage(error),
+    };
+    let started = Instant::now();
+    let results = scenarios::run::run_all(scenarios, parallel, RunOptions { audit }).await;
+    let wall_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    match format {
+        Format::Text => {
+            print!("{}", scenarios::output::table(&results));
+            println!("wall time {wall_ms} ms");
+        }
+        Format::Json => println!("{}", scenarios::output::json(&results, wall_ms)),
+    }
+    let audit_ok = !audit
+        || results
+            .iter()
+            .all(|result| result.audit_disagreements() == 0);
+    if results.iter().all(|result| result.passed()) && audit_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
+}
+
+async fn seed(profile: Option<String>, verbose: bool) -> ExitCode {
+    let mut scenario = match find(scenarios::catalog::SEED) {
+        Ok(scenario) => scenario,
+        Err(error) => return usage(error),
+    };
+    if let Some(profile) = profile {
+        scenario.phone.profile = Some(profile);
+        scenario.phone.settings = None;
+    }
+    println!("{}\n", scenario.title);
+    let result = scenarios::run::run(&scenario, RunOptions::default()).await;
+    print!("{}", scenarios::output::story(&result, verbose));
+    if let Some(error) = &result.error {
+        return usage(error);
+    }
+    if result.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+async fn up(name: &str, after_act: usize, out: Option<PathBuf>) -> ExitCode {
+    let scenario = match find(name) {
+        Ok(scenario) => scenario,
+        Err(error) => return usage(error),
+    };
+    let mut world = match scenarios::world::World::start(&scenario).await {
+        Ok(world) => world,
+        Err(error) => return usage(error),
+    };
+    for act in scenario.acts.iter().take(after_act) {
+        for publish in &act.publish {
+            match world.publish(&publish.certificate, &publish.kind).await {
+                Ok(done) => println!("{done}"),
+                Err(error) => return usage(error),
+            }
+        }
+        if !act.ldif.trim().is_empty() {
+            if let Err(error) = world.modify(&act.ldif).await {
+                return usage(error);
+            }
+        }
+        if let Some(phone) = &act.phone {
+            world.update_phone(phone);
+        }
+    }
+    let out =
+        out.unwrap_or_else(|| std::env::temp_dir().join(format!("scenario-{}", scenario.name)));
+    match scenarios::files::write(&world, &out) {
+        Ok(written) => {
+            let profile = scenarios::files::profile_path(&out);
+            print!("{}", scenarios::output::reach(&world, Some(&profile)));
+            println!("\nfiles in {}:\n  {}", out.display(), written.join("\n  "));
+        }
+        Err(error) => return usage(error),
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    world.shutdown().await;
+    ExitCode::SUCCESS
 }

@@ -48,7 +48,7 @@ fn a_two_tier_hierarchy_chains_and_the_registrar_sends_the_intermediate_only() {
     phone_client::trust::validate_chain(
         &pki.registrar.chain,
         "pool.example.test",
-        &[root.der.clone()],
+        std::slice::from_ref(&root.der),
         &policy,
     )
     .unwrap();

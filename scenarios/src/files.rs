@@ -1,0 +1,43 @@
+//! `scenarios up` writes a world's certificates and the phone's effective profile to a
+//! directory, so a person can publish them with `adpki publish` and boot `phone-client` with
+//! exactly the scenario's firmware settings.
+
+use std::path::Path;
+
+use crate::world::World;
+
+/// Writes `<id>.pem` for every certificate, `registrar-chain.pem`, and `phone-profile.toml`.
+/// Returns the file names written.
+pub fn write(world: &World, dir: &Path) -> Result<Vec<String>, String> {
+    std::fs::create_dir_all(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+    let mut written = Vec::new();
+    let mut put = |name: &str, contents: &[u8]| -> Result<(), String> {
+        let path = dir.join(name);
+        std::fs::write(&path, contents).map_err(|error| format!("{}: {error}", path.display()))?;
+        written.push(path.display().to_string());
+        Ok(())
+    };
+    for certificate in world.pki.certificates() {
+        put(
+            &format!("{}.pem", certificate.id),
+            certificate.pem().as_bytes(),
+        )?;
+    }
+    let chain: String = world
+        .pki
+        .registrar
+        .chain
+        .iter()
+        .map(|der| crate::pki::pem_certificate(der))
+        .collect();
+    put("registrar-chain.pem", chain.as_bytes())?;
+    let profile = world.profile()?;
+    let text = toml::to_string(&profile).map_err(|error| error.to_string())?;
+    put("phone-profile.toml", text.as_bytes())?;
+    Ok(written)
+}
+
+/// Where `write` puts the profile.
+pub fn profile_path(dir: &Path) -> std::path::PathBuf {
+    dir.join("phone-profile.toml")
+}

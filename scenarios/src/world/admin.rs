@@ -1,0 +1,119 @@
+//! What an administrator does to a world between boots, over real LDAP as the Administrator:
+//! the `certutil -f -dspublish` equivalent (phone-client's publish, the same code as
+//! `adpki publish`) and ldapmodify-style LDIF.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ldap3::{LdapConnAsync, LdapConnSettings, Mod};
+use ldap_server::ldif::{records_from, LdifChange, ModifyOp};
+use phone_client::publish::{self, PublishType, Request, Settings};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Publishes a PEM certificate as `kind`, creating the object (`-f`). Returns certutil-like text.
+pub async fn publish(
+    dc: SocketAddr,
+    user: &str,
+    password: &str,
+    pem: &str,
+    kind: PublishType,
+) -> Result<String, String> {
+    let settings = Settings {
+        address: dc,
+        user: Some(user.to_string()),
+        password: password.to_string(),
+        base: None,
+        request: Request {
+            kind: Some(kind),
+            profile: Default::default(),
+            force_create: true,
+            cdp_container: None,
+            cdp_cn: None,
+        },
+        dry_run: false,
+        timeout: TIMEOUT,
+    };
+    let report = publish::publish(pem.as_bytes(), &settings)
+        .await
+        .map_err(|error| format!("publish {}: {error}", kind.name()))?;
+    Ok(format!(
+        "certutil -f -dspublish {} {} → {}",
+        report.subject,
+        kind.name(),
+        report.dn
+    ))
+}
+
+/// Applies every record of `text` in order; stops at the first refusal. Returns the count.
+pub async fn apply_ldif(
+    dc: SocketAddr,
+    user: &str,
+    password: &str,
+    text: &str,
+) -> Result<usize, String> {
+    let settings = LdapConnSettings::new().set_conn_timeout(TIMEOUT);
+    let (connection, mut ldap) = LdapConnAsync::with_settings(settings, &format!("ldap://{dc}"))
+        .await
+        .map_err(|error| format!("cannot connect to {dc}: {error}"))?;
+    ldap3::drive!(connection);
+    ldap.simple_bind(user, password)
+        .await
+        .and_then(|result| result.success())
+        .map_err(|error| format!("bind as {user}: {error}"))?;
+    let mut applied = 0;
+    for record in records_from(text.as_bytes(), None, 0, true) {
+        let record = record.map_err(|error| format!("LDIF {error}"))?;
+        let result = match &record.change {
+            LdifChange::Add(attributes) => {
+                let mut grouped: Vec<(Vec<u8>, HashSet<Vec<u8>>)> = Vec::new();
+                for attribute in attributes {
+                    let name = attribute.name.as_bytes().to_vec();
+                    match grouped.iter_mut().find(|(existing, _)| *existing == name) {
+                        Some((_, values)) => {
+                            values.insert(attribute.value.clone());
+                        }
+                        None => grouped.push((name, HashSet::from([attribute.value.clone()]))),
+                    }
+                }
+                ldap.add(&record.dn, grouped).await
+            }
+            LdifChange::Delete => ldap.delete(&record.dn).await,
+            LdifChange::Modify(changes) => {
+                let mods = changes
+                    .iter()
+                    .map(|change| {
+                        let name = change.attribute.as_bytes().to_vec();
+                        let values: HashSet<Vec<u8>> = change.values.iter().cloned().collect();
+                        match change.op {
+                            ModifyOp::Add => Mod::Add(name, values),
+                            ModifyOp::Delete => Mod::Delete(name, values),
+                            ModifyOp::Replace => Mod::Replace(name, values),
+                        }
+                    })
+                    .collect();
+                ldap.modify(&record.dn, mods).await
+            }
+            LdifChange::ModDn {
+                new_rdn,
+                delete_old_rdn,
+                new_superior,
+            } => {
+                ldap.modifydn(
+                    &record.dn,
+                    new_rdn,
+                    *delete_old_rdn,
+                    new_superior.as_deref(),
+                )
+                .await
+            }
+        };
+        result
+            .and_then(|result| result.success())
+            .map_err(|error| format!("line {}: {}: {error}", record.line, record.dn))?;
+        applied += 1;
+    }
+    let _ = ldap.unbind().await;
+    Ok(applied)
+}

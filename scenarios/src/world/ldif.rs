@@ -1,0 +1,256 @@
+//! The LDIF a world's directory starts with: users in the states the scenario asks for, the
+//! certificationAuthority and pKIEnrollmentService objects as certutil and AD CS leave them, a
+//! messy forest's clutter, and the scenario's own LDIF with its `${...}` names substituted.
+
+use base64::Engine;
+
+use crate::pki::Hierarchy;
+use crate::spec::{AccountState, Container, Scenario};
+
+/// AD's value for a mandatory attribute nobody wrote (domain.md §0, §H.5: a single 0x00).
+const PLACEHOLDER: &str = "AA==";
+/// Bytes that are no certificate (what a broken script or a truncated import leaves).
+const GARBAGE: &[u8] = b"this is not a certificate";
+
+/// Names a scenario's LDIF may refer to.
+pub struct Names {
+    pub domain_dn: String,
+    pub configuration: String,
+}
+
+impl Names {
+    pub fn for_domain(domain: &str) -> Names {
+        let domain_dn = domain
+            .split('.')
+            .map(|label| format!("DC={label}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        Names {
+            configuration: format!("CN=Configuration,{domain_dn}"),
+            domain_dn,
+        }
+    }
+
+    /// `CN=Public Key Services,CN=Services,<configuration>`.
+    pub fn pks(&self) -> String {
+        format!("CN=Public Key Services,CN=Services,{}", self.configuration)
+    }
+
+    /// Replaces `${configuration}`, `${domain_dn}`, `${pks}` and `${cert:ID}`.
+    pub fn substitute(&self, text: &str, pki: &Hierarchy) -> Result<String, String> {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let Some(end) = rest[start..].find('}') else {
+                return Err(format!(
+                    "unterminated ${{ in LDIF near {:?}",
+                    &rest[start..]
+                ));
+            };
+            let key = &rest[start + 2..start + end];
+            let value = match key {
+                "configuration" => self.configuration.clone(),
+                "domain_dn" => self.domain_dn.clone(),
+                "pks" => self.pks(),
+                _ => match key.strip_prefix("cert:") {
+                    Some(id) => base64(
+                        &pki.get(id)
+                            .ok_or_else(|| format!("LDIF names ${{cert:{id}}}, not in [pki]"))?
+                            .der,
+                    ),
+                    None => return Err(format!("unknown substitution ${{{key}}} in LDIF (configuration, domain_dn, pks, cert:ID)")),
+                },
+            };
+            out.push_str(&value);
+            rest = &rest[start + end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}
+
+fn base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The whole start-up LDIF of a scenario.
+pub fn initial(
+    scenario: &Scenario,
+    pki: &Hierarchy,
+    clutter: &[Vec<u8>],
+) -> Result<String, String> {
+    let names = Names::for_domain(&scenario.domain.dns);
+    let pks = names.pks();
+    let mut ldif = String::from("version: 1\n\n");
+    for user in &scenario.users {
+        ldif.push_str(&user_entry(&names, &scenario.domain.dns, user));
+    }
+    for object in &scenario.directory.ca_objects {
+        let mut values = Vec::new();
+        let mut first_cn = None;
+        for value in &object.values {
+            match value.as_str() {
+                "placeholder" => values.push(PLACEHOLDER.to_string()),
+                "garbage" => values.push(base64(GARBAGE)),
+                id => {
+                    let certificate = pki
+                        .get(id)
+                        .ok_or_else(|| format!("ca_object: no certificate {id}"))?;
+                    if first_cn.is_none() {
+                        first_cn = phone_client::certinfo::describe(&certificate.der)
+                            .ok()
+                            .map(|info| common_name(&info.subject));
+                    }
+                    values.push(base64(&certificate.der));
+                }
+            }
+        }
+        let cn = object
+            .cn
+            .clone()
+            .or(first_cn)
+            .ok_or("ca_object: give `cn` when no value is a certificate")?;
+        let dn = match object.container {
+            Container::CertificationAuthorities => {
+                format!("CN={cn},CN=Certification Authorities,{pks}")
+            }
+            Container::Aia => format!("CN={cn},CN=AIA,{pks}"),
+            Container::Ntauth => format!("CN=NTAuthCertificates,{pks}"),
+        };
+        let cn = if object.container == Container::Ntauth {
+            "NTAuthCertificates".to_string()
+        } else {
+            cn
+        };
+        ldif.push_str(&ca_entry(&dn, &cn, &values));
+    }
+    for (index, der) in clutter.iter().enumerate() {
+        let container = if index % 2 == 0 {
+            "Certification Authorities"
+        } else {
+            "AIA"
+        };
+        let cn = format!("Decommissioned CA {index:02}");
+        let value = if scenario.directory.clutter_placeholders {
+            PLACEHOLDER.to_string()
+        } else {
+            base64(der)
+        };
+        ldif.push_str(&ca_entry(
+            &format!("CN={cn},CN={container},{pks}"),
+            &cn,
+            &[value],
+        ));
+    }
+    for service in &scenario.directory.enrollment_services {
+        let mut entry = format!(
+            "dn: CN={cn},CN=Enrollment Services,{pks}\nobjectClass: top\nobjectClass: pKIEnrollmentService\ncn: {cn}\ndNSHostName: {host}\ncertificateTemplates: WebServer\ncertificateTemplates: User\n",
+            cn = service.cn,
+            host = service.dns_host_name,
+        );
+        for id in &service.certificates {
+            let certificate = pki
+                .get(id)
+                .ok_or_else(|| format!("enrollment_service: no certificate {id}"))?;
+            entry.push_str(&format!("cACertificate:: {}\n", base64(&certificate.der)));
+        }
+        ldif.push_str(&entry);
+        ldif.push('\n');
+    }
+    if !scenario.directory.ldif.trim().is_empty() {
+        ldif.push_str(&names.substitute(&scenario.directory.ldif, pki)?);
+        ldif.push('\n');
+    }
+    Ok(ldif)
+}
+
+/// `CN=Contoso Root CA,O=Contoso` → `Contoso Root CA` (certutil names the object after the CN).
+fn common_name(subject: &str) -> String {
+    subject
+        .split(',')
+        .find_map(|part| part.trim().strip_prefix("CN="))
+        .unwrap_or(subject)
+        .to_string()
+}
+
+fn ca_entry(dn: &str, cn: &str, values: &[String]) -> String {
+    let mut entry = format!(
+        "dn: {dn}\nobjectClass: top\nobjectClass: certificationAuthority\ncn: {cn}\nauthorityRevocationList:: {PLACEHOLDER}\ncertificateRevocationList:: {PLACEHOLDER}\n"
+    );
+    for value in values {
+        entry.push_str(&format!("cACertificate:: {value}\n"));
+    }
+    entry.push('\n');
+    entry
+}
+
+fn user_entry(names: &Names, domain: &str, user: &crate::spec::UserSpec) -> String {
+    // NORMAL_ACCOUNT, plus ACCOUNTDISABLE for a disabled account.
+    let control = if user.state == AccountState::Disabled {
+        514
+    } else {
+        512
+    };
+    let mut entry = format!(
+        "dn: CN={name},CN=Users,{base}\nobjectClass: top\nobjectClass: person\nobjectClass: organizationalPerson\nobjectClass: user\ncn: {name}\nsAMAccountName: {name}\nuserPrincipalName: {name}@{domain}\nuserAccountControl: {control}\nuserPassword: {hash}\n",
+        name = user.name,
+        base = names.domain_dn,
+        hash = ldap_server::password::hash_ssha(&user.password),
+    );
+    match user.state {
+        AccountState::LockedOut => entry.push_str("lockoutTime: 133000000000000000\n"),
+        // 2001-01-01 as a FILETIME: long past.
+        AccountState::AccountExpired => entry.push_str("accountExpires: 126227808000000000\n"),
+        AccountState::MustChangePassword => entry.push_str("pwdLastSet: 0\n"),
+        AccountState::Active | AccountState::Disabled => {
+            entry.push_str("pwdLastSet: 133000000000000000\n")
+        }
+    }
+    entry.push('\n');
+    entry
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_domain() {
+        let names = Names::for_domain("corp.example.test");
+        assert_eq!(names.domain_dn, "DC=corp,DC=example,DC=test");
+        assert_eq!(
+            names.pks(),
+            "CN=Public Key Services,CN=Services,CN=Configuration,DC=corp,DC=example,DC=test"
+        );
+    }
+
+    #[test]
+    fn unknown_substitutions_are_refused() {
+        let spec = crate::spec::Scenario::parse(
+            "title = \"t\"\ncause = \"c\"\nsymptom = \"s\"\nfix = \"f\"\n[pki.root]\nsubject = \"R\"\n[[act]]\ntitle = \"a\"\nexpect = { outcome = \"signed_in\" }\n",
+            "x.toml",
+            None,
+        )
+        .unwrap();
+        let pki = Hierarchy::build(&spec, crate::pki::KeyPool::shared()).unwrap();
+        let names = Names::for_domain("example.test");
+        assert!(names
+            .substitute("${nope}", &pki)
+            .unwrap_err()
+            .contains("nope"));
+        assert!(names
+            .substitute("${cert:other}", &pki)
+            .unwrap_err()
+            .contains("other"));
+        assert!(names
+            .substitute("x ${pks", &pki)
+            .unwrap_err()
+            .contains("unterminated"));
+        let text = names
+            .substitute("dn: ${pks}\nv:: ${cert:root}\n", &pki)
+            .unwrap();
+        assert!(text.starts_with("dn: CN=Public Key Services"));
+        assert!(!text.contains("${"));
+    }
+}

@@ -1,0 +1,480 @@
+//! A scenario's world: every server it needs, started on ephemeral loopback ports — the
+//! directory (LDAP, and a Global Catalog port when asked), AD CS web enrollment hosts, a web
+//! server for CRLs, a DNS server for DC location, and the registrar's TLS endpoint — plus the
+//! name → address map the phone is given (`--resolve`), since nothing may ask the machine's
+//! resolver.
+
+mod admin;
+mod dns;
+mod ldif;
+mod web;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use phone_client::enroll::ResolveMap;
+use phone_client::locate::Locator;
+use phone_client::profile::Profile;
+use phone_client::report::Report;
+use phone_client::run::Boot;
+use tokio::task::JoinHandle;
+
+use crate::pki::{Hierarchy, KeyPool};
+use crate::spec::{Locate, PhoneSpec, Scenario};
+
+pub use admin::apply_ldif;
+pub use dns::Zone;
+pub use ldif::Names;
+
+/// The Administrator's password in every world.
+pub const ADMIN_PASSWORD: &str = "Passw0rd!";
+const LOOPBACK: [u8; 4] = [127, 0, 0, 1];
+
+/// A certsrv host of the world and where it listens.
+#[derive(Debug, Clone)]
+pub struct CertsrvHost {
+    pub host: String,
+    pub address: SocketAddr,
+    pub behaviour: String,
+}
+
+/// A running world. Call [`World::shutdown`] when done.
+pub struct World {
+    pub scenario: Scenario,
+    pub pki: Hierarchy,
+    pub names: Names,
+    directory: ldap_server::RunningServer,
+    extra_servers: Vec<ldap_server::RunningServer>,
+    pub certsrv: Vec<CertsrvHost>,
+    pub registrar: SocketAddr,
+    pub dns: Option<SocketAddr>,
+    /// What the phone may resolve: registrar, certsrv and CRL hosts.
+    pub resolve: ResolveMap,
+    /// The phone as it is now (acts may change it).
+    pub phone: PhoneSpec,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl World {
+    /// Issues the PKI and starts every server of `scenario`.
+    pub async fn start(scenario: &Scenario) -> Result<World, String> {
+        let pki = Hierarchy::build(scenario, KeyPool::shared())?;
+        let names = Names::for_domain(&scenario.domain.dns);
+        let clutter = clutter_certificates(scenario.directory.clutter_ca_objects)?;
+        let mut scenario = scenario.clone();
+        if scenario.users.is_empty() {
+            scenario.users.push(crate::spec::UserSpec {
+                name: "alice".into(),
+                password: crate::spec::default_password(),
+                state: Default::default(),
+            });
+        }
+        let initial = ldif::initial(&scenario, &pki, &clutter)?;
+        let mut tasks = Vec::new();
+        let mut resolve = ResolveMap::new();
+
+        let mut builder = ldap_server::Server::builder(&scenario.domain.dns)
+            .admin_password(ADMIN_PASSWORD)
+            .listen(SocketAddr::from((LOOPBACK, 0)))
+            .ntauth(scenario.domain.ntauth_object)
+            .allow_anonymous_reads(scenario.domain.anonymous_reads)
+            .ldif_text(format!("{}: generated LDIF", scenario.name), initial);
+        if scenario.domain.global_catalog {
+            builder = builder.global_catalog_listen(SocketAddr::from((LOOPBACK, 0)));
+        }
+        let mut certsrv = Vec::new();
+        let mut extra_servers = Vec::new();
+        let mut first_certsrv = true;
+        for host in &scenario.certsrv {
+            if host.behaviour == "refused" {
+                let address = closed_port().await?;
+                resolve.insert(host.host.to_ascii_lowercase(), address);
+                certsrv.push(CertsrvHost {
+                    host: host.host.clone(),
+                    address,
+                    behaviour: host.behaviour.clone(),
+                });
+                continue;
+            }
+            let config = certsrv_config(&pki, host)?;
+            if first_certsrv {
+                builder = builder.certsrv(SocketAddr::from((LOOPBACK, 0)), config);
+                first_certsrv = false;
+            } else {
+                // Another CA host: its own small server (its LDAP port is unused).
+                let server = ldap_server::Server::builder(&scenario.domain.dns)
+                    .listen(SocketAddr::from((LOOPBACK, 0)))
+                    .certsrv(SocketAddr::from((LOOPBACK, 0)), config)
+                    .start()
+                    .await
+                    .map_err(|error| format!("cannot start certsrv for {}: {error}", host.host))?;
+                let address = server
+                    .certsrv_addr()
+                    .ok_or_else(|| format!("certsrv for {} did not start", host.host))?;
+                resolve.insert(host.host.to_ascii_lowercase(), address);
+                certsrv.push(CertsrvHost {
+                    host: host.host.clone(),
+                    address,
+                    behaviour: host.behaviour.clone(),
+                });
+                extra_servers.push(server);
+            }
+        }
+        let directory = builder
+            .start()
+            .await
+            .map_err(|error| format!("cannot start the directory: {error}"))?;
+        if let Some(first) = scenario
+            .certsrv
+            .iter()
+            .find(|host| host.behaviour != "refused")
+        {
+            let address = directory
+                .certsrv_addr()
+                .ok_or("the directory's certsrv did not start")?;
+            resolve.insert(first.host.to_ascii_lowercase(), address);
+            certsrv.insert(
+                0,
+                CertsrvHost {
+                    host: first.host.clone(),
+                    address,
+                    behaviour: first.behaviour.clone(),
+                },
+            );
+        }
+
+        let (registrar, task) =
+            crate::registrar::start(&pki.registrar.chain, &pki.registrar.key_der)
+                .await
+                .map_err(|error| format!("cannot start the registrar: {error}"))?;
+        tasks.push(task);
+        resolve.insert(scenario.registrar.name.to_ascii_lowercase(), registrar);
+
+        let mut files = web::Files::new();
+        let mut unreachable = Vec::new();
+        if let Some(service) = &scenario.web_service {
+            let (host, path) = web::host_and_path(&service.url).ok_or_else(|| {
+                format!("web_service url {} is not http(s)://host/path", service.url)
+            })?;
+            if service.reachable {
+                let mut chain = Vec::new();
+                for id in &service.certificates {
+                    chain.push(
+                        pki.get(id)
+                            .ok_or_else(|| format!("web_service: no certificate {id}"))?
+                            .der
+                            .clone(),
+                    );
+                }
+                let body = ldap_server::certsrv::certs_only_pkcs7(&chain)
+                    .map_err(|error| format!("web_service: cannot encode the chain: {error}"))?;
+                files.insert((host, path), ("application/x-pkcs7-certificates", body));
+            } else {
+                unreachable.push(host);
+            }
+        }
+        {
+            for crl in &pki.crls {
+                let (host, path) = web::host_and_path(&crl.url)
+                    .ok_or_else(|| format!("crl url {} is not http://host/path", crl.url))?;
+                if crl.reachable {
+                    files.insert(
+                        (host.clone(), path),
+                        ("application/pkix-crl", crl.der.clone()),
+                    );
+                } else {
+                    unreachable.push(host);
+                }
+            }
+        }
+        if !files.is_empty() {
+            let (address, task) = web::start(files.clone())
+                .await
+                .map_err(|error| format!("cannot start the web server: {error}"))?;
+            tasks.push(task);
+            for (host, _) in files.keys() {
+                resolve.insert(host.clone(), address);
+            }
+        }
+        for host in unreachable {
+            let closed = closed_port().await?;
+            resolve.entry(host).or_insert(closed);
+        }
+
+        let dns = if scenario.phone.locate == Some(Locate::Dns) {
+            let (address, task) = dns::start(Zone {
+                domain: scenario.domain.dns.clone(),
+                dc_host: format!("dc1.{}", scenario.domain.dns),
+                ldap_port: directory.local_addr().port(),
+            })
+            .await
+            .map_err(|error| format!("cannot start the DNS server: {error}"))?;
+            tasks.push(task);
+            Some(address)
+        } else {
+            None
+        };
+
+        Ok(World {
+            phone: scenario.phone.clone(),
+            scenario,
+            pki,
+            names,
+            directory,
+            extra_servers,
+            certsrv,
+            registrar,
+            dns,
+            resolve,
+            tasks,
+        })
+    }
+
+    pub fn ldap_address(&self) -> SocketAddr {
+        self.directory.local_addr()
+    }
+
+    pub fn global_catalog_address(&self) -> Option<SocketAddr> {
+        self.directory.global_catalog_addr()
+    }
+
+    pub fn administrator(&self) -> String {
+        format!("Administrator@{}", self.scenario.domain.dns)
+    }
+
+    /// The phone's sign-in name and password.
+    pub fn credentials(&self) -> (String, String) {
+        let first = self.scenario.users.first();
+        let user = self.phone.user.clone().unwrap_or_else(|| {
+            first.map_or_else(
+                || self.administrator(),
+                |user| format!("{}@{}", user.name, self.scenario.domain.dns),
+            )
+        });
+        let password = self
+            .phone
+            .pin
+            .clone()
+            .or_else(|| self.phone.password.clone())
+            .unwrap_or_else(|| {
+                first.map_or_else(|| ADMIN_PASSWORD.to_string(), |user| user.password.clone())
+            });
+        (user, password)
+    }
+
+    /// Applies an act's phone changes (they persist into later acts).
+    pub fn update_phone(&mut self, change: &PhoneSpec) {
+        let phone = &mut self.phone;
+        if change.profile.is_some() {
+            phone.profile = change.profile.clone();
+            phone.settings = None;
+        }
+        if let Some(settings) = &change.settings {
+            let merged = phone.settings.get_or_insert_with(toml::Table::new);
+            merge(merged, settings);
+        }
+        for (slot, value) in [
+            (&mut phone.user, &change.user),
+            (&mut phone.password, &change.password),
+            (&mut phone.dhcp_domain, &change.dhcp_domain),
+            (&mut phone.dhcp_option_43, &change.dhcp_option_43),
+            (&mut phone.dhcp_option_120, &change.dhcp_option_120),
+            (&mut phone.pin, &change.pin),
+        ] {
+            if value.is_some() {
+                *slot = value.clone();
+            }
+        }
+        if change.dhcp_search.is_some() {
+            phone.dhcp_search = change.dhcp_search.clone();
+        }
+    }
+
+    /// The phone's firmware profile with the scenario's settings applied.
+    pub fn profile(&self) -> Result<Profile, String> {
+        let name = self.phone.profile.as_deref().unwrap_or("cpe-2007r2");
+        let base = match Profile::built_in(name) {
+            Some(profile) => profile,
+            None => {
+                let path = match self.scenario.origin.as_deref() {
+                    Some(dir) => dir.join(name),
+                    None => std::path::PathBuf::from(name),
+                };
+                Profile::from_file(&path).map_err(|error| error.to_string())?
+            }
+        };
+        let mut table = toml::Table::try_from(&base).map_err(|error| error.to_string())?;
+        if let Some(settings) = &self.phone.settings {
+            merge(&mut table, settings);
+        }
+        if let Some(gc) = self.global_catalog_address() {
+            table.insert("global_catalog_port".into(), i64::from(gc.port()).into());
+        }
+        let text = toml::to_string(&table).map_err(|error| error.to_string())?;
+        Profile::from_toml(&text).map_err(|error| format!("phone.settings: {error}"))
+    }
+
+    /// Boots the phone once.
+    pub async fn boot(&self) -> Result<Report, String> {
+        let profile = self.profile()?;
+        let (user, password) = self.credentials();
+        let pin = profile.sign_in_method == phone_client::profile::SignInMethod::Pin;
+        let mut locator = match self.dns {
+            Some(dns) => Locator {
+                dns: Some(dns),
+                dhcp_domain: self.phone.dhcp_domain.clone(),
+                dhcp_search: self.phone.dhcp_search.clone().unwrap_or_default(),
+                resolve: self.resolve.clone(),
+                ..Locator::default()
+            },
+            None => Locator {
+                dc: Some(self.ldap_address().to_string()),
+                resolve: self.resolve.clone(),
+                ..Locator::default()
+            },
+        };
+        locator.dhcp_option_43 = self.phone.dhcp_option_43.clone();
+        locator.dhcp_option_120 = self.phone.dhcp_option_120.clone();
+        // A PIN phone learns the registrar from option 120 (the world maps its name).
+        let registrar = if pin {
+            String::new()
+        } else {
+            format!("{}:{}", self.scenario.registrar.name, self.registrar.port())
+        };
+        Ok(Boot {
+            profile,
+            user,
+            password,
+            locator,
+            registrar,
+            resolve: self.resolve.clone(),
+        }
+        .run()
+        .await)
+    }
+
+    /// Runs the `certutil -f -dspublish FILE TYPE` equivalent over LDAP as the Administrator.
+    pub async fn publish(&self, certificate: &str, kind: &str) -> Result<String, String> {
+        let issued = self
+            .pki
+            .get(certificate)
+            .ok_or_else(|| format!("publish: no certificate {certificate}"))?;
+        let kind = phone_client::publish::PublishType::parse(kind)
+            .ok_or_else(|| format!("publish: unknown type {kind}"))?;
+        admin::publish(
+            self.ldap_address(),
+            &self.administrator(),
+            ADMIN_PASSWORD,
+            &issued.pem(),
+            kind,
+        )
+        .await
+    }
+
+    /// Applies an ldapmodify-style LDIF (with substitutions) over LDAP as the Administrator.
+    pub async fn modify(&self, text: &str) -> Result<usize, String> {
+        let text = self.names.substitute(text, &self.pki)?;
+        apply_ldif(
+            self.ldap_address(),
+            &self.administrator(),
+            ADMIN_PASSWORD,
+            &text,
+        )
+        .await
+    }
+
+    /// The world as LDIF (what `adpki audit --ldif` reads).
+    pub async fn export_ldif(&self) -> String {
+        self.directory.export_ldif().await
+    }
+
+    pub async fn shutdown(self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        for server in self.extra_servers {
+            server.shutdown().await;
+        }
+        self.directory.shutdown().await;
+    }
+}
+
+/// Recursive table merge: `over` wins, sub-tables merge.
+fn merge(base: &mut toml::Table, over: &toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(key), value) {
+            (Some(toml::Value::Table(inner)), toml::Value::Table(over_inner)) => {
+                merge(inner, over_inner)
+            }
+            _ => {
+                base.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// A loopback port nothing listens on (bound, then released).
+async fn closed_port() -> Result<SocketAddr, String> {
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((LOOPBACK, 0)))
+        .await
+        .map_err(|error| format!("cannot reserve a port: {error}"))?;
+    listener.local_addr().map_err(|error| error.to_string())
+}
+
+/// The certsrv configuration of one host: each renewal with its issuer path.
+fn certsrv_config(
+    pki: &Hierarchy,
+    host: &crate::spec::CertsrvSpec,
+) -> Result<ldap_server::certsrv::CertsrvConfig, String> {
+    let behaviour: ldap_server::certsrv::Behaviour = host.behaviour.parse().map_err(|error| {
+        format!(
+            "certsrv {}: behaviour {:?}: {error}",
+            host.host, host.behaviour
+        )
+    })?;
+    let mut generations = Vec::new();
+    for id in &host.renewals {
+        let path = pki.path(id);
+        let Some((ca, issuers)) = path.split_first() else {
+            return Err(format!("certsrv {}: no certificate {id}", host.host));
+        };
+        generations.push(ldap_server::certsrv::CaGeneration {
+            certificate: ca.der.clone(),
+            chain: issuers.iter().map(|issuer| issuer.der.clone()).collect(),
+        });
+    }
+    Ok(ldap_server::certsrv::CertsrvConfig {
+        generations,
+        behaviour,
+    })
+}
+
+/// Unrelated self-signed CA certificates for a messy forest.
+fn clutter_certificates(count: u32) -> Result<Vec<Vec<u8>>, String> {
+    (0..count)
+        .map(|index| {
+            let key = rcgen::KeyPair::generate().map_err(|error| error.to_string())?;
+            let mut params = rcgen::CertificateParams::default();
+            params.distinguished_name =
+                crate::pki::distinguished_name(&format!("Decommissioned CA {index:02}"));
+            params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+            params
+                .self_signed(&key)
+                .map(|certificate| certificate.der().to_vec())
+                .map_err(|error| error.to_string())
+        })
+        .collect()
+}
+
+/// How long a world waits for a boot before calling it hung (longer than any profile timeout).
+pub const BOOT_LIMIT: Duration = Duration::from_secs(60);
+
+/// Names and addresses, for `scenarios up` and for reports.
+pub fn mappings(world: &World) -> BTreeMap<String, SocketAddr> {
+    world
+        .resolve
+        .iter()
+        .map(|(host, address)| (host.clone(), *address))
+        .collect()
+}
