@@ -80,11 +80,6 @@ impl Behaviour {
         "silent",
         "wrong-content:html|garbage|empty|pem-garbage",
     ];
-
-    /// Whether a request must carry valid Basic credentials.
-    pub fn requires_credentials(self) -> bool {
-        self == Behaviour::Basic
-    }
 }
 
 impl FromStr for Behaviour {

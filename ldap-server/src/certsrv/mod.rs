@@ -110,3 +110,31 @@ pub fn certs_only_pkcs7(certificates: &[Vec<u8>]) -> der::Result<Vec<u8>> {
     let refs: Vec<&[u8]> = certificates.iter().map(Vec::as_slice).collect();
     pkcs7::certs_only(&refs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_names_the_renewal_and_the_certificate_at_fault() {
+        let good = pkcs7::tests::certificate("Root");
+        let config = CertsrvConfig::new()
+            .generation(good.clone(), Vec::new())
+            .generation(good.clone(), vec![vec![0x30, 0x00]]);
+        let error = config
+            .validate()
+            .expect_err("chain certificate is not X.509");
+        assert_eq!(
+            error.to_string().split(':').take(2).collect::<Vec<_>>(),
+            ["certsrv renewal 1", " chain certificate 1"]
+        );
+        assert!(CertsrvConfig::new()
+            .generation(good, Vec::new())
+            .validate()
+            .is_ok());
+        assert!(CertsrvConfig::new()
+            .generation(b"junk".to_vec(), Vec::new())
+            .validate()
+            .is_err());
+    }
+}
