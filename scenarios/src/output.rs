@@ -300,11 +300,11 @@ pub fn story(result: &ScenarioResult, verbose: bool) -> String {
             let first = step.detail.lines().next().unwrap_or_default();
             let _ = writeln!(
                 out,
-                "   [{}] {:<34} {:>5} ms  {}",
+                "   [{}] {:<36} {:>5} ms  {}",
                 if step.status == "ok" { "ok  " } else { "FAIL" },
                 step.name,
                 step.ms,
-                truncate(first, 90)
+                truncate(first, 100)
             );
         }
         let _ = writeln!(

@@ -144,12 +144,13 @@ async fn play(
 ) -> Result<ActResult, String> {
     let started = Instant::now();
     let mut actions = Vec::new();
-    for publish in &act.publish {
-        actions.push(world.publish(&publish.certificate, &publish.kind).await?);
-    }
+    // LDIF first (it may clear the way, e.g. delete an object), then the publishes.
     if !act.ldif.trim().is_empty() {
         let applied = world.modify(&act.ldif).await?;
         actions.push(format!("ldapmodify as Administrator: {applied} change(s)"));
+    }
+    for publish in &act.publish {
+        actions.push(world.publish(&publish.certificate, &publish.kind).await?);
     }
     if let Some(phone) = &act.phone {
         world.update_phone(phone);

@@ -217,15 +217,15 @@ async fn up(name: &str, after_act: usize, out: Option<PathBuf>) -> ExitCode {
         Err(error) => return usage(error),
     };
     for act in scenario.acts.iter().take(after_act) {
+        if !act.ldif.trim().is_empty() {
+            if let Err(error) = world.modify(&act.ldif).await {
+                return usage(error);
+            }
+        }
         for publish in &act.publish {
             match world.publish(&publish.certificate, &publish.kind).await {
                 Ok(done) => println!("{done}"),
                 Err(error) => return usage(error),
-            }
-        }
-        if !act.ldif.trim().is_empty() {
-            if let Err(error) = world.modify(&act.ldif).await {
-                return usage(error);
             }
         }
         if let Some(phone) = &act.phone {

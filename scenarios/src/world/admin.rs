@@ -18,6 +18,7 @@ pub async fn publish(
     user: &str,
     password: &str,
     pem: &str,
+    file: &str,
     kind: PublishType,
 ) -> Result<String, String> {
     let settings = Settings {
@@ -38,11 +39,16 @@ pub async fn publish(
     let report = publish::publish(pem.as_bytes(), &settings)
         .await
         .map_err(|error| format!("publish {}: {error}", kind.name()))?;
+    let action = match report.action {
+        publish::Action::Created => "created",
+        publish::Action::Appended => "appended to",
+        publish::Action::Replaced => "replaced the value of",
+    };
     Ok(format!(
-        "certutil -f -dspublish {} {} → {}",
-        report.subject,
+        "certutil -f -dspublish {file} {} → {action} {} ({})",
         kind.name(),
-        report.dn
+        report.dn,
+        report.subject
     ))
 }
 

@@ -367,6 +367,7 @@ impl World {
             &self.administrator(),
             ADMIN_PASSWORD,
             &issued.pem(),
+            &format!("{certificate}.cer"),
             kind,
         )
         .await
