@@ -19,6 +19,7 @@ report = json.load(sys.stdin)
 acts = sum(len(r["acts"]) for r in report["results"])
 slowest = max(report["results"], key=lambda r: r["ms"])
 status = "all as expected" if report["passed"] else "FAILED: " + ", ".join(report["failed"])
-print(f"   run {sys.argv[1]}: {report[\"wall_ms\"]} ms for {report[\"scenarios\"]} scenarios / {acts} boots; slowest {slowest[\"name\"]} {slowest[\"ms\"]} ms; {status}")
+print("   run %s: %d ms for %d scenarios / %d boots; slowest %s %d ms; %s" % (
+    sys.argv[1], report["wall_ms"], report["scenarios"], acts, slowest["name"], slowest["ms"], status))
 ' "$run"
 done

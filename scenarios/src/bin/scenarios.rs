@@ -97,14 +97,14 @@ async fn main() -> ExitCode {
         } => run(paths, format, audit, parallel).await,
         Command::List => match scenarios::catalog::scenarios() {
             Ok(all) => {
-                print!("{}", scenarios::output::list(&all));
+                emit(&scenarios::output::list(&all));
                 ExitCode::SUCCESS
             }
             Err(error) => usage(error),
         },
         Command::Explain { name } => match find(&name) {
             Ok(scenario) => {
-                print!("{}", scenarios::output::explain(&scenario));
+                emit(&scenarios::output::explain(&scenario));
                 ExitCode::SUCCESS
             }
             Err(error) => usage(error),
@@ -115,6 +115,15 @@ async fn main() -> ExitCode {
             out,
         } => up(&name, after_act, out).await,
     }
+}
+
+/// Writes to stdout; a reader that went away (`| head`) is not an error worth a panic.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }
 
 fn usage(error: impl std::fmt::Display) -> ExitCode {
@@ -168,11 +177,11 @@ async fn run(paths: Vec<PathBuf>, format: Format, audit: bool, parallel: usize) 
     let results = scenarios::run::run_all(scenarios, parallel, RunOptions { audit }).await;
     let wall_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     match format {
-        Format::Text => {
-            print!("{}", scenarios::output::table(&results));
-            println!("wall time {wall_ms} ms");
-        }
-        Format::Json => println!("{}", scenarios::output::json(&results, wall_ms)),
+        Format::Text => emit(&format!(
+            "{}wall time {wall_ms} ms\n",
+            scenarios::output::table(&results)
+        )),
+        Format::Json => emit(&format!("{}\n", scenarios::output::json(&results, wall_ms))),
     }
     let audit_ok = !audit
         || results
@@ -194,9 +203,9 @@ async fn seed(profile: Option<String>, verbose: bool) -> ExitCode {
         scenario.phone.profile = Some(profile);
         scenario.phone.settings = None;
     }
-    println!("{}\n", scenario.title);
+    emit(&format!("{}\n\n", scenario.title));
     let result = scenarios::run::run(&scenario, RunOptions::default()).await;
-    print!("{}", scenarios::output::story(&result, verbose));
+    emit(&scenarios::output::story(&result, verbose));
     if let Some(error) = &result.error {
         return usage(error);
     }
@@ -224,7 +233,7 @@ async fn up(name: &str, after_act: usize, out: Option<PathBuf>) -> ExitCode {
         }
         for publish in &act.publish {
             match world.publish(&publish.certificate, &publish.kind).await {
-                Ok(done) => println!("{done}"),
+                Ok(done) => emit(&format!("{done}\n")),
                 Err(error) => return usage(error),
             }
         }
@@ -237,8 +246,12 @@ async fn up(name: &str, after_act: usize, out: Option<PathBuf>) -> ExitCode {
     match scenarios::files::write(&world, &out) {
         Ok(written) => {
             let profile = scenarios::files::profile_path(&out);
-            print!("{}", scenarios::output::reach(&world, Some(&profile)));
-            println!("\nfiles in {}:\n  {}", out.display(), written.join("\n  "));
+            emit(&scenarios::output::reach(&world, Some(&profile)));
+            emit(&format!(
+                "\nfiles in {}:\n  {}\n",
+                out.display(),
+                written.join("\n  ")
+            ));
         }
         Err(error) => return usage(error),
     }
