@@ -187,6 +187,46 @@ pub fn explain(scenario: &Scenario) -> String {
     out
 }
 
+/// The `phone-client` command line that boots this world's phone as the runner does.
+pub fn phone_command(world: &World, profile: &str) -> String {
+    let (user, password) = world.credentials();
+    let phone = &world.phone;
+    let mut words = vec!["phone-client".to_string()];
+    if phone.pin.is_some() {
+        words.push(format!("--user '{user}' --pin '{password}'"));
+        if let Some(url) = &phone.dhcp_option_43 {
+            words.push(format!("--dhcp-option-43 '{url}'"));
+        }
+        if let Some(registrar) = &phone.dhcp_option_120 {
+            words.push(format!("--dhcp-option-120 {registrar}"));
+        }
+    } else {
+        match world.dns {
+            Some(dns) => {
+                words.push(format!("--dns {dns}"));
+                if let Some(domain) = &phone.dhcp_domain {
+                    words.push(format!("--dhcp-domain {domain}"));
+                }
+                for suffix in phone.dhcp_search.iter().flatten() {
+                    words.push(format!("--dhcp-search {suffix}"));
+                }
+            }
+            None => words.push(format!("--dc {}", world.ldap_address())),
+        }
+        words.push(format!("--user '{user}' --password '{password}'"));
+        words.push(format!(
+            "--registrar {}:{}",
+            world.scenario.registrar.name,
+            world.registrar.port()
+        ));
+    }
+    for (host, address) in &world.resolve {
+        words.push(format!("--resolve {host}={address}"));
+    }
+    words.push(format!("--profile {profile}"));
+    words.join(" ")
+}
+
 /// `scenarios up NAME`: how to reach the running world.
 pub fn reach(world: &World, profile_file: Option<&std::path::Path>) -> String {
     let mut out = String::new();
@@ -232,11 +272,6 @@ pub fn reach(world: &World, profile_file: Option<&std::path::Path>) -> String {
             "DNS             {dns} (answers _ldap._tcp.dc._msdcs.{domain})"
         );
     }
-    let resolve: Vec<String> = world
-        .resolve
-        .iter()
-        .map(|(host, address)| format!("--resolve {host}={address}"))
-        .collect();
     let profile = match profile_file {
         Some(file) => file.display().to_string(),
         None => world
@@ -245,18 +280,8 @@ pub fn reach(world: &World, profile_file: Option<&std::path::Path>) -> String {
             .clone()
             .unwrap_or_else(|| "cpe-2007r2".into()),
     };
-    let locate = match world.dns {
-        Some(dns) => format!("--dns {dns}"),
-        None => format!("--dc {ldap}"),
-    };
     let _ = writeln!(out, "\nboot a phone:");
-    let _ = writeln!(
-        out,
-        "  phone-client {locate} --user '{user}' --password '{password}' --registrar {}:{} {} --profile {profile}",
-        world.scenario.registrar.name,
-        world.registrar.port(),
-        resolve.join(" ")
-    );
+    let _ = writeln!(out, "  {}", phone_command(world, &profile));
     let _ = writeln!(out, "\nlook at what the phone sees:");
     let _ = writeln!(
         out,
