@@ -502,6 +502,9 @@ impl Boot {
                 EnrollmentAuth::None => None,
                 EnrollmentAuth::Basic => Some((self.user.as_str(), self.password.as_str())),
             };
+            // Each host's own time goes into the detail: in a forest with stale enrollment
+            // services this is where a slow boot spends it.
+            let host_started = Instant::now();
             let mut fetched = enroll::fetch_chain_as(&client, &url, credentials).await;
             for _ in 0..self.profile.retries {
                 if !matches!(
@@ -512,16 +515,20 @@ impl Boot {
                 }
                 fetched = enroll::fetch_chain_as(&client, &url, credentials).await;
             }
+            let host_ms = host_started.elapsed().as_millis();
             match fetched {
                 Ok(chain) => {
-                    detail.push(format!("GET {url}: {} certificate(s)", chain.len()));
+                    detail.push(format!(
+                        "GET {url}: {} certificate(s) ({host_ms} ms)",
+                        chain.len()
+                    ));
                     candidates.extend(chain.into_iter().map(|der| Candidate {
                         der,
                         source: url.clone(),
                     }));
                 }
                 Err(error) => {
-                    detail.push(format!("GET {url}: {error}"));
+                    detail.push(format!("GET {url}: {error} ({host_ms} ms)"));
                     failures.push(error.to_string());
                 }
             }
