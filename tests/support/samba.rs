@@ -322,17 +322,19 @@ impl Samba {
 
     async fn wait_ldap(&mut self) {
         let deadline = tokio::time::Instant::now() + START_WAIT;
-        let mut last = String::from("no attempt");
         loop {
             if let Some(child) = self.child.as_mut() {
                 if let Ok(Some(status)) = child.try_wait() {
-                    panic!("samba exited ({status}) before LDAP answered:\n{}", self.log());
+                    panic!(
+                        "samba exited ({status}) before LDAP answered:\n{}",
+                        self.log()
+                    );
                 }
             }
-            match root_dse(self.addr).await {
+            let last = match root_dse(self.addr).await {
                 Ok(()) => return,
-                Err(error) => last = error,
-            }
+                Err(error) => error,
+            };
             if tokio::time::Instant::now() >= deadline {
                 panic!(
                     "Samba's LDAP on {} did not answer within {START_WAIT:?} ({last}):\n{}",
@@ -396,12 +398,9 @@ async fn root_dse(addr: SocketAddr) -> Result<(), String> {
 /// still be shutting down. Something else on port 389 is a failure, not a server to test.
 async fn wait_port_free(addr: SocketAddr) {
     let deadline = tokio::time::Instant::now() + PORT_FREE_WAIT;
-    while tokio::time::timeout(
-        Duration::from_secs(2),
-        tokio::net::TcpStream::connect(addr),
-    )
-    .await
-    .is_ok_and(|connected| connected.is_ok())
+    while tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(addr))
+        .await
+        .is_ok_and(|connected| connected.is_ok())
     {
         assert!(
             tokio::time::Instant::now() < deadline,
@@ -475,6 +474,9 @@ mod tests {
         // The settings stay inside [global], before [sysvol].
         let global = &out[..out.find("[sysvol]").expect("sysvol kept")];
         assert!(global.contains("pid directory = /tmp/x/run"), "{out}");
-        assert!(out.ends_with("[sysvol]\n\tpath = /tmp/x/state/sysvol\n"), "{out}");
+        assert!(
+            out.ends_with("[sysvol]\n\tpath = /tmp/x/state/sysvol\n"),
+            "{out}"
+        );
     }
 }
