@@ -49,13 +49,17 @@ const START_WAIT: Duration = Duration::from_secs(90);
 const PORT_FREE_WAIT: Duration = Duration::from_secs(30);
 
 /// The message for a machine without Samba.
-pub const INSTALL_HINT: &str = "Samba is not installed (no samba-tool/samba on PATH): \
-     DEBIAN_FRONTEND=noninteractive apt-get install -y samba samba-ad-dc winbind \
-     (.ci/run installs it in CI)";
+pub const INSTALL_HINT: &str = "Samba is not installed (no samba-tool/samba on PATH): run \
+     `apt-get install samba samba-ad-dc winbind` (with DEBIAN_FRONTEND=noninteractive; \
+     .ci/run installs it in CI)";
 
 /// Panics with [`INSTALL_HINT`] unless `samba-tool` and `samba` are on PATH.
 pub fn require_samba() {
-    for program in ["samba-tool", "samba"] {
+    require_programs(&["samba-tool", "samba"]);
+}
+
+fn require_programs(programs: &[&str]) {
+    for program in programs {
         if find_on_path(program).is_none() {
             panic!("{INSTALL_HINT}");
         }
@@ -253,6 +257,10 @@ pub struct Samba {
 
 impl Samba {
     /// Locks, provisions, configures and starts a DC, and waits until LDAP answers.
+    ///
+    /// Samba's LDAP port is always 389 (it cannot listen on port 0), so this first takes the
+    /// exclusive [`SAMBA_LOCK_FILE`] lock (waiting at most [`LOCK_WAIT`]) and keeps it until the
+    /// returned value is dropped: Samba tests in different test processes run one at a time.
     pub async fn start() -> Samba {
         require_samba();
         let lock = tokio::task::spawn_blocking(|| SambaLock::acquire(LOCK_WAIT))
@@ -457,6 +465,12 @@ async fn provision(root: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[should_panic(expected = "apt-get install samba samba-ad-dc winbind")]
+    fn a_missing_samba_fails_with_the_install_line() {
+        require_programs(&["ad-phone-pki-no-such-samba-tool"]);
+    }
 
     #[test]
     fn global_section_is_rewritten_and_other_sections_kept() {
