@@ -10,8 +10,18 @@
 //! Then everything under `CN=Public Key Services` is read back from both with `ldapsearch` and
 //! compared entry by entry: the objects publish created or changed must have the same DNs
 //! (ignoring case), the same object classes, and byte-equal values of the attributes publish
-//! writes. Attributes the servers generate are not compared, but a name present on one side only
-//! is reported. Finally a second RootCA publish must be refused identically by both.
+//! writes (which must also be the fixture files' bytes). Values the servers generate (GUIDs,
+//! times, USNs, ...) are not compared, but an attribute a client sees on one side only is a
+//! difference (`objectCategory` is compared ignoring case). Multi-valued `cACertificate` is
+//! compared as a set; the order each server returns is reported. Finally a second RootCA publish
+//! must be refused identically by both.
+//!
+//! Differences found so far and where they were resolved (see the report printed with
+//! `--nocapture`): ldap-server gave objects added over LDAP no `showInAdvancedViewOnly`; AD and
+//! Samba set it from the class's `defaultHidingValue` (TRUE for every class publish creates), and
+//! now ldap-server does too. Samba's provisioning creates no NTAuthCertificates object
+//! (peers.md), like ldap-server's default; should a Samba create one, ldap-server is started
+//! with one too.
 //!
 //! Samba must be installed (`apt-get install samba samba-ad-dc winbind`; `.ci/run` does it): the
 //! test fails, with that line, when it is not.
@@ -529,7 +539,7 @@ fn compare(
     found
 }
 
-/// The JSON report of one publish, without what legitimately differs (nothing, so far).
+/// The JSON report of one publish (Null when it printed none).
 fn report_json(out: &ToolOutput) -> serde_json::Value {
     serde_json::from_str(out.stdout.trim()).unwrap_or(serde_json::Value::Null)
 }
@@ -618,6 +628,59 @@ async fn publish_leaves_the_same_objects_in_samba_and_in_ldap_server() {
             written.contains(&dn.to_ascii_lowercase()),
             "{dn} was not written:\n{report}"
         );
+    }
+
+    // Both hold exactly the fixtures' bytes (so the comparison cannot pass on two empty sides).
+    let der = |path: &Path| std::fs::read(path).expect("read fixture");
+    let placeholder = vec![0u8];
+    let root_ca = format!("CN=Example Samba Root CA,CN=Certification Authorities,{PKS_DN}");
+    let aia = format!("CN=Example Samba Issuing CA,CN=AIA,{PKS_DN}");
+    let cdp = format!("CN=Example Samba Root CA,CN=ca1,CN=CDP,{PKS_DN}");
+    let expected = [
+        (&root_ca, "cACertificate", vec![der(&fixtures.root)]),
+        (
+            &root_ca,
+            "certificateRevocationList",
+            vec![placeholder.clone()],
+        ),
+        (
+            &root_ca,
+            "authorityRevocationList",
+            vec![placeholder.clone()],
+        ),
+        (&aia, "cACertificate", vec![der(&fixtures.issuing)]),
+        (&aia, "crossCertificatePair", vec![der(&fixtures.cross)]),
+        (
+            &format!("CN=NTAuthCertificates,{PKS_DN}"),
+            "cACertificate",
+            vec![der(&fixtures.root), der(&fixtures.issuing)],
+        ),
+        (
+            &format!("CN=Example Samba KRA,CN=KRA,{PKS_DN}"),
+            "userCertificate",
+            vec![der(&fixtures.kra)],
+        ),
+        (
+            &cdp,
+            "certificateRevocationList",
+            vec![der(&fixtures.base_crl)],
+        ),
+        (&cdp, "deltaRevocationList", vec![der(&fixtures.delta_crl)]),
+    ];
+    for (side, snapshot) in [("Samba", &s_after), ("ldap-server", &o_after)] {
+        for (dn, attribute, values) in &expected {
+            let entry = snapshot
+                .get(&dn.to_ascii_lowercase())
+                .unwrap_or_else(|| panic!("{side} has no {dn}:\n{report}"));
+            let held: BTreeSet<Vec<u8>> = entry.values(attribute).into_iter().collect();
+            let wanted: BTreeSet<Vec<u8>> = values.iter().cloned().collect();
+            assert_eq!(
+                held,
+                wanted,
+                "{side}: {dn} {attribute} is {}",
+                show_all(&entry.values(attribute))
+            );
+        }
     }
 
     // The same RootCA again: refused the same way by both, by adpki and not by the server.
