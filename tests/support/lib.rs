@@ -12,11 +12,15 @@
 //! * [`server_binary`] / [`CliServer`]: the `ldap-server` executable built next to the test binary.
 //! * [`http::StaticServer`]: a tiny in-process HTTP server (CRLs, the LPE certificate web service).
 //! * [`phone::run_phone`]: the `phone-client` executable with `--format json`.
+//! * [`adpki_binary`]: the `adpki` executable (`adpki publish`, `adpki audit`).
+//! * [`slapd::Slapd`], [`samba::Samba`]: private OpenLDAP and Samba AD DC peers on loopback
+//!   (Samba always on 127.0.0.1:389, so its tests take a lock and run one at a time).
 //!
 //! Every wait is bounded by a timeout; nothing here sleeps to make a test pass.
 
 pub mod http;
 pub mod phone;
+pub mod samba;
 pub mod slapd;
 
 use std::collections::HashMap;
@@ -672,6 +676,17 @@ pub fn server_binary() -> PathBuf {
     assert!(
         bin.is_file(),
         "{} does not exist: build it first with `cargo build -p ldap-server` (same profile as the tests)",
+        bin.display()
+    );
+    bin
+}
+
+/// `target/<profile>/adpki`, built by `cargo build --workspace --bins`.
+pub fn adpki_binary() -> PathBuf {
+    let bin = server_binary().with_file_name("adpki");
+    assert!(
+        bin.is_file(),
+        "{} does not exist: build it first with `cargo build --workspace --bins`",
         bin.display()
     );
     bin

@@ -197,6 +197,19 @@ impl Directory {
                 });
             }
         }
+        // An LDAP add that does not say gets the class's defaultHidingValue (MS-ADA1 2.145), as
+        // AD and Samba do: `showInAdvancedViewOnly: TRUE` on PKI objects and containers, nothing
+        // on users, groups and OUs. LDIF keeps what it was given (an export says what was there).
+        let hiding = self.known("showInAdvancedViewOnly");
+        if strictness == Strictness::Ldap
+            && self.schema.class(structural).default_hiding
+            && !resolved.iter().any(|attribute| attribute.id == hiding)
+        {
+            resolved.push(Attribute {
+                id: hiding,
+                values: smallvec::smallvec![Bytes::from_static(b"TRUE")],
+            });
+        }
         if let Some(parent) = parent {
             self.check_superior(structural, parent)?;
         }
@@ -478,4 +491,109 @@ fn now() -> i64 {
 /// For the export: the GeneralizedTime text of a stored timestamp.
 pub fn format_time(unix_seconds: i64) -> String {
     virtual_attrs::generalized_time(unix_seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forest::{Forest, ForestConfig};
+    use crate::schema::Schema;
+
+    fn directory() -> (Forest, Directory) {
+        let config = ForestConfig::new("example.test");
+        let forest = Forest::new(&config).unwrap();
+        let dir = forest.build(Schema::active_directory(), &config).unwrap();
+        (forest, dir)
+    }
+
+    fn attr(name: &str, values: &[&[u8]]) -> (String, Vec<Bytes>) {
+        (
+            name.to_string(),
+            values.iter().map(|v| Bytes::copy_from_slice(v)).collect(),
+        )
+    }
+
+    fn hiding(dir: &Directory, dn: &Dn) -> Vec<Bytes> {
+        let id = dir.find(dn).expect("added");
+        let attribute = dir.schema().attribute_id("showInAdvancedViewOnly").unwrap();
+        dir.values(id, attribute)
+    }
+
+    #[test]
+    fn an_ldap_add_gets_the_default_hiding_value_of_its_class() {
+        let (forest, mut dir) = directory();
+        let pks = forest.public_key_services_dn();
+        let ca = pks.child_str("CN=Example CA,CN=AIA").unwrap();
+        let placeholder: &[&[u8]] = &[&[0]];
+        dir.add(
+            &ca,
+            vec![
+                attr("objectClass", &[b"certificationAuthority"]),
+                attr("cACertificate", placeholder),
+                attr("certificateRevocationList", placeholder),
+                attr("authorityRevocationList", placeholder),
+            ],
+            Strictness::Ldap,
+        )
+        .unwrap();
+        assert_eq!(hiding(&dir, &ca), vec![Bytes::from_static(b"TRUE")]);
+
+        // A container too (a CDP container created by certutil -f).
+        let cdp = pks.child_str("CN=ca1,CN=CDP").unwrap();
+        dir.add(
+            &cdp,
+            vec![attr("objectClass", &[b"container"])],
+            Strictness::Ldap,
+        )
+        .unwrap();
+        assert_eq!(hiding(&dir, &cdp), vec![Bytes::from_static(b"TRUE")]);
+
+        // A value the client gives is kept.
+        let kra = pks.child_str("CN=Example KRA,CN=KRA").unwrap();
+        dir.add(
+            &kra,
+            vec![
+                attr("objectClass", &[b"msPKI-PrivateKeyRecoveryAgent"]),
+                attr("userCertificate", &[b"\x30\x00"]),
+                attr("showInAdvancedViewOnly", &[b"FALSE"]),
+            ],
+            Strictness::Ldap,
+        )
+        .unwrap();
+        assert_eq!(hiding(&dir, &kra), vec![Bytes::from_static(b"FALSE")]);
+    }
+
+    #[test]
+    fn users_and_ldif_imports_get_no_hiding_value() {
+        let (forest, mut dir) = directory();
+        let user = forest.domain_dn.child_str("CN=alice,CN=Users").unwrap();
+        dir.add(
+            &user,
+            vec![
+                attr("objectClass", &[b"user"]),
+                attr("sAMAccountName", &[b"alice"]),
+            ],
+            Strictness::Ldap,
+        )
+        .unwrap();
+        assert!(hiding(&dir, &user).is_empty());
+
+        let imported = forest
+            .public_key_services_dn()
+            .child_str("CN=Imported CA,CN=AIA")
+            .unwrap();
+        let placeholder: &[&[u8]] = &[&[0]];
+        dir.add(
+            &imported,
+            vec![
+                attr("objectClass", &[b"certificationAuthority"]),
+                attr("cACertificate", placeholder),
+                attr("certificateRevocationList", placeholder),
+                attr("authorityRevocationList", placeholder),
+            ],
+            Strictness::Import,
+        )
+        .unwrap();
+        assert!(hiding(&dir, &imported).is_empty());
+    }
 }

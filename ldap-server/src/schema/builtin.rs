@@ -5,8 +5,8 @@
 //! and [MS-ADSC] (classes), as shipped machine-readably with Samba
 //! (`setup/ad-schema/MS-AD_Schema_2K8_R2_{Attributes,Classes}.txt`, the Windows Server 2008 R2
 //! schema). Every `lDAPDisplayName`, schema-object `cn`, `attributeID` / `governsID`,
-//! `isSingleValued`, `objectClassCategory`, `subClassOf`, `defaultObjectCategory` and
-//! (system)possSuperiors below was taken from that text, not from memory.
+//! `isSingleValued`, `objectClassCategory`, `subClassOf`, `defaultObjectCategory`,
+//! `defaultHidingValue` and (system)possSuperiors below was taken from that text, not from memory.
 //!
 //! What is deliberately simplified:
 //! * Each class's `must` / `may` keeps AD's order but only the attributes this table defines (AD's
@@ -69,7 +69,8 @@ fn secret(mut attribute: AttributeType) -> AttributeType {
 struct ClassDef(ObjectClass);
 
 /// `class(lDAPDisplayName, cn, governsID, objectClassCategory, subClassOf)`, with `""` as the
-/// superior of `top` only; the defaultObjectCategory defaults to the class's own `cn`.
+/// superior of `top` only; the defaultObjectCategory defaults to the class's own `cn`, and
+/// defaultHidingValue to TRUE (as for `top` and most classes; see [`ClassDef::shown`]).
 fn class(name: &str, cn: &str, oid: &str, kind: ClassKind, superior: &str) -> ClassDef {
     ClassDef(ObjectClass {
         name: name.to_string(),
@@ -81,6 +82,7 @@ fn class(name: &str, cn: &str, oid: &str, kind: ClassKind, superior: &str) -> Cl
         may: Vec::new(),
         poss_superiors: Vec::new(),
         default_object_category_cn: cn.to_string(),
+        default_hiding: true,
     })
 }
 
@@ -110,6 +112,12 @@ impl ClassDef {
     /// defaultObjectCategory, as the `cn` of another class (`contact` → `Person`).
     fn category(mut self, cn: &str) -> Self {
         self.0.default_object_category_cn = cn.to_string();
+        self
+    }
+
+    /// defaultHidingValue FALSE: new objects of this class get no showInAdvancedViewOnly.
+    fn shown(mut self) -> Self {
+        self.0.default_hiding = false;
         self
     }
 }
@@ -478,17 +486,20 @@ fn class_table() -> Vec<ClassDef> {
                 displayName sIDHistory sAMAccountType tokenGroups nTSecurityDescriptor \
                 altSecurityIdentities telephoneNumber garbageCollPeriod info")
             .under("builtinDomain organizationalUnit domainDNS")
-            .category("Person"),
+            .category("Person")
+            .shown(),
         class("computer", "Computer", "1.2.840.113556.1.3.30", Structural, "user")
             .may("operatingSystemVersion operatingSystemServicePack operatingSystem managedBy \
                 location dNSHostName cn")
-            .under("container organizationalUnit domainDNS"),
+            .under("container organizationalUnit domainDNS")
+            .shown(),
         // AD's own example of a class whose objectCategory is another class's (Person).
         class("contact", "Contact", "1.2.840.113556.1.5.15", Structural, "organizationalPerson")
             .must("cn")
             .may("userCertificate telephoneNumber garbageCollPeriod info")
             .under("organizationalUnit domainDNS")
-            .category("Person"),
+            .category("Person")
+            .shown(),
         // groupType is in AD's systemMustContain, but AD fills it (global security group) when an
         // add omits it, so it sits in `may` here along with folded-in securityPrincipal/mailRecipient.
         class("group", "Group", "1.2.840.113556.1.5.8", Structural, "top")
@@ -496,7 +507,8 @@ fn class_table() -> Vec<ClassDef> {
             .may("groupType sAMAccountName objectSid primaryGroupToken member managedBy mail \
                 adminCount sIDHistory sAMAccountType tokenGroups nTSecurityDescriptor \
                 altSecurityIdentities userCertificate telephoneNumber garbageCollPeriod info")
-            .under("container builtinDomain organizationalUnit domainDNS"),
+            .under("container builtinDomain organizationalUnit domainDNS")
+            .shown(),
         class("domain", "Domain", "1.2.840.113556.1.5.66", Abstract, "top")
             .must("dc")
             .under("domain")
@@ -508,7 +520,8 @@ fn class_table() -> Vec<ClassDef> {
                 lockoutThreshold lockoutDuration lockOutObservationWindow gPOptions gPLink \
                 domainPolicyObject description cACertificate revision objectSid \
                 nTSecurityDescriptor forceLogoff")
-            .under("domainDNS"),
+            .under("domainDNS")
+            .shown(),
         // samDomainBase (system auxiliary class) folded in.
         class("builtinDomain", "Builtin-Domain", "1.2.840.113556.1.5.4", Structural, "top")
             .may("revision pwdProperties pwdHistoryLength objectSid nTSecurityDescriptor nextRid \
@@ -520,7 +533,8 @@ fn class_table() -> Vec<ClassDef> {
             .may("userPassword uPNSuffixes co teletexTerminalIdentifier telephoneNumber street st \
                 seeAlso searchGuide postalCode physicalDeliveryOfficeName managedBy l gPOptions \
                 gPLink facsimileTelephoneNumber c")
-            .under("organizationalUnit domainDNS"),
+            .under("organizationalUnit domainDNS")
+            .shown(),
         class("configuration", "Configuration", "1.2.840.113556.1.5.12", Structural, "top")
             .must("cn")
             .may("gPOptions gPLink")
@@ -548,7 +562,8 @@ fn class_table() -> Vec<ClassDef> {
             .under("dMD"),
         class("crossRefContainer", "Cross-Ref-Container", "1.2.840.113556.1.5.7000.53", Structural, "top")
             .may("uPNSuffixes msDS-Behavior-Version")
-            .under("configuration"),
+            .under("configuration")
+            .shown(),
         class("crossRef", "Cross-Ref", "1.2.840.113556.1.3.11", Structural, "top")
             .must("nCName dnsRoot cn")
             .may("nTMixedDomain nETBIOSName msDS-Behavior-Version")
@@ -644,6 +659,50 @@ mod tests {
         assert_eq!(category("user"), "Person");
         assert_eq!(category("computer"), "Computer");
         assert_eq!(category("pKIEnrollmentService"), "PKI-Enrollment-Service");
+    }
+
+    #[test]
+    fn default_hiding_values_match_ad() {
+        // MS-AD_Schema_2K8_R2_Classes.txt: defaultHidingValue FALSE for exactly these classes
+        // defined here; TRUE for the rest (PKI objects, containers, configuration objects).
+        let (_, classes) = tables();
+        let mut shown: Vec<&str> = classes
+            .iter()
+            .filter(|c| !c.default_hiding)
+            .map(|c| c.name.as_str())
+            .collect();
+        shown.sort_unstable();
+        assert_eq!(
+            shown,
+            [
+                "computer",
+                "contact",
+                "crossRefContainer",
+                "domainDNS",
+                "group",
+                "organizationalUnit",
+                "user"
+            ]
+        );
+        let hidden = |name: &str| {
+            classes
+                .iter()
+                .find(|c| c.name == name)
+                .unwrap()
+                .default_hiding
+        };
+        for name in [
+            "top",
+            "container",
+            "certificationAuthority",
+            "cRLDistributionPoint",
+            "msPKI-PrivateKeyRecoveryAgent",
+            "pKIEnrollmentService",
+            "pKICertificateTemplate",
+            "msPKI-Enterprise-Oid",
+        ] {
+            assert!(hidden(name), "{name}");
+        }
     }
 
     #[test]

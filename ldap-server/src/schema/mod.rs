@@ -70,6 +70,10 @@ pub struct ObjectClass {
     /// The `cn` of the class whose DN is this class's `defaultObjectCategory`
     /// (usually its own `cn`; `contact` → `Person`, as in AD).
     pub default_object_category_cn: String,
+    /// `defaultHidingValue`: "the default setting of the showInAdvancedViewOnly property of new
+    /// instances of this class" (MS-ADA1 2.145). TRUE for most classes (`top` has TRUE); FALSE
+    /// for the ones a console shows by default (user, group, organizationalUnit, ...).
+    pub default_hiding: bool,
 }
 
 /// The schema: attribute types and object classes with case-insensitive lookups.
