@@ -152,6 +152,13 @@ pub struct Profile {
     /// SHA-256 signatures understood (old CPE/LPE builds: no — §D.3).
     #[serde(default = "defaults::yes")]
     pub supports_sha256: bool,
+    /// SHA-1 (`sha1WithRSAEncryption`) certificate signatures understood and verified: every
+    /// built-in profile (SHA-1 is the old standard, and the only one pre-SHA-2 firmware reads —
+    /// §D.3, §G row 12's "SHA-1/2048-bit chain" fix). false models a firmware that has dropped
+    /// SHA-1: a SHA-1-signed certificate is then refused like a SHA-256 one on old firmware.
+    /// Other SHA-1 algorithms (ECDSA, DSA) are never verified.
+    #[serde(default = "defaults::yes")]
+    pub supports_sha1: bool,
     /// Largest RSA key the firmware reads (CX700 loops on 4096-bit roots — §D.3).
     #[serde(default = "defaults::max_rsa_bits")]
     pub max_rsa_bits: u32,
@@ -260,6 +267,13 @@ impl Profile {
                 info.signature_algorithm
             ));
         }
+        let sha1 = algorithm.contains("sha1") || algorithm.contains("sha-1");
+        if !self.supports_sha1 && sha1 {
+            return Some(format!(
+                "this firmware cannot read {} signatures (supports_sha1 = false)",
+                info.signature_algorithm
+            ));
+        }
         if info.key.starts_with("RSA") && info.key_bits > self.max_rsa_bits {
             return Some(format!(
                 "this firmware cannot read a {}-bit RSA key (at most {})",
@@ -276,6 +290,7 @@ impl Profile {
     pub fn trust_policy(&self) -> crate::trust::TrustPolicy {
         crate::trust::TrustPolicy {
             supports_sha256: self.supports_sha256,
+            supports_sha1: self.supports_sha1,
             max_rsa_bits: self.max_rsa_bits,
             supports_ecdsa: self.supports_ecdsa,
             clock_offset_seconds: self.clock_offset_seconds,
@@ -359,6 +374,13 @@ mod tests {
         let current = Profile::load("cpe-2007r2").unwrap();
         let old = Profile::load("cpe-2007r2-old-firmware").unwrap();
         assert!(current.supports_sha256 && !old.supports_sha256);
+        for name in BUILT_IN {
+            let profile = Profile::load(name).unwrap();
+            assert!(profile.supports_sha1, "{name} reads SHA-1");
+            assert!(profile.trust_policy().supports_sha1, "{name}");
+        }
+        let modern = Profile::from_toml("name = \"x\"\nsupports_sha1 = false\n").unwrap();
+        assert!(!modern.trust_policy().supports_sha1);
         assert_eq!(old.max_rsa_bits, 2048);
         assert_eq!(current.search_base, SearchBase::ConfigurationNc);
         assert_eq!(current.install, InstallPolicy::All);

@@ -126,6 +126,36 @@ pub enum KeySpec {
     Rsa4096,
 }
 
+impl KeySpec {
+    /// The name a scenario file uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeySpec::EcdsaP256 => "ecdsa-p256",
+            KeySpec::EcdsaP384 => "ecdsa-p384",
+            KeySpec::Rsa2048 => "rsa-2048",
+            KeySpec::Rsa3072 => "rsa-3072",
+            KeySpec::Rsa4096 => "rsa-4096",
+        }
+    }
+
+    pub fn is_rsa(self) -> bool {
+        matches!(self, KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096)
+    }
+}
+
+/// How a generated certificate is signed by its issuer's key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureSpec {
+    /// rcgen's signature for the issuer's key: sha256WithRSAEncryption or ecdsa-with-SHA256
+    /// (an ECDSA P-384 issuer signs ecdsa-with-SHA384).
+    #[default]
+    Sha256,
+    /// sha1WithRSAEncryption, what old CPE/LPE firmware reads (domain.md §D.3, §G row 12). Only
+    /// with an RSA issuer key; made by re-signing rcgen's certificate (`pki::sha1`).
+    Sha1,
+}
+
 /// A CA certificate (or any certificate a scenario refers to by id).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -145,6 +175,8 @@ pub struct CertificateSpec {
     pub end_entity: bool,
     /// CRL distribution point URL written into this certificate.
     pub crl_url: Option<String>,
+    /// `sha256` (default) or `sha1` (the issuer's key must be RSA; generated certificates only).
+    pub signature: SignatureSpec,
     /// A user-supplied certificate (PEM or DER), relative to the scenario file: reproduce a real
     /// chain. Without `key_file` it cannot issue anything.
     pub file: Option<String>,
@@ -169,6 +201,8 @@ pub struct RegistrarSpec {
     /// self-signed root.
     pub chain: Option<Vec<String>>,
     pub crl_url: Option<String>,
+    /// `sha256` (default) or `sha1` (the issuer's key must be RSA).
+    pub signature: SignatureSpec,
     /// A user-supplied leaf (PEM/DER) and key (PKCS#8 PEM), relative to the scenario file.
     pub certificate_file: Option<String>,
     pub key_file: Option<String>,
@@ -185,6 +219,7 @@ impl Default for RegistrarSpec {
             valid_days: None,
             chain: None,
             crl_url: None,
+            signature: SignatureSpec::Sha256,
             certificate_file: None,
             key_file: None,
         }
@@ -468,6 +503,22 @@ impl Scenario {
         {
             return unknown("registrar", &self.registrar.issuer);
         }
+        for (id, spec) in &self.pki {
+            if spec.signature == SignatureSpec::Sha1 {
+                let issuer = spec.issuer.as_deref().unwrap_or(id);
+                let what = format!("pki.{id}");
+                if spec.file.is_some() {
+                    return Err((what, "signature = \"sha1\" applies to generated certificates; a supplied `file` keeps its own signature".into()));
+                }
+                self.check_sha1_issuer(&what, id, issuer)?;
+            }
+        }
+        if self.registrar.signature == SignatureSpec::Sha1 {
+            if self.registrar.certificate_file.is_some() {
+                return Err(("registrar".into(), "signature = \"sha1\" applies to a generated leaf; `certificate_file` keeps its own signature".into()));
+            }
+            self.check_sha1_issuer("registrar", "registrar", &self.registrar.issuer)?;
+        }
         for id in self.registrar.chain.iter().flatten() {
             if !known(id) {
                 return unknown("registrar", id);
@@ -545,6 +596,52 @@ impl Scenario {
             }
         }
         Ok(())
+    }
+}
+
+impl Scenario {
+    /// The key a generated certificate `id` signs with (following `key_from`); None when it
+    /// comes from a supplied key file, which is judged when the PKI is built.
+    fn generated_key(&self, id: &str) -> Option<KeySpec> {
+        let mut id = id;
+        for _ in 0..=self.pki.len() {
+            let spec = self.pki.get(id)?;
+            if spec.file.is_some() {
+                return None;
+            }
+            match &spec.key_from {
+                Some(donor) => id = donor,
+                None => return Some(spec.key),
+            }
+        }
+        None
+    }
+
+    /// `signature = "sha1"` on `what` (certificate `id`, issued by `issuer`): sha1WithRSAEncryption
+    /// needs an RSA issuer key.
+    fn check_sha1_issuer(
+        &self,
+        what: &str,
+        id: &str,
+        issuer: &str,
+    ) -> Result<(), (String, String)> {
+        match self.generated_key(issuer) {
+            Some(key) if !key.is_rsa() => {
+                let whose = if issuer == id {
+                    "its own key (self-signed)".to_string()
+                } else {
+                    format!("its issuer `{issuer}`'s key")
+                };
+                Err((
+                    what.to_string(),
+                    format!(
+                        "signature = \"sha1\" needs an RSA issuer key (sha1WithRSAEncryption), but {whose} is {}; give the issuer key = \"rsa-2048\"",
+                        key.name()
+                    ),
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 }
 

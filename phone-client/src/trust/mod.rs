@@ -6,11 +6,11 @@
 //! firmware could not read. Validation itself is rustls + webpki; this module adds the phone's
 //! own clock and firmware limits around it and turns rustls's errors back into those causes.
 //!
-//! Limitation: rustls-webpki cannot verify SHA-1 signatures at all. A chain whose certificates
-//! are SHA-1-signed (what old CPE firmware *requires*) therefore fails here with
-//! `UnsupportedAlgorithm { what: "SHA-1 signatures (not verifiable by this simulator's TLS
-//! stack)" }`, even for a policy that would accept it. A SHA-1-signed *root* is fine: root
-//! signatures are never checked.
+//! SHA-1: rustls-webpki has no SHA-1 algorithm of its own; [`sha1`] adds `sha1WithRSAEncryption`
+//! (RSA keys of 2048-8192 bits) to the certificate-signature algorithms when the policy's
+//! `supports_sha1` says the firmware reads SHA-1 (every built-in profile does: it is what old
+//! CPE firmware *requires*, domain.md §D.3). TLS handshake signatures are rustls's own. A root's
+//! own signature is never checked, whatever its algorithm.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -30,6 +30,7 @@ use tokio_rustls::TlsConnector;
 use crate::certinfo::{self, CertificateInfo};
 
 pub mod revocation;
+pub mod sha1;
 mod verifier;
 use verifier::*;
 
@@ -38,6 +39,10 @@ use verifier::*;
 pub struct TrustPolicy {
     /// false: old firmware that only understands SHA-1 signatures.
     pub supports_sha256: bool,
+    /// `sha1WithRSAEncryption` certificate signatures are read and verified (every built-in
+    /// profile: SHA-1 is the old standard). false: a SHA-1-signed certificate is one the firmware
+    /// cannot read, like a SHA-256 one with `supports_sha256 = false`.
+    pub supports_sha1: bool,
     /// e.g. 2048 on old CX700 firmware, 4096 otherwise.
     pub max_rsa_bits: u32,
     /// false: firmware that only knows RSA keys.
@@ -177,8 +182,9 @@ pub struct RegistrarSession {
     pub chain_der: Vec<Vec<u8>>,
 }
 
-/// The exact wording for SHA-1 chains (see the module documentation).
-const SHA1_UNSUPPORTED: &str = "SHA-1 signatures (not verifiable by this simulator's TLS stack)";
+/// The wording for a SHA-1 signature webpki refused because the policy has `supports_sha1 =
+/// false` (normally the firmware check names the certificate first; this is webpki's verdict).
+const SHA1_UNSUPPORTED: &str = "SHA-1 signatures (this firmware has supports_sha1 = false)";
 
 /// Connects to `address` over TCP, does a TLS handshake for `server_name` with a rustls root
 /// store built from `roots` (DER; plus webpki-roots when `policy.public_roots`), validates
@@ -191,16 +197,16 @@ const SHA1_UNSUPPORTED: &str = "SHA-1 signatures (not verifiable by this simulat
 /// every installed certificate is an anchor.
 ///
 /// Before trusting, the firmware limits are applied to the presented chain and to `roots`: a
-/// SHA-2-signed certificate with `supports_sha256 = false`, an RSA key above `max_rsa_bits`, or
-/// an ECDSA key with `supports_ecdsa = false` gives [`ValidationFailure::UnsupportedAlgorithm`]
+/// SHA-2-signed certificate with `supports_sha256 = false`, a SHA-1-signed one with
+/// `supports_sha1 = false`, an RSA key above `max_rsa_bits`, or an ECDSA key with
+/// `supports_ecdsa = false` gives [`ValidationFailure::UnsupportedAlgorithm`]
 /// naming the certificate. A root the firmware cannot read is left out of the trust store (the
 /// phone could not install it); when the presented chain leads to such a root the failure names
 /// that root rather than reporting an unknown issuer. Values in `roots` that are not
 /// certificates (AD placeholders) are skipped. The public roots are taken as they are.
 ///
-/// SHA-1 signatures cannot be verified by rustls-webpki, so a SHA-1-signed chain fails with
-/// `UnsupportedAlgorithm { what: "SHA-1 signatures (not verifiable by this simulator's TLS stack)" }`
-/// even when the policy would allow it.
+/// `sha1WithRSAEncryption` signatures are verified when `policy.supports_sha1` (see [`sha1`]);
+/// other SHA-1 algorithms (ECDSA, DSA) are not, and fail as unsupported algorithms.
 ///
 /// `timeout` covers the TCP connect and the handshake together.
 pub async fn connect_registrar(
@@ -399,7 +405,9 @@ async fn handshake(
     }
 }
 
-/// An explicit provider so nothing depends on (or changes) the process-wide default.
+/// An explicit provider so nothing depends on (or changes) the process-wide default. Without
+/// SHA-1: for reading a chain without judging it (and for tests' servers); the phone's verifier
+/// uses [`sha1::provider_for`].
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }

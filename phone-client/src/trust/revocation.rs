@@ -30,6 +30,9 @@
 //!    webpki's order: the CRL's issuer is the certificate's issuer; its signature verifies with
 //!    the issuer's key; thisUpdate is not after and nextUpdate not at or before the phone's clock;
 //!    the certificate's serial number is not listed. Each failure names the certificate and URL.
+//!    Signatures (the CRL's, and the path's in step 1 and 5) are verified with the phone's
+//!    algorithms: `sha1WithRSAEncryption` too when the profile has `supports_sha1`
+//!    ([`super::sha1`]).
 //! 5. Runs rustls-webpki's own revocation check over the whole path with all fetched CRLs
 //!    (`UnknownStatusPolicy::Deny`, `ExpirationPolicy::Enforce`, `RevocationCheckDepth::Chain`),
 //!    so nothing the precise checks above missed can pass.
@@ -50,8 +53,9 @@ use webpki::{
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::CrlDistributionPoints;
 
+use super::sha1::provider_for;
 use super::verifier::{phone_clock, rfc3339, Store};
-use super::{provider, TrustPolicy};
+use super::TrustPolicy;
 use crate::certinfo;
 use crate::enroll::{self, EnrollError};
 
@@ -105,7 +109,7 @@ pub async fn check_revocation(
             }
         }
     };
-    let provider = provider();
+    let provider = provider_for(policy);
     let algorithms = provider.signature_verification_algorithms.all;
     let mut fetched: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for certificate in &path {
@@ -185,7 +189,7 @@ pub fn path_to_check(
         .ok_or_else(|| unknown("the chain is empty".into()))?;
     let leaf = EndEntityCert::try_from(&leaf_der).map_err(|e| unknown(format!("{e:?}")))?;
     let (store, intermediates) = trust_material(chain, installed, policy);
-    let provider = provider();
+    let provider = provider_for(policy);
     let path = leaf
         .verify_for_usage(
             provider.signature_verification_algorithms.all,
@@ -514,7 +518,7 @@ fn webpki_check(
         .ok_or_else(|| unknown("the chain is empty".into()))?;
     let leaf = EndEntityCert::try_from(&leaf_der).map_err(|e| unknown(format!("{e:?}")))?;
     let (store, intermediates) = trust_material(chain, installed, policy);
-    let provider = provider();
+    let provider = provider_for(policy);
     match leaf.verify_for_usage(
         provider.signature_verification_algorithms.all,
         &store.roots.roots,

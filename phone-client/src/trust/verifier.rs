@@ -100,7 +100,7 @@ pub(super) struct PhoneVerifier {
 
 impl PhoneVerifier {
     pub(super) fn new(roots: &[Vec<u8>], policy: &TrustPolicy) -> Result<Self, RegistrarError> {
-        let provider = provider();
+        let provider = super::sha1::provider_for(policy);
         let store = Store::new(roots, policy);
         let inner = if store.roots.is_empty() {
             None
@@ -226,6 +226,7 @@ impl ServerCertVerifier for PhoneVerifier {
                         chain: &chain,
                         expected: server_name.to_str().into_owned(),
                         phone_now,
+                        supports_sha1: self.policy.supports_sha1,
                     };
                     self.fail(classify(ce, &context), error)
                 }
@@ -362,6 +363,9 @@ pub(super) fn signature_limit(algorithm: &str, policy: &TrustPolicy) -> Option<S
     if !policy.supports_ecdsa && lower.starts_with("ecdsa") {
         return Some("ECDSA signatures".to_owned());
     }
+    if is_sha1(&lower) {
+        return (!policy.supports_sha1).then(|| "SHA-1 signatures".to_owned());
+    }
     if policy.supports_sha256 {
         return None;
     }
@@ -421,6 +425,8 @@ pub(super) struct Context<'a> {
     chain: &'a Chain,
     expected: String,
     phone_now: UnixTime,
+    /// The policy's `supports_sha1`: decides how an unsupported SHA-1 algorithm is worded.
+    supports_sha1: bool,
 }
 
 /// Maps rustls's certificate errors to the phone's causes. rustls 0.23 reports most of them
@@ -457,7 +463,9 @@ pub(super) fn classify(error: &CertificateError, cx: &Context<'_>) -> Validation
             }
         }
         CertificateError::BadSignature => ValidationFailure::BadSignature,
-        CertificateError::UnsupportedSignatureAlgorithm => unsupported_signature(cx.chain, None),
+        CertificateError::UnsupportedSignatureAlgorithm => {
+            unsupported_signature(cx.chain, None, cx.supports_sha1)
+        }
         CertificateError::UnsupportedSignatureAlgorithmContext {
             signature_algorithm_id,
             ..
@@ -465,7 +473,7 @@ pub(super) fn classify(error: &CertificateError, cx: &Context<'_>) -> Validation
         | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext {
             signature_algorithm_id,
             ..
-        } => unsupported_signature(cx.chain, Some(signature_algorithm_id)),
+        } => unsupported_signature(cx.chain, Some(signature_algorithm_id), cx.supports_sha1),
         CertificateError::BadEncoding => {
             ValidationFailure::Other("the registrar sent a malformed certificate".to_owned())
         }
@@ -500,14 +508,18 @@ pub(super) fn name_mismatch(cx: &Context<'_>, webpki_presented: &[String]) -> Va
 }
 
 /// webpki's `signature_algorithm_id` is the AlgorithmIdentifier content (OID first, no outer
-/// SEQUENCE). SHA-1 gets the fixed wording; without an id, a SHA-1 certificate in the chain is
-/// the likely cause (webpki supports every other common algorithm).
+/// SEQUENCE). With `supports_sha1 = false`, SHA-1 gets the fixed wording, and without an id a
+/// SHA-1 certificate in the chain is the likely cause (webpki supports every other common
+/// algorithm). With `supports_sha1`, only `sha1WithRSAEncryption` is verified: another SHA-1
+/// algorithm (`ecdsa-with-SHA1`, `dsa-with-sha1`) is named as it is.
 pub(super) fn unsupported_signature(
     chain: &Chain,
     algorithm_id: Option<&[u8]>,
+    supports_sha1: bool,
 ) -> ValidationFailure {
     let name = match algorithm_id {
         Some(id) => oid_name(id),
+        None if supports_sha1 => None,
         None => chain
             .certs
             .iter()
@@ -515,7 +527,10 @@ pub(super) fn unsupported_signature(
             .find(|a| is_sha1(a)),
     };
     let what = match name {
-        Some(n) if is_sha1(&n) => SHA1_UNSUPPORTED.to_owned(),
+        Some(n) if is_sha1(&n) && !supports_sha1 => SHA1_UNSUPPORTED.to_owned(),
+        Some(n) if is_sha1(&n) => format!(
+            "the signature algorithm {n} (of the SHA-1 algorithms only sha1WithRSAEncryption is verified)"
+        ),
         Some(n) => format!("the signature algorithm {n}"),
         None => "a signature algorithm in the chain".to_owned(),
     };

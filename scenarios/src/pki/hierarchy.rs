@@ -3,9 +3,8 @@
 //! (`key_from`), end-entity certificates, the registrar's leaf, CRLs — or certificates and keys a
 //! user supplies to reproduce a real chain.
 //!
-//! rcgen signs with SHA-256/384 (RSA or ECDSA); SHA-1 signatures cannot be made here, and the
-//! phone's verifier (rustls-webpki) could not check them anyway, so old-firmware stories use the
-//! firmware's refusal of SHA-256 and large RSA keys instead.
+//! rcgen signs with SHA-256/384 (RSA or ECDSA). `signature = "sha1"` (RSA issuer keys only)
+//! re-signs rcgen's certificate with sha1WithRSAEncryption: see [`super::sha1`] for how.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,7 +18,8 @@ use rcgen::{
 use time::{Duration, OffsetDateTime};
 
 use super::keys::KeyPool;
-use crate::spec::{CertificateSpec, KeySpec, Scenario};
+use super::sha1;
+use crate::spec::{CertificateSpec, KeySpec, Scenario, SignatureSpec};
 
 /// One certificate of the world.
 #[derive(Clone)]
@@ -292,7 +292,7 @@ impl Builder<'_> {
                 uris: vec![url.clone()],
             }];
         }
-        let (der, issuer) = match spec.issuer.as_deref().filter(|issuer| *issuer != id) {
+        let (mut der, issuer) = match spec.issuer.as_deref().filter(|issuer| *issuer != id) {
             None => {
                 let certificate = params
                     .self_signed(key.as_ref())
@@ -305,6 +305,13 @@ impl Builder<'_> {
                 (certificate, Some(issuer_id.to_string()))
             }
         };
+        if spec.signature == SignatureSpec::Sha1 {
+            let signer = match issuer.as_deref() {
+                None => key.clone(),
+                Some(issuer_id) => self.issuer_key(issuer_id, &format!("pki.{id}"))?,
+            };
+            der = resign(&der, &signer, &format!("pki.{id}"), issuer.as_deref())?;
+        }
         Ok(Issued {
             id: id.to_string(),
             self_signed: issuer.is_none(),
@@ -313,6 +320,14 @@ impl Builder<'_> {
             serial,
             key: Some(key),
         })
+    }
+
+    /// Certificate `issuer_id`'s private key.
+    fn issuer_key(&self, issuer_id: &str, what: &str) -> Result<Arc<KeyPair>, String> {
+        self.issued[issuer_id]
+            .key
+            .clone()
+            .ok_or_else(|| format!("{what}: issuer {issuer_id} has no private key (give key_file)"))
     }
 
     /// Signs `params` (the subject's key `public`) with certificate `issuer_id`'s key.
@@ -376,7 +391,11 @@ impl Builder<'_> {
                     uris: vec![url.clone()],
                 }];
             }
-            let der = self.sign(&params, key.as_ref(), &spec.issuer, "registrar")?;
+            let mut der = self.sign(&params, key.as_ref(), &spec.issuer, "registrar")?;
+            if spec.signature == SignatureSpec::Sha1 {
+                let signer = self.issuer_key(&spec.issuer, "registrar")?;
+                der = resign(&der, &signer, "registrar", Some(&spec.issuer))?;
+            }
             let leaf = Issued {
                 id: "registrar".into(),
                 der,
@@ -426,6 +445,26 @@ impl Builder<'_> {
             chain,
         })
     }
+}
+
+/// `der` re-signed with sha1WithRSAEncryption by `signer` (the issuer's key, or the
+/// certificate's own for a self-signed one: `issuer` None); `what` names the certificate.
+fn resign(
+    der: &[u8],
+    signer: &KeyPair,
+    what: &str,
+    issuer: Option<&str>,
+) -> Result<Vec<u8>, String> {
+    if !sha1::is_rsa(signer) {
+        let whose = issuer.map_or_else(
+            || "its own key (self-signed)".to_string(),
+            |issuer| format!("its issuer `{issuer}`'s key"),
+        );
+        return Err(format!(
+            "{what}: signature = \"sha1\" needs an RSA issuer key (sha1WithRSAEncryption), but {whose} is not RSA"
+        ));
+    }
+    sha1::resign_sha1(der, signer).map_err(|error| format!("{what}: {error}"))
 }
 
 /// `Contoso Root CA` → CN only; `CN=X,O=Y,DC=example` → those attributes in that order.

@@ -184,3 +184,184 @@ fn issuing_from_a_certificate_without_key_is_refused() {
     let error = Hierarchy::build(&spec, KeyPool::shared()).err().unwrap();
     assert!(error.contains("no private key"), "{error}");
 }
+
+const SHA1_CHAIN: &str = r#"
+[pki.root]
+subject = "Contoso Root CA SHA1"
+key = "rsa-2048"
+signature = "sha1"
+[pki.issuing]
+subject = "Contoso Issuing CA SHA1"
+issuer = "root"
+key = "rsa-2048"
+signature = "sha1"
+[registrar]
+issuer = "issuing"
+key = "rsa-2048"
+signature = "sha1"
+"#;
+
+#[test]
+fn sha1_certificates_parse_carry_sha1_with_rsa_and_validate_on_the_phone() {
+    use der::Decode;
+    let pki = Hierarchy::build(&scenario(SHA1_CHAIN), KeyPool::shared()).unwrap();
+    let root = pki.get("root").unwrap();
+    for certificate in [root, pki.get("issuing").unwrap(), &pki.registrar.leaf] {
+        let parsed = x509_cert::Certificate::from_der(&certificate.der).unwrap();
+        assert_eq!(
+            parsed.signature_algorithm.oid,
+            super::sha1::SHA1_WITH_RSA_ENCRYPTION,
+            "{}",
+            certificate.id
+        );
+        assert_eq!(
+            parsed.tbs_certificate.signature.oid,
+            super::sha1::SHA1_WITH_RSA_ENCRYPTION
+        );
+        let info = describe(&certificate.der);
+        assert_eq!(info.signature_algorithm, "sha1WithRSAEncryption");
+        assert_eq!(info.key_bits, 2048);
+    }
+    assert_eq!(pki.registrar.chain.len(), 2);
+    // The phone (aws-lc-rs) verifies every SHA-1 signature, on current and old firmware.
+    for profile in ["cpe-2007r2", "cpe-2007r2-old-firmware"] {
+        let policy = phone_client::profile::Profile::built_in(profile)
+            .unwrap()
+            .trust_policy();
+        phone_client::trust::validate_chain(
+            &pki.registrar.chain,
+            "pool.example.test",
+            std::slice::from_ref(&root.der),
+            &policy,
+        )
+        .unwrap_or_else(|failure| panic!("{profile}: {failure}"));
+    }
+    // A firmware without SHA-1 names the certificate it cannot read.
+    let mut policy = phone_client::profile::Profile::built_in("cpe-2007r2")
+        .unwrap()
+        .trust_policy();
+    policy.supports_sha1 = false;
+    let failure = phone_client::trust::validate_chain(
+        &pki.registrar.chain,
+        "pool.example.test",
+        std::slice::from_ref(&root.der),
+        &policy,
+    )
+    .unwrap_err();
+    assert_eq!(
+        failure.to_string(),
+        "this firmware cannot handle SHA-1 signatures (the registrar certificate CN=pool.example.test)"
+    );
+}
+
+#[test]
+fn a_sha1_issuing_ca_can_sign_sha256_certificates_and_vice_versa() {
+    // Signatures are per certificate: a SHA-256 leaf under a SHA-1 root is SHA-256.
+    let pki = Hierarchy::build(
+        &scenario(
+            "[pki.root]\nsubject = \"Root\"\nkey = \"rsa-2048\"\nsignature = \"sha1\"\n[registrar]\nissuer = \"root\"\nkey = \"rsa-2048\"\n",
+        ),
+        KeyPool::shared(),
+    )
+    .unwrap();
+    assert_eq!(
+        describe(&pki.get("root").unwrap().der).signature_algorithm,
+        "sha1WithRSAEncryption"
+    );
+    assert_eq!(
+        describe(&pki.registrar.leaf.der).signature_algorithm,
+        "sha256WithRSAEncryption"
+    );
+}
+
+#[test]
+fn sha1_with_an_ecdsa_issuer_key_is_refused_naming_the_certificate() {
+    let text = |pki: &str| {
+        format!("title = \"t\"\ncause = \"c\"\nsymptom = \"s\"\nfix = \"f\"\n{pki}\n[[act]]\ntitle = \"a\"\nexpect = {{ outcome = \"signed_in\" }}\n")
+    };
+    // Self-signed with its own ECDSA key.
+    let error = Scenario::parse(
+        &text("[pki.root]\nsubject = \"Root\"\nsignature = \"sha1\"\n"),
+        "x.toml",
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        error
+            .message
+            .starts_with("pki.root: signature = \"sha1\" needs an RSA issuer key"),
+        "{error}"
+    );
+    assert!(
+        error
+            .message
+            .contains("its own key (self-signed) is ecdsa-p256"),
+        "{error}"
+    );
+    // An RSA leaf under an ECDSA issuer.
+    let error = Scenario::parse(
+        &text("[pki.root]\nsubject = \"Root\"\nkey = \"ecdsa-p384\"\n[pki.sub]\nsubject = \"Sub\"\nissuer = \"root\"\nkey = \"rsa-2048\"\nsignature = \"sha1\"\n"),
+        "x.toml",
+        None,
+    )
+    .unwrap_err();
+    assert!(error.message.starts_with("pki.sub: "), "{error}");
+    assert!(
+        error.message.contains("issuer `root`'s key is ecdsa-p384"),
+        "{error}"
+    );
+    // The registrar, whose issuer is ECDSA.
+    let error = Scenario::parse(
+        &text("[pki.root]\nsubject = \"Root\"\n[registrar]\nissuer = \"root\"\nkey = \"rsa-2048\"\nsignature = \"sha1\"\n"),
+        "x.toml",
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        error.message.starts_with("registrar: signature = \"sha1\""),
+        "{error}"
+    );
+    // Unknown values are serde errors with the allowed ones.
+    let error = Scenario::parse(
+        &text("[pki.root]\nsubject = \"Root\"\nsignature = \"md5\"\n"),
+        "x.toml",
+        None,
+    )
+    .unwrap_err();
+    assert!(error.message.contains("sha1"), "{error}");
+}
+
+#[test]
+fn sha1_with_a_supplied_ecdsa_issuer_key_is_refused_when_built() {
+    // The key file's type is only known when the PKI is built: the error still names pki.<id>.
+    let dir = tempfile::tempdir().unwrap();
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::default();
+    params.distinguished_name = distinguished_name("Real Root CA");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    std::fs::write(
+        dir.path().join("root.pem"),
+        params.self_signed(&key).unwrap().pem(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("root.key"), key.serialize_pem()).unwrap();
+    let text = "title = \"t\"\ncause = \"c\"\nsymptom = \"s\"\nfix = \"f\"\n[pki.root]\nfile = \"root.pem\"\nkey_file = \"root.key\"\n[pki.sub]\nsubject = \"Sub\"\nissuer = \"root\"\nkey = \"rsa-2048\"\nsignature = \"sha1\"\n[[act]]\ntitle = \"a\"\nexpect = { outcome = \"signed_in\" }\n";
+    let spec = Scenario::parse(text, "x.toml", Some(dir.path())).unwrap();
+    let error = Hierarchy::build(&spec, KeyPool::shared()).err().unwrap();
+    assert_eq!(
+        error,
+        "pki.sub: signature = \"sha1\" needs an RSA issuer key (sha1WithRSAEncryption), but its issuer `root`'s key is not RSA"
+    );
+    // signature = "sha1" on a supplied certificate itself is refused at parse time.
+    let text = text.replace(
+        "key_file = \"root.key\"\n",
+        "key_file = \"root.key\"\nsignature = \"sha1\"\n",
+    );
+    let error = Scenario::parse(&text, "x.toml", Some(dir.path())).unwrap_err();
+    assert!(
+        error
+            .message
+            .starts_with("pki.root: signature = \"sha1\" applies to generated certificates"),
+        "{error}"
+    );
+}

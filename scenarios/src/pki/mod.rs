@@ -3,6 +3,7 @@
 
 mod hierarchy;
 mod keys;
+pub mod sha1;
 
 pub use hierarchy::{
     distinguished_name, pem_certificate, Hierarchy, Issued, IssuedCrl, RegistrarCertificate,

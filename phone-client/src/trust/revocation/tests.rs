@@ -108,6 +108,7 @@ fn fresh(ca: &Ca) -> Vec<u8> {
 fn policy() -> TrustPolicy {
     TrustPolicy {
         supports_sha256: true,
+        supports_sha1: true,
         max_rsa_bits: 4096,
         supports_ecdsa: true,
         clock_offset_seconds: 0,
