@@ -317,3 +317,71 @@ async fn audit(world: &World, report: &Report) -> AuditCheck {
 fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phone_client::machine::{Path, Verdict};
+
+    fn expect(outcome: &str) -> Expectation {
+        Expectation {
+            outcome: outcome.into(),
+            path: None,
+            reason: None,
+            installed: None,
+        }
+    }
+
+    fn failed(reason: &str) -> Report {
+        Report::new(
+            &Verdict::CannotValidateServerCertificate {
+                reason: reason.into(),
+            },
+            "cpe-2007r2",
+            Vec::new(),
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn a_matching_boot_has_no_failures() {
+        let report = Report::new(
+            &Verdict::SignedIn {
+                path: Path::WebEnrollment,
+            },
+            "cpe-2007r2",
+            Vec::new(),
+            Vec::new(),
+        );
+        let mut expectation = expect("signed_in");
+        expectation.path = Some("web_enrollment".into());
+        expectation.installed = Some(vec!["root".into(), "issuing".into()]);
+        let installed = ["issuing".to_string(), "root".to_string()];
+        assert!(check(&expectation, &report, &installed).is_empty());
+    }
+
+    #[test]
+    fn every_difference_is_listed_with_the_reason() {
+        let report = failed("no installed root certificate issued the registrar's chain");
+        let mut expectation = expect("signed_in");
+        expectation.path = Some("directory".into());
+        expectation.reason = Some("expired".into());
+        expectation.installed = Some(vec!["root".into()]);
+        let failures = check(&expectation, &report, &["?CN=Other".to_string()]);
+        assert_eq!(failures.len(), 4, "{failures:?}");
+        assert!(failures[0].starts_with(
+            "outcome cannot_validate_server_certificate (expected signed_in): no installed root"
+        ));
+        assert_eq!(failures[1], "path none (expected directory)");
+        assert!(failures[2].contains("does not mention \"expired\""));
+        assert_eq!(failures[3], "installed [?CN=Other] (expected [root])");
+    }
+
+    #[test]
+    fn the_reason_is_matched_without_case() {
+        let mut expectation = expect("cannot_validate_server_certificate");
+        expectation.reason = Some("NOT VALID BEFORE".into());
+        let report = failed("the registrar certificate is not valid before 2026-01-01");
+        assert!(check(&expectation, &report, &[]).is_empty());
+    }
+}

@@ -9,7 +9,6 @@ mod dns;
 mod ldif;
 mod web;
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -151,43 +150,7 @@ impl World {
         tasks.push(task);
         resolve.insert(scenario.registrar.name.to_ascii_lowercase(), registrar);
 
-        let mut files = web::Files::new();
-        let mut unreachable = Vec::new();
-        if let Some(service) = &scenario.web_service {
-            let (host, path) = web::host_and_path(&service.url).ok_or_else(|| {
-                format!("web_service url {} is not http(s)://host/path", service.url)
-            })?;
-            if service.reachable {
-                let mut chain = Vec::new();
-                for id in &service.certificates {
-                    chain.push(
-                        pki.get(id)
-                            .ok_or_else(|| format!("web_service: no certificate {id}"))?
-                            .der
-                            .clone(),
-                    );
-                }
-                let body = ldap_server::certsrv::certs_only_pkcs7(&chain)
-                    .map_err(|error| format!("web_service: cannot encode the chain: {error}"))?;
-                files.insert((host, path), ("application/x-pkcs7-certificates", body));
-            } else {
-                unreachable.push(host);
-            }
-        }
-        {
-            for crl in &pki.crls {
-                let (host, path) = web::host_and_path(&crl.url)
-                    .ok_or_else(|| format!("crl url {} is not http://host/path", crl.url))?;
-                if crl.reachable {
-                    files.insert(
-                        (host.clone(), path),
-                        ("application/pkix-crl", crl.der.clone()),
-                    );
-                } else {
-                    unreachable.push(host);
-                }
-            }
-        }
+        let (files, unreachable) = web_files(&scenario, &pki)?;
         if !files.is_empty() {
             let (address, task) = web::start(files.clone())
                 .await
@@ -401,6 +364,46 @@ impl World {
     }
 }
 
+/// What the world's plain web server serves — the LPE certificate web service's chain and the
+/// CRLs — by (host, path), and the hosts that must resolve to a closed port (unreachable).
+fn web_files(scenario: &Scenario, pki: &Hierarchy) -> Result<(web::Files, Vec<String>), String> {
+    let mut files = web::Files::new();
+    let mut unreachable = Vec::new();
+    if let Some(service) = &scenario.web_service {
+        let (host, path) = web::host_and_path(&service.url)
+            .ok_or_else(|| format!("web_service url {} is not http(s)://host/path", service.url))?;
+        if service.reachable {
+            let mut chain = Vec::new();
+            for id in &service.certificates {
+                chain.push(
+                    pki.get(id)
+                        .ok_or_else(|| format!("web_service: no certificate {id}"))?
+                        .der
+                        .clone(),
+                );
+            }
+            let body = ldap_server::certsrv::certs_only_pkcs7(&chain)
+                .map_err(|error| format!("web_service: cannot encode the chain: {error}"))?;
+            files.insert((host, path), ("application/x-pkcs7-certificates", body));
+        } else {
+            unreachable.push(host);
+        }
+    }
+    for crl in &pki.crls {
+        let (host, path) = web::host_and_path(&crl.url)
+            .ok_or_else(|| format!("crl url {} is not http://host/path", crl.url))?;
+        if crl.reachable {
+            files.insert(
+                (host.clone(), path),
+                ("application/pkix-crl", crl.der.clone()),
+            );
+        } else {
+            unreachable.push(host);
+        }
+    }
+    Ok((files, unreachable))
+}
+
 /// Recursive table merge: `over` wins, sub-tables merge.
 fn merge(base: &mut toml::Table, over: &toml::Table) {
     for (key, value) in over {
@@ -471,11 +474,47 @@ fn clutter_certificates(count: u32) -> Result<Vec<Vec<u8>>, String> {
 /// How long a world waits for a boot before calling it hung (longer than any profile timeout).
 pub const BOOT_LIMIT: Duration = Duration::from_secs(60);
 
-/// Names and addresses, for `scenarios up` and for reports.
-pub fn mappings(world: &World) -> BTreeMap<String, SocketAddr> {
-    world
-        .resolve
-        .iter()
-        .map(|(host, address)| (host.clone(), *address))
-        .collect()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_settings_merge_into_nested_tables() {
+        let mut base: toml::Table =
+            toml::from_str("retries = 2\n[timeouts]\nhttp_ms = 10000\nldap_ms = 10000\n").unwrap();
+        let over: toml::Table =
+            toml::from_str("retries = 0\ntimeouts = { http_ms = 1500 }\n").unwrap();
+        merge(&mut base, &over);
+        assert_eq!(base["retries"].as_integer(), Some(0));
+        assert_eq!(base["timeouts"]["http_ms"].as_integer(), Some(1500));
+        assert_eq!(base["timeouts"]["ldap_ms"].as_integer(), Some(10000));
+    }
+
+    #[test]
+    fn web_files_serve_reachable_crls_and_name_unreachable_hosts() {
+        let scenario = Scenario::parse(
+            "title = \"t\"\ncause = \"c\"\nsymptom = \"s\"\nfix = \"f\"\n[pki.root]\nsubject = \"R\"\n\
+             [[crl]]\nissuer = \"root\"\nurl = \"http://ca.example.test/CertEnroll/r.crl\"\n\
+             [[crl]]\nissuer = \"root\"\nurl = \"http://old.example.test/r.crl\"\nreachable = false\n\
+             [web_service]\nurl = \"https://webpool.example.test/CertProv/CertProvisioningService.svc\"\ncertificates = [\"root\"]\n\
+             [[act]]\ntitle = \"a\"\nexpect = { outcome = \"signed_in\" }\n",
+            "x.toml",
+            None,
+        )
+        .unwrap();
+        let pki = Hierarchy::build(&scenario, KeyPool::shared()).unwrap();
+        let (files, unreachable) = web_files(&scenario, &pki).unwrap();
+        assert_eq!(unreachable, ["old.example.test"]);
+        let crl = &files[&(
+            "ca.example.test".to_string(),
+            "/CertEnroll/r.crl".to_string(),
+        )];
+        assert_eq!(crl.0, "application/pkix-crl");
+        let chain = &files[&(
+            "webpool.example.test".to_string(),
+            "/CertProv/CertProvisioningService.svc".to_string(),
+        )];
+        assert_eq!(chain.0, "application/x-pkcs7-certificates");
+        assert_eq!(chain.1.first(), Some(&0x30));
+    }
 }
