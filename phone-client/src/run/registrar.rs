@@ -1,0 +1,181 @@
+//! Reaching and judging the registrar: the PIN path's web service download, the registrar's
+//! address, the TLS connection and the hard-fail revocation check.
+
+use super::*;
+
+impl Boot {
+    /// Hard-fail CRL checking of the validated chain ([`crate::trust::revocation`]).
+    pub(super) async fn check_revocation(&self, context: &mut Context) -> (Event, String) {
+        let client = match enroll::http_client_with(
+            &self.resolve,
+            Duration::from_millis(self.profile.timeouts.http_ms),
+            self.profile.follow_redirects,
+        ) {
+            Ok(client) => client,
+            Err(error) => {
+                let reason =
+                    format!("revocation status unknown: {error}; this firmware hard-fails");
+                return (
+                    Event::RevocationFailed {
+                        reason: reason.clone(),
+                    },
+                    reason,
+                );
+            }
+        };
+        let installed: Vec<Vec<u8>> = context
+            .installed
+            .iter()
+            .map(|installed| installed.der.clone())
+            .collect();
+        let check = check_revocation(
+            &context.presented,
+            &installed,
+            &self.profile.trust_policy(),
+            &client,
+            self.profile.retries,
+        )
+        .await;
+        let mut detail = check.lines;
+        match check.result {
+            Ok(()) => (Event::RevocationChecked, detail.join("\n")),
+            Err(reason) => {
+                detail.push(reason.clone());
+                (Event::RevocationFailed { reason }, detail.join("\n"))
+            }
+        }
+    }
+
+    /// PIN sign-in: GETs the root chain from the Certificate Provisioning web service.
+    pub(super) async fn download_from_web_service(&self, url: &str) -> (Event, String) {
+        let failed = |reason: String| {
+            let detail = if reason.contains(url) {
+                reason.clone()
+            } else {
+                format!("GET {url}: {reason}")
+            };
+            (
+                Event::ChainDownloaded {
+                    candidates: vec![],
+                    failures: vec![reason],
+                },
+                detail,
+            )
+        };
+        let client = match enroll::http_client_with(
+            &self.resolve,
+            Duration::from_millis(self.profile.timeouts.http_ms),
+            self.profile.follow_redirects,
+        ) {
+            Ok(client) => client,
+            Err(error) => return failed(error.to_string()),
+        };
+        let mut fetched = enroll::fetch_chain(&client, url).await;
+        for _ in 0..self.profile.retries {
+            if !matches!(
+                fetched,
+                Err(enroll::EnrollError::Connect { .. } | enroll::EnrollError::Timeout { .. })
+            ) {
+                break;
+            }
+            fetched = enroll::fetch_chain(&client, url).await;
+        }
+        match fetched {
+            Ok(chain) => (
+                Event::ChainDownloaded {
+                    candidates: chain
+                        .iter()
+                        .map(|der| Candidate {
+                            der: der.clone(),
+                            source: url.to_string(),
+                        })
+                        .collect(),
+                    failures: vec![],
+                },
+                format!("GET {url}: {} certificate(s)", chain.len()),
+            ),
+            Err(error) => failed(pin::download_failure(&error)),
+        }
+    }
+
+    /// The registrar to dial, and where that came from.
+    pub(super) fn registrar_target(&self) -> Result<(String, &'static str), String> {
+        match self.profile.sign_in_method {
+            SignInMethod::Pin => {
+                pin::registrar_target(&self.registrar, self.locator.dhcp_option_120.as_deref())
+            }
+            SignInMethod::Directory if self.registrar.trim().is_empty() => {
+                Err("no registrar to connect to (--registrar is empty)".into())
+            }
+            SignInMethod::Directory => Ok((self.registrar.trim().to_string(), "--registrar")),
+        }
+    }
+
+    pub(super) async fn connect_registrar(&self, context: &mut Context) -> (Event, String) {
+        let (registrar, origin) = match self.registrar_target() {
+            Ok(target) => target,
+            Err(reason) => {
+                return (
+                    Event::ConnectFailed {
+                        reason: reason.clone(),
+                    },
+                    reason,
+                )
+            }
+        };
+        let server_name = registrar_name(&registrar);
+        let address = match resolve_host(&registrar, SIP_TLS_PORT, &self.resolve) {
+            Ok(address) => address,
+            Err(reason) => {
+                return (
+                    Event::ConnectFailed {
+                        reason: reason.clone(),
+                    },
+                    reason,
+                )
+            }
+        };
+        let roots: Vec<Vec<u8>> = context
+            .installed
+            .iter()
+            .map(|installed| installed.der.clone())
+            .collect();
+        let policy = self.profile.trust_policy();
+        let timeout = Duration::from_millis(self.profile.timeouts.tls_ms);
+        let mut outcome = connect_registrar(address, &server_name, &roots, &policy, timeout).await;
+        // Only transport failures are retried; a certificate verdict does not change on a retry.
+        for _ in 0..self.profile.retries {
+            if !matches!(
+                outcome,
+                Err(RegistrarError::Connect { .. } | RegistrarError::Timeout { .. })
+            ) {
+                break;
+            }
+            outcome = connect_registrar(address, &server_name, &roots, &policy, timeout).await;
+        }
+        let detail = format!(
+            "TLS to {server_name} (from {origin}) at {address} with {} installed certificate(s)",
+            roots.len()
+        );
+        match outcome {
+            Err(error @ (RegistrarError::Connect { .. } | RegistrarError::Timeout { .. })) => (
+                Event::ConnectFailed {
+                    reason: error.to_string(),
+                },
+                format!("{detail}: {error}"),
+            ),
+            other => {
+                context.registrar = Some(other);
+                (Event::Connected, detail)
+            }
+        }
+    }
+}
+
+/// The name the registrar's certificate must carry: `--registrar` without its port.
+pub(super) fn registrar_name(registrar: &str) -> String {
+    match registrar.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host.to_string(),
+        _ => registrar.to_string(),
+    }
+}
