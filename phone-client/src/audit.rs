@@ -233,11 +233,7 @@ async fn cdp_objects(directory: &mut Directory, base: &str) -> Result<Vec<CdpRep
 }
 
 async fn probe(services: &mut [EnrollmentServiceReport], request: &AuditRequest) {
-    let client = match enroll::http_client_with(
-        &request.resolve,
-        Duration::from_millis(request.profile.timeouts.http_ms),
-        request.profile.follow_redirects,
-    ) {
+    let client = match enroll::http_client_for(&request.profile, &request.resolve) {
         Ok(client) => client,
         Err(error) => {
             for service in services.iter_mut() {
@@ -317,12 +313,8 @@ async fn verdict(
             .filter_map(|service| service.dns_host_name)
             .collect();
         if request.probe_web {
-            let client = enroll::http_client_with(
-                &request.resolve,
-                Duration::from_millis(profile.timeouts.http_ms),
-                profile.follow_redirects,
-            )
-            .map_err(|error| error.to_string())?;
+            let client = enroll::http_client_for(profile, &request.resolve)
+                .map_err(|error| error.to_string())?;
             for host in &hosts {
                 let url = enroll::chain_url(
                     host,
@@ -445,12 +437,8 @@ async fn revocation_verdict(
     request: &AuditRequest,
 ) -> Result<(), String> {
     let profile = &request.profile;
-    let client = enroll::http_client_with(
-        &request.resolve,
-        Duration::from_millis(profile.timeouts.http_ms),
-        profile.follow_redirects,
-    )
-    .map_err(|error| error.to_string())?;
+    let client =
+        enroll::http_client_for(profile, &request.resolve).map_err(|error| error.to_string())?;
     crate::trust::revocation::check_revocation(
         chain,
         roots,

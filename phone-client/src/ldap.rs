@@ -60,17 +60,25 @@ pub struct EnrollmentService {
     pub dns_host_name: Option<String>,
 }
 
+/// An LDAP connection to `address` (plain LDAP, no name lookup), its driver running in the
+/// background. Every LDAP client in this crate (the phone, publish, audit) starts here.
+pub async fn open(address: SocketAddr, timeout: Duration) -> Result<ldap3::Ldap, String> {
+    let settings = LdapConnSettings::new().set_conn_timeout(timeout);
+    let (connection, ldap) = LdapConnAsync::with_settings(settings, &format!("ldap://{address}"))
+        .await
+        .map_err(|error| format!("cannot connect to ldap://{address}: {error}"))?;
+    tokio::spawn(async move {
+        let _ = connection.drive().await;
+    });
+    Ok(ldap)
+}
+
 impl Directory {
     pub async fn connect(address: SocketAddr, timeout: Duration) -> Result<Directory, String> {
-        let settings = LdapConnSettings::new().set_conn_timeout(timeout);
-        let (connection, ldap) =
-            LdapConnAsync::with_settings(settings, &format!("ldap://{address}"))
-                .await
-                .map_err(|error| format!("cannot connect to ldap://{address}: {error}"))?;
-        tokio::spawn(async move {
-            let _ = connection.drive().await;
-        });
-        Ok(Directory { ldap, timeout })
+        Ok(Directory {
+            ldap: open(address, timeout).await?,
+            timeout,
+        })
     }
 
     /// Simple bind with the user's credentials; the error names AD's data code when there is one.

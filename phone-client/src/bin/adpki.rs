@@ -146,23 +146,9 @@ fn parse_profile(text: &str) -> Result<DirectoryProfile, String> {
     DirectoryProfile::parse(text).ok_or_else(|| format!("{text:?} is not ad or rfc"))
 }
 
-fn parse_resolve(entries: &[String]) -> Result<ResolveMap, String> {
-    let mut map = ResolveMap::new();
-    for entry in entries {
-        let (host, address) = entry
-            .split_once('=')
-            .ok_or_else(|| format!("--resolve {entry:?}: expected HOST=ADDR:PORT"))?;
-        let address: SocketAddr = address
-            .parse()
-            .map_err(|_| format!("--resolve {entry:?}: {address:?} is not ADDR:PORT"))?;
-        map.insert(host.trim().to_ascii_lowercase(), address);
-    }
-    Ok(map)
-}
-
 /// The directory's address from --url or --host/--port, without the system resolver.
 fn address(args: &PublishArgs) -> Result<SocketAddr, String> {
-    let resolve = parse_resolve(&args.resolve)?;
+    let resolve = phone_client::enroll::parse_resolve(&args.resolve)?;
     let host_port = match (&args.url, &args.host) {
         (Some(url), _) => {
             let lower = url.to_ascii_lowercase();

@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use phone_client::enroll::ResolveMap;
 use phone_client::locate::Locator;
 use phone_client::profile::{Profile, SignInMethod};
 use phone_client::run::Boot;
@@ -65,20 +64,6 @@ enum Format {
     Json,
 }
 
-fn parse_resolve(entries: &[String]) -> Result<ResolveMap, String> {
-    let mut map = ResolveMap::new();
-    for entry in entries {
-        let (host, address) = entry
-            .split_once('=')
-            .ok_or_else(|| format!("--resolve {entry:?}: expected HOST=ADDR:PORT"))?;
-        let address: SocketAddr = address
-            .parse()
-            .map_err(|_| format!("--resolve {entry:?}: {address:?} is not ADDR:PORT"))?;
-        map.insert(host.trim().to_ascii_lowercase(), address);
-    }
-    Ok(map)
-}
-
 /// The secret the phone signs in with: the password, or the PIN for PIN sign-in; and the
 /// registrar (empty when PIN sign-in leaves it to DHCP option 120).
 fn credentials(cli: &Cli, method: SignInMethod) -> Result<(String, String), String> {
@@ -127,7 +112,7 @@ async fn main() -> ExitCode {
         .init();
     let setup = || -> Result<Boot, String> {
         let profile = Profile::load(&cli.profile).map_err(|error| error.to_string())?;
-        let resolve = parse_resolve(&cli.resolve)?;
+        let resolve = phone_client::enroll::parse_resolve(&cli.resolve)?;
         let dns = cli.dns.as_deref().map(parse_dns).transpose()?;
         let (password, registrar) = credentials(&cli, profile.sign_in_method)?;
         Ok(Boot {

@@ -89,6 +89,34 @@ pub fn http_client(
     http_client_with(resolve, timeout, false)
 }
 
+/// Parses `--resolve HOST=ADDR:PORT` entries (like curl's) into the map every name goes through.
+pub fn parse_resolve(entries: &[String]) -> Result<ResolveMap, String> {
+    let mut map = ResolveMap::new();
+    for entry in entries {
+        let (host, address) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("--resolve {entry:?}: expected HOST=ADDR:PORT"))?;
+        let address: SocketAddr = address
+            .parse()
+            .map_err(|_| format!("--resolve {entry:?}: {address:?} is not ADDR:PORT"))?;
+        map.insert(host.trim().to_ascii_lowercase(), address);
+    }
+    Ok(map)
+}
+
+/// The phone's HTTP client as `profile` sets it up: names resolved only through `resolve`, the
+/// profile's HTTP timeout and redirect policy.
+pub fn http_client_for(
+    profile: &crate::profile::Profile,
+    resolve: &ResolveMap,
+) -> Result<reqwest::Client, EnrollError> {
+    http_client_with(
+        resolve,
+        Duration::from_millis(profile.timeouts.http_ms),
+        profile.follow_redirects,
+    )
+}
+
 /// [`http_client`], but following up to 5 redirects when `follow_redirects` (a profile setting:
 /// whether the phone follows a redirect, e.g. to HTTPS, is an open question — domain.md §H.3).
 pub fn http_client_with(

@@ -1,7 +1,7 @@
 //! The directory side: bind, read the rootDSE and what is there now, apply the changes.
 
 use super::*;
-use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, Mod, Scope, SearchEntry};
+use ldap3::{Ldap, Mod, Scope, SearchEntry};
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -30,16 +30,9 @@ impl Connection {
         address: SocketAddr,
         timeout: Duration,
     ) -> Result<Connection, PublishError> {
-        let settings = LdapConnSettings::new().set_conn_timeout(timeout);
-        let (connection, ldap) =
-            LdapConnAsync::with_settings(settings, &format!("ldap://{address}"))
-                .await
-                .map_err(|error| {
-                    PublishError::Connect(format!("cannot connect to ldap://{address}: {error}"))
-                })?;
-        tokio::spawn(async move {
-            let _ = connection.drive().await;
-        });
+        let ldap = crate::ldap::open(address, timeout)
+            .await
+            .map_err(PublishError::Connect)?;
         Ok(Connection { ldap, timeout })
     }
 

@@ -118,11 +118,7 @@ impl Boot {
     }
 
     pub(super) async fn download(&self, hosts: &[String]) -> (Event, String) {
-        let client = match enroll::http_client_with(
-            &self.resolve,
-            Duration::from_millis(self.profile.timeouts.http_ms),
-            self.profile.follow_redirects,
-        ) {
+        let client = match enroll::http_client_for(&self.profile, &self.resolve) {
             Ok(client) => client,
             Err(error) => {
                 return (

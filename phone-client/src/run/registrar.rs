@@ -6,11 +6,7 @@ use super::*;
 impl Boot {
     /// Hard-fail CRL checking of the validated chain ([`crate::trust::revocation`]).
     pub(super) async fn check_revocation(&self, context: &mut Context) -> (Event, String) {
-        let client = match enroll::http_client_with(
-            &self.resolve,
-            Duration::from_millis(self.profile.timeouts.http_ms),
-            self.profile.follow_redirects,
-        ) {
+        let client = match enroll::http_client_for(&self.profile, &self.resolve) {
             Ok(client) => client,
             Err(error) => {
                 let reason =
@@ -62,11 +58,7 @@ impl Boot {
                 detail,
             )
         };
-        let client = match enroll::http_client_with(
-            &self.resolve,
-            Duration::from_millis(self.profile.timeouts.http_ms),
-            self.profile.follow_redirects,
-        ) {
+        let client = match enroll::http_client_for(&self.profile, &self.resolve) {
             Ok(client) => client,
             Err(error) => return failed(error.to_string()),
         };

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use ldap3::{LdapConnAsync, LdapConnSettings, Mod};
+use ldap3::Mod;
 use ldap_server::ldif::{records_from, LdifChange, ModifyOp};
 use phone_client::publish::{self, PublishType, Request, Settings};
 
@@ -59,11 +59,7 @@ pub async fn apply_ldif(
     password: &str,
     text: &str,
 ) -> Result<usize, String> {
-    let settings = LdapConnSettings::new().set_conn_timeout(TIMEOUT);
-    let (connection, mut ldap) = LdapConnAsync::with_settings(settings, &format!("ldap://{dc}"))
-        .await
-        .map_err(|error| format!("cannot connect to {dc}: {error}"))?;
-    ldap3::drive!(connection);
+    let mut ldap = phone_client::ldap::open(dc, TIMEOUT).await?;
     ldap.simple_bind(user, password)
         .await
         .and_then(|result| result.success())
