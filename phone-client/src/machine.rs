@@ -33,6 +33,17 @@ pub enum Path {
     CertificateWebService,
 }
 
+impl Path {
+    /// The name the JSON report uses (`directory`, `web_enrollment`, `certificate_web_service`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Path::Directory => "directory",
+            Path::WebEnrollment => "web_enrollment",
+            Path::CertificateWebService => "certificate_web_service",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum State {
     LocatingDomainController,

@@ -33,7 +33,7 @@ pub fn table(results: &[ScenarioResult]) -> String {
         for (index, act) in result.acts.iter().enumerate() {
             let outcome = match &act.report {
                 Some(report) => match report.path {
-                    Some(path) => format!("{} ({})", report.outcome, path_name(path)),
+                    Some(path) => format!("{} ({})", report.outcome, path.name()),
                     None => report.outcome.to_string(),
                 },
                 None => "-".into(),
@@ -91,13 +91,6 @@ fn truncate(text: &str, width: usize) -> String {
         cut.push('…');
         cut
     }
-}
-
-fn path_name(path: phone_client::machine::Path) -> String {
-    serde_json::to_value(path)
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// The run for scripts: every scenario with its acts and full phone reports.

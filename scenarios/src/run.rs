@@ -212,16 +212,8 @@ pub fn check(expect: &Expectation, report: &Report, installed: &[String]) -> Vec
         ));
     }
     if let Some(path) = &expect.path {
-        let actual = report
-            .path
-            .map(|path| {
-                serde_json::to_value(path)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
-            })
-            .unwrap_or_else(|| "none".into());
-        if &actual != path {
+        let actual = report.path.map_or("none", |path| path.name());
+        if actual != path {
             failures.push(format!("path {actual} (expected {path})"));
         }
     }

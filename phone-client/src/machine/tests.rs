@@ -487,3 +487,14 @@ fn an_event_out_of_place_is_reported_not_panicked() {
         matches!(state, State::Finished(Verdict::CannotValidateServerCertificate { reason }) if reason.contains("internal error"))
     );
 }
+
+#[test]
+fn path_names_are_the_json_names() {
+    for path in [
+        Path::Directory,
+        Path::WebEnrollment,
+        Path::CertificateWebService,
+    ] {
+        assert_eq!(serde_json::to_value(path).unwrap(), path.name());
+    }
+}
