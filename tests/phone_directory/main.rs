@@ -1,0 +1,242 @@
+//! The phone (`phone-client` binary) end to end: a real directory (our `ldap-server` in-process on
+//! port 0), a registrar played by `openssl s_server` with a leaf issued by the test's CA, and AD CS
+//! web enrollment played by a plain static HTTP server (python's http.server) serving
+//! `openssl crl2pkcs7` output. The three paths: directory, web enrollment, failure.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use e2e::*;
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use tokio::process::{Child, Command};
+
+mod directory;
+mod dns;
+mod quirks;
+mod slapd;
+
+pub(crate) const POOL: &str = "pool.example.test";
+pub(crate) const CA_HOST: &str = "ca1.example.test";
+
+/// A test PKI: a root and the registrar's leaf (SAN pool.example.test), as PEM files.
+pub(crate) struct Pki {
+    dir: tempfile::TempDir,
+    root_der: Vec<u8>,
+}
+
+impl Pki {
+    fn new() -> Pki {
+        Pki::named("Example Test Root CA")
+    }
+
+    /// A PKI whose root is called `root_cn` (a renewed root keeps its name but not its key).
+    fn named(root_cn: &str) -> Pki {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root_key = KeyPair::generate().expect("root key");
+        let mut root_params = CertificateParams::new(Vec::<String>::new()).expect("params");
+        root_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        root_params
+            .distinguished_name
+            .push(DnType::CommonName, root_cn);
+        let root = root_params.self_signed(&root_key).expect("root");
+        let issuer = Issuer::new(root_params, root_key);
+        let leaf_key = KeyPair::generate().expect("leaf key");
+        let mut leaf_params = CertificateParams::new(vec![POOL.to_string()]).expect("params");
+        leaf_params
+            .distinguished_name
+            .push(DnType::CommonName, POOL);
+        let leaf = leaf_params.signed_by(&leaf_key, &issuer).expect("leaf");
+        std::fs::write(dir.path().join("root.pem"), root.pem()).expect("write");
+        std::fs::write(dir.path().join("leaf.pem"), leaf.pem()).expect("write");
+        std::fs::write(dir.path().join("leaf.key"), leaf_key.serialize_pem()).expect("write");
+        Pki {
+            root_der: root.der().to_vec(),
+            dir,
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+pub(crate) async fn wait_for_port(port: u16) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "nothing listens on {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// `openssl s_server` presenting the leaf for pool.example.test.
+pub(crate) async fn registrar(pki: &Pki) -> (Child, u16) {
+    let port = free_port();
+    let child = Command::new("openssl")
+        .args([
+            "s_server",
+            "-quiet",
+            "-accept",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .arg("-cert")
+        .arg(pki.path("leaf.pem"))
+        .arg("-key")
+        .arg(pki.path("leaf.key"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("openssl s_server");
+    wait_for_port(port).await;
+    (child, port)
+}
+
+/// A static web server whose /certsrv/certnew.p7b is `openssl crl2pkcs7` of the root, base64
+/// armoured as `-----BEGIN CERTIFICATE-----` (what real AD CS sends for Enc=b64).
+pub(crate) async fn certsrv(pki: &Pki) -> (Child, u16) {
+    let root = pki.path("root.pem");
+    let p7 = Command::new("openssl")
+        .args(["crl2pkcs7", "-nocrl", "-outform", "DER", "-certfile"])
+        .arg(&root)
+        .output()
+        .await
+        .expect("openssl crl2pkcs7");
+    assert!(p7.status.success());
+    let web = pki.path("web");
+    std::fs::create_dir_all(web.join("certsrv")).expect("mkdir");
+    let armoured = format!(
+        "-----BEGIN CERTIFICATE-----\r\n{}\r\n-----END CERTIFICATE-----\r\n",
+        B64.encode(&p7.stdout)
+    );
+    std::fs::write(web.join("certsrv").join("certnew.p7b"), armoured).expect("write");
+    let port = free_port();
+    let child = Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+        ])
+        .arg(&web)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("python3 -m http.server");
+    wait_for_port(port).await;
+    (child, port)
+}
+
+pub(crate) fn phone_binary() -> PathBuf {
+    let server = server_binary();
+    let phone = server.with_file_name("phone-client");
+    assert!(
+        phone.is_file(),
+        "{} does not exist: run `cargo build --workspace --bins` first",
+        phone.display()
+    );
+    phone
+}
+
+pub(crate) fn alice() -> String {
+    user_ldif("alice", USER_PASSWORD, &[])
+}
+
+pub(crate) async fn boot(
+    dc_port: u16,
+    registrar_port: u16,
+    extra: &[String],
+) -> (i32, serde_json::Value, String) {
+    boot_as(USER_PASSWORD, dc_port, registrar_port, extra).await
+}
+
+pub(crate) async fn boot_as(
+    password: &str,
+    dc_port: u16,
+    registrar_port: u16,
+    extra: &[String],
+) -> (i32, serde_json::Value, String) {
+    boot_with(
+        "alice@example.test",
+        password,
+        dc_port,
+        registrar_port,
+        extra,
+    )
+    .await
+}
+
+pub(crate) async fn boot_with(
+    user: &str,
+    password: &str,
+    dc_port: u16,
+    registrar_port: u16,
+    extra: &[String],
+) -> (i32, serde_json::Value, String) {
+    let locate = ["--dc".to_string(), format!("127.0.0.1:{dc_port}")];
+    run_phone(user, password, &locate, registrar_port, extra).await
+}
+
+/// Runs `phone-client --format json` with the sign-in, how to find the DC, the registrar (mapped
+/// to 127.0.0.1) and extra arguments; returns the exit code, the parsed report and its text.
+pub(crate) async fn run_phone(
+    user: &str,
+    password: &str,
+    locate: &[String],
+    registrar_port: u16,
+    extra: &[String],
+) -> (i32, serde_json::Value, String) {
+    let mut args = vec![
+        "--user".to_string(),
+        user.into(),
+        "--password".into(),
+        password.into(),
+    ];
+    args.extend(locate.iter().cloned());
+    args.extend([
+        "--registrar".into(),
+        format!("{POOL}:{registrar_port}"),
+        "--resolve".into(),
+        format!("{POOL}=127.0.0.1:{registrar_port}"),
+        "--format".into(),
+        "json".into(),
+    ]);
+    args.extend(extra.iter().cloned());
+    let output = tokio::time::timeout(WAIT, Command::new(phone_binary()).args(&args).output())
+        .await
+        .expect("phone-client finished in time")
+        .expect("phone-client runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|error| {
+        panic!(
+            "not JSON ({error}):\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output.status.code().unwrap_or(-1), report, stdout)
+}
+
+pub(crate) fn root_ldif(der: &[u8]) -> String {
+    ca_ldif("Example Test Root CA", "Certification Authorities", der)
+}

@@ -1,0 +1,87 @@
+//! Running the OpenLDAP tools (`ldapsearch`, `ldapwhoami`) and other programs with no system
+//! configuration, capturing their output.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+
+use super::*;
+
+/// Exit status and captured output of a tool run.
+#[derive(Debug, Clone)]
+pub struct ToolOutput {
+    /// Exit code (ldapsearch exits with the LDAP result code); -1 if killed by a signal.
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl ToolOutput {
+    /// The stdout parsed as LDIF.
+    pub fn ldif(&self) -> LdifOutput {
+        parse_ldif(&self.stdout)
+    }
+}
+
+impl std::fmt::Display for ToolOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs `program args` without reading any LDAP client configuration, with a timeout.
+pub async fn run_tool(program: &str, args: &[String]) -> ToolOutput {
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args)
+        .env("LDAPNOINIT", "1")
+        .env("LDAPCONF", "/dev/null")
+        .env("LDAPRC", "/dev/null")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let out = tokio::time::timeout(WAIT, child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("{program} {args:?} did not finish within {WAIT:?}"))
+        .expect("wait for tool");
+    ToolOutput {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `ldapsearch -x -H ldap://ADDR -o ldif-wrap=no -o nettimeout=10 -LLL <args>`.
+pub async fn ldapsearch(addr: SocketAddr, args: &[&str]) -> ToolOutput {
+    let mut all: Vec<String> = [
+        "-x",
+        "-H",
+        &url(addr),
+        "-o",
+        "ldif-wrap=no",
+        "-o",
+        "nettimeout=10",
+        "-LLL",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    all.extend(args.iter().map(|s| s.to_string()));
+    run_tool("/usr/bin/ldapsearch", &all).await
+}
+
+/// `ldapwhoami -x -H ldap://ADDR -o nettimeout=10 <args>`.
+pub async fn ldapwhoami(addr: SocketAddr, args: &[&str]) -> ToolOutput {
+    let mut all: Vec<String> = ["-x", "-H", &url(addr), "-o", "nettimeout=10"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    all.extend(args.iter().map(|s| s.to_string()));
+    run_tool("/usr/bin/ldapwhoami", &all).await
+}
