@@ -1,8 +1,8 @@
 //! `audit` (library level, real sockets): what a phone would see in a directory, and whether it
 //! would sign in, judged with the phone's own steps — against our ldap-server on port 0.
 
+use adpki::audit::{audit, AuditRequest};
 use e2e::*;
-use phone_client::audit::{audit, AuditRequest};
 use phone_client::profile::Profile;
 
 const POOL: &str = "pool.example.test";
@@ -71,7 +71,7 @@ async fn a_published_root_signs_in_through_the_directory_and_is_listed() {
         listed.contains(&("AIA", 0, 1)),
         "the placeholder is flagged: {listed:?}"
     );
-    let text = phone_client::audit::human(&report);
+    let text = adpki::audit::human(&report);
     assert!(text.contains("unusable value"), "{text}");
     server.stop().await;
 }

@@ -56,11 +56,12 @@ pub struct CertificateInfo {
 }
 
 /// Parses DER with `x509-cert`. Errors are a String saying what is wrong ("not a certificate: ...").
-pub fn describe(der: &[u8]) -> Result<CertificateInfo, String> {
+pub fn describe(der: &[u8]) -> Result<CertificateInfo, crate::Error> {
+    let not_x509 = |text: String| crate::Error::new(crate::ReasonCode::NotACertificate, text);
     if let Some(reason) = placeholder_reason(der) {
-        return Err(reason);
+        return Err(not_x509(reason));
     }
-    let cert = Certificate::from_der(der).map_err(|e| not_a_certificate(der, &e))?;
+    let cert = Certificate::from_der(der).map_err(|e| not_x509(not_a_certificate(der, &e)))?;
     let tbs = &cert.tbs_certificate;
     let (key, key_bits) = describe_key(&tbs.subject_public_key_info);
     Ok(CertificateInfo {
@@ -83,7 +84,7 @@ pub fn describe(der: &[u8]) -> Result<CertificateInfo, String> {
 /// Placeholder values AD keeps in mandatory attributes (a single 0x00 byte, empty, or anything that is not a certificate)
 /// are "not a certificate": callers use this to count them as empty. Returns the reason when `der` is not usable.
 pub fn unusable_reason(der: &[u8]) -> Option<String> {
-    describe(der).err()
+    describe(der).err().map(|error| error.text().to_string())
 }
 
 /// Human name of a signature algorithm OID (also used by the TLS module to name what webpki refused).

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, ResultEntry, Scope, SearchEntry};
 
+use crate::error::{Error, ReasonCode};
 use crate::machine::Candidate;
 
 /// The attribute step 1 reads, in both spellings servers use.
@@ -62,11 +63,16 @@ pub struct EnrollmentService {
 
 /// An LDAP connection to `address` (plain LDAP, no name lookup), its driver running in the
 /// background. Every LDAP client in this crate (the phone, publish, audit) starts here.
-pub async fn open(address: SocketAddr, timeout: Duration) -> Result<ldap3::Ldap, String> {
+pub async fn open(address: SocketAddr, timeout: Duration) -> Result<ldap3::Ldap, Error> {
     let settings = LdapConnSettings::new().set_conn_timeout(timeout);
     let (connection, ldap) = LdapConnAsync::with_settings(settings, &format!("ldap://{address}"))
         .await
-        .map_err(|error| format!("cannot connect to ldap://{address}: {error}"))?;
+        .map_err(|error| {
+            Error::new(
+                ReasonCode::DcUnreachable,
+                format!("cannot connect to ldap://{address}: {error}"),
+            )
+        })?;
     tokio::spawn(async move {
         let _ = connection.drive().await;
     });
@@ -74,7 +80,7 @@ pub async fn open(address: SocketAddr, timeout: Duration) -> Result<ldap3::Ldap,
 }
 
 impl Directory {
-    pub async fn connect(address: SocketAddr, timeout: Duration) -> Result<Directory, String> {
+    pub async fn connect(address: SocketAddr, timeout: Duration) -> Result<Directory, Error> {
         Ok(Directory {
             ldap: open(address, timeout).await?,
             timeout,
@@ -82,26 +88,26 @@ impl Directory {
     }
 
     /// Simple bind with the user's credentials; the error names AD's data code when there is one.
-    pub async fn bind(&mut self, user: &str, password: &str) -> Result<(), String> {
+    pub async fn bind(&mut self, user: &str, password: &str) -> Result<(), Error> {
         let result = self
             .ldap
             .with_timeout(self.timeout)
             .simple_bind(user, password)
             .await
-            .map_err(|error| format!("bind as {user} failed: {error}"))?;
+            .map_err(|error| unavailable(format!("bind as {user} failed: {error}")))?;
         if result.rc == 0 {
             return Ok(());
         }
-        Err(format!(
+        Err(Error::bind_refused(format!(
             "bind as {user} refused: LDAP {} {}{}",
             result.rc,
             result.text.trim_end_matches('\0').trim(),
             explain_data_code(&result.text)
-        ))
+        )))
     }
 
     /// The rootDSE's naming contexts: (configurationNamingContext, defaultNamingContext).
-    pub async fn naming_contexts(&mut self) -> Result<(String, String), String> {
+    pub async fn naming_contexts(&mut self) -> Result<(String, String), Error> {
         let (entries, _) = self
             .ldap
             .with_timeout(self.timeout)
@@ -116,12 +122,18 @@ impl Directory {
                 ],
             )
             .await
-            .and_then(|result| result.success())
-            .map_err(|error| format!("reading the rootDSE failed: {error}"))?;
+            .map_err(|error| unavailable(format!("reading the rootDSE failed: {error}")))?
+            .success()
+            .map_err(|error| {
+                Error::new(
+                    ReasonCode::SearchRefused,
+                    format!("reading the rootDSE failed: {error}"),
+                )
+            })?;
         let entry = entries
             .into_iter()
             .find_map(entry_of)
-            .ok_or("the rootDSE returned no entry")?;
+            .ok_or_else(|| unavailable("the rootDSE returned no entry"))?;
         let first = |name: &str| {
             entry
                 .attrs
@@ -141,7 +153,7 @@ impl Directory {
         &mut self,
         base: &str,
         filter: &str,
-    ) -> Result<CaSearch, String> {
+    ) -> Result<CaSearch, Error> {
         let (entries, referrals) = self.search(base, filter, CA_ATTRIBUTES.to_vec()).await?;
         let mut found = CaSearch {
             references: referrals,
@@ -180,7 +192,7 @@ impl Directory {
         &mut self,
         base: &str,
         filter: &str,
-    ) -> Result<Vec<EnrollmentService>, String> {
+    ) -> Result<Vec<EnrollmentService>, Error> {
         let (entries, _) = self.search(base, filter, vec!["dNSHostName"]).await?;
         Ok(entries
             .into_iter()
@@ -206,7 +218,7 @@ impl Directory {
         base: &str,
         filter: &str,
         attributes: &[&str],
-    ) -> Result<Vec<RawEntry>, String> {
+    ) -> Result<Vec<RawEntry>, Error> {
         let (entries, _) = self.search(base, filter, attributes.to_vec()).await?;
         Ok(entries
             .into_iter()
@@ -233,20 +245,25 @@ impl Directory {
         base: &str,
         filter: &str,
         attributes: Vec<&str>,
-    ) -> Result<(Vec<ResultEntry>, Vec<String>), String> {
+    ) -> Result<(Vec<ResultEntry>, Vec<String>), Error> {
         let result = self
             .ldap
             .with_timeout(self.timeout)
             .search(base, Scope::Subtree, filter, attributes)
             .await
-            .map_err(|error| format!("search of {base:?} for {filter} failed: {error}"))?;
+            .map_err(|error| {
+                unavailable(format!("search of {base:?} for {filter} failed: {error}"))
+            })?;
         let ldap3::SearchResult(entries, status) = result;
         // 10 (referral) still returns what was found; anything else is a failure the phone reports.
         if status.rc != 0 && status.rc != 10 {
-            return Err(format!(
-                "search of {base:?} for {filter} failed: LDAP {} {}",
-                status.rc,
-                status.text.trim_end_matches('\0').trim()
+            return Err(Error::new(
+                ReasonCode::SearchRefused,
+                format!(
+                    "search of {base:?} for {filter} failed: LDAP {} {}",
+                    status.rc,
+                    status.text.trim_end_matches('\0').trim()
+                ),
             ));
         }
         // ldap3 files continuation references under the result's referrals.
@@ -256,6 +273,11 @@ impl Directory {
     pub async fn unbind(mut self) {
         let _ = self.ldap.unbind().await;
     }
+}
+
+/// The connection failed under the phone (timeout, reset, undecodable answer).
+fn unavailable(text: impl Into<String>) -> Error {
+    Error::new(ReasonCode::DirectoryUnavailable, text)
 }
 
 /// Parses an entry; ldap3 panics on malformed BER, which a hostile or broken server must not
@@ -301,26 +323,10 @@ fn values_of(entry: &SearchEntry, name: &str) -> Vec<Vec<u8>> {
 
 /// AD's `data XXX` sub-codes in words (domain.md §B.8).
 pub fn explain_data_code(text: &str) -> String {
-    let Some(code) = text
-        .split("data ")
-        .nth(1)
-        .and_then(|rest| rest.split(|c: char| c == ',' || c.is_whitespace()).next())
-    else {
-        return String::new();
-    };
-    let meaning = match code {
-        "525" => "user not found",
-        "52e" => "bad user name or password",
-        "530" => "not permitted to log on at this time",
-        "531" => "not permitted to log on at this workstation",
-        "532" => "password expired",
-        "533" => "account disabled",
-        "701" => "account expired",
-        "773" => "user must reset password",
-        "775" => "account locked out",
-        _ => return String::new(),
-    };
-    format!(" (AD data {code}: {meaning})")
+    match ad_common::LogonFailure::in_diagnostic(text) {
+        Some(failure) => format!(" (AD data {}: {})", failure.data_code(), failure.meaning()),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]

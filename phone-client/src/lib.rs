@@ -11,15 +11,16 @@
 //! sign-in takes its chain from the Certificate Provisioning web service instead ([`pin`]).
 //! [`report`] renders the outcome for people and scripts.
 
-pub mod audit;
 pub mod certinfo;
 pub mod enroll;
+pub mod error;
 pub mod ldap;
 pub mod locate;
 pub mod machine;
 pub mod pin;
 pub mod profile;
-pub mod publish;
 pub mod report;
 pub mod run;
 pub mod trust;
+
+pub use error::{Error, ReasonCode};

@@ -11,6 +11,7 @@ use hickory_resolver::proto::rr::RData;
 use hickory_resolver::Resolver;
 
 use crate::enroll::ResolveMap;
+use crate::error::{Error, ReasonCode};
 
 /// LDAP's port.
 pub const LDAP_PORT: u16 = 389;
@@ -79,7 +80,7 @@ pub fn resolve_host(
     text: &str,
     default_port: u16,
     resolve: &ResolveMap,
-) -> Result<SocketAddr, String> {
+) -> Result<SocketAddr, Error> {
     if let Ok(address) = text.parse::<SocketAddr>() {
         return Ok(address);
     }
@@ -88,7 +89,7 @@ pub fn resolve_host(
             host,
             Some(
                 port.parse::<u16>()
-                    .map_err(|_| format!("bad port in {text:?}"))?,
+                    .map_err(|_| Error::usage(format!("bad port in {text:?}")))?,
             ),
         ),
         _ => (text, None),
@@ -98,7 +99,7 @@ pub fn resolve_host(
     }
     let mapped = resolve
         .get(&host.to_ascii_lowercase())
-        .ok_or_else(|| format!("{host} is not an IP address and not in --resolve (this tool never asks the machine's resolver)"))?;
+        .ok_or_else(|| Error::usage(format!("{host} is not an IP address and not in --resolve (this tool never asks the machine's resolver)")))?;
     Ok(SocketAddr::new(
         mapped.ip(),
         port.unwrap_or(if mapped.port() == 0 {
@@ -115,19 +116,21 @@ impl Locator {
         &self,
         user: &str,
         timeout: Duration,
-    ) -> Result<(SocketAddr, String), String> {
+    ) -> Result<(SocketAddr, String), Error> {
+        let not_found = |text: String| Error::new(ReasonCode::DcNotFound, text);
         if let Some(dc) = &self.dc {
-            let address = resolve_host(dc, LDAP_PORT, &self.resolve)?;
+            let address = resolve_host(dc, LDAP_PORT, &self.resolve)
+                .map_err(|error| error.with_code(ReasonCode::DcNotFound))?;
             return Ok((address, format!("--dc {dc} → {address}")));
         }
         let Some(dns) = self.dns else {
-            return Err(
+            return Err(not_found(
                 "no --dc and no DNS server (--dns): the phone cannot look up _ldap._tcp.dc._msdcs"
                     .into(),
-            );
+            ));
         };
         let domains = candidate_domains(user, self.dhcp_domain.as_deref(), &self.dhcp_search);
-        let resolver = resolver(dns, timeout)?;
+        let resolver = resolver(dns, timeout).map_err(not_found)?;
         let mut tried = Vec::new();
         for domain in &domains {
             let name = format!("_ldap._tcp.dc._msdcs.{domain}.");
@@ -165,10 +168,10 @@ impl Locator {
                 Err(_) => tried.push(format!("{name}: timed out")),
             }
         }
-        Err(format!(
+        Err(not_found(format!(
             "no domain controller found (tried {})",
             tried.join("; ")
-        ))
+        )))
     }
 
     async fn address_of(
@@ -257,6 +260,6 @@ mod tests {
             "127.0.0.2:636".parse().unwrap()
         );
         let error = resolve_host("other.example.test", 389, &map).unwrap_err();
-        assert!(error.contains("not in --resolve"), "{error}");
+        assert!(error.text().contains("not in --resolve"), "{error}");
     }
 }

@@ -12,8 +12,9 @@
 //! DownloadingFromCertificateWebService → InstallingCertificates → ConnectingToRegistrar (DHCP
 //! option 120 or `--registrar`) → ValidatingServerCertificate → [CheckingRevocation] → SignedIn.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, ReasonCode};
 use crate::profile::SignInMethod;
 
 /// A certificate the phone found, with where it came from (an object's DN or a URL).
@@ -126,85 +127,149 @@ impl State {
 }
 
 /// The terminal outcomes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     SignedIn {
         path: Path,
     },
     /// The phone's own message; `reason` is the precise cause underneath.
     CannotValidateServerCertificate {
-        reason: String,
+        reason: Error,
     },
     CannotLocateDomainController {
-        reason: String,
+        reason: Error,
     },
     /// The directory refused the bind (AD's data code in the reason).
     SignInFailed {
-        reason: String,
+        reason: Error,
     },
     /// Firmware that cannot read the certificates it was given does not stop: it cycles
     /// "Locating Domain Controller → Downloading → Installing Certificate → Connecting" (CX700 with
     /// a SHA-2/4096-bit root) or loops at login (old LPE builds with a SHA-256 server certificate),
     /// domain.md §D.3. Only profiles that say so end here; others report cannot-validate.
     BootLoop {
-        reason: String,
+        reason: Error,
     },
     /// PIN sign-in without a usable DHCP option 43 (missing, or not a URL): LPE's
     /// "Unable to locate Lync Certificate Web service" (§D.2, §G row 18; spec).
     CannotLocateCertificateWebService {
-        reason: String,
+        reason: Error,
     },
     /// PIN sign-in whose chain download failed (unreachable, HTTP error, not a chain): LPE's
     /// "Error downloading certificate chain from OCS Registrar. Please try again" (§D.2, §G row
     /// 18; spec).
     CertificateChainDownloadFailed {
-        reason: String,
+        reason: Error,
     },
 }
 
 impl Verdict {
-    pub fn outcome(&self) -> &'static str {
+    pub fn outcome(&self) -> Outcome {
         match self {
-            Verdict::SignedIn { .. } => "signed_in",
-            Verdict::CannotValidateServerCertificate { .. } => "cannot_validate_server_certificate",
-            Verdict::CannotLocateDomainController { .. } => "cannot_locate_domain_controller",
-            Verdict::SignInFailed { .. } => "sign_in_failed",
-            Verdict::BootLoop { .. } => "boot_loop",
-            Verdict::CannotLocateCertificateWebService { .. } => {
-                "cannot_locate_certificate_web_service"
+            Verdict::SignedIn { .. } => Outcome::SignedIn,
+            Verdict::CannotValidateServerCertificate { .. } => {
+                Outcome::CannotValidateServerCertificate
             }
-            Verdict::CertificateChainDownloadFailed { .. } => "certificate_chain_download_failed",
+            Verdict::CannotLocateDomainController { .. } => Outcome::CannotLocateDomainController,
+            Verdict::SignInFailed { .. } => Outcome::SignInFailed,
+            Verdict::BootLoop { .. } => Outcome::BootLoop,
+            Verdict::CannotLocateCertificateWebService { .. } => {
+                Outcome::CannotLocateCertificateWebService
+            }
+            Verdict::CertificateChainDownloadFailed { .. } => {
+                Outcome::CertificateChainDownloadFailed
+            }
         }
     }
 
-    pub fn reason(&self) -> &str {
+    /// Why the boot failed; `None` when it signed in.
+    pub fn error(&self) -> Option<&Error> {
         match self {
-            Verdict::SignedIn { .. } => "",
+            Verdict::SignedIn { .. } => None,
             Verdict::CannotValidateServerCertificate { reason }
             | Verdict::CannotLocateDomainController { reason }
             | Verdict::SignInFailed { reason }
             | Verdict::BootLoop { reason }
             | Verdict::CannotLocateCertificateWebService { reason }
-            | Verdict::CertificateChainDownloadFailed { reason } => reason,
+            | Verdict::CertificateChainDownloadFailed { reason } => Some(reason),
         }
+    }
+
+    /// The reason's text ("" when signed in).
+    pub fn reason(&self) -> &str {
+        self.error().map(Error::text).unwrap_or_default()
+    }
+
+    /// The reason's code (`None` when signed in).
+    pub fn reason_code(&self) -> Option<ReasonCode> {
+        self.error().map(Error::code)
     }
 
     /// What the phone shows.
     pub fn screen(&self) -> &'static str {
+        self.outcome().screen()
+    }
+}
+
+/// How a boot ends, as the report's `outcome` and scenario files name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    SignedIn,
+    CannotValidateServerCertificate,
+    CannotLocateDomainController,
+    SignInFailed,
+    BootLoop,
+    CannotLocateCertificateWebService,
+    CertificateChainDownloadFailed,
+}
+
+impl Outcome {
+    /// Every outcome, for documentation and for checking scenario files.
+    pub const ALL: [Outcome; 7] = [
+        Outcome::SignedIn,
+        Outcome::CannotValidateServerCertificate,
+        Outcome::CannotLocateDomainController,
+        Outcome::SignInFailed,
+        Outcome::BootLoop,
+        Outcome::CannotLocateCertificateWebService,
+        Outcome::CertificateChainDownloadFailed,
+    ];
+
+    /// The name JSON and scenario files use (`signed_in`).
+    pub fn name(self) -> &'static str {
         match self {
-            Verdict::SignedIn { .. } => "Signed in",
-            Verdict::CannotValidateServerCertificate { .. } => "Cannot validate server certificate",
-            Verdict::CannotLocateDomainController { .. } => "Locating Domain Controller",
-            Verdict::SignInFailed { .. } => "Sign-in failed",
-            Verdict::BootLoop { .. } => "Installing Certificate (looping)",
-            Verdict::CannotLocateCertificateWebService { .. } => {
+            Outcome::SignedIn => "signed_in",
+            Outcome::CannotValidateServerCertificate => "cannot_validate_server_certificate",
+            Outcome::CannotLocateDomainController => "cannot_locate_domain_controller",
+            Outcome::SignInFailed => "sign_in_failed",
+            Outcome::BootLoop => "boot_loop",
+            Outcome::CannotLocateCertificateWebService => "cannot_locate_certificate_web_service",
+            Outcome::CertificateChainDownloadFailed => "certificate_chain_download_failed",
+        }
+    }
+
+    /// What the phone shows.
+    pub fn screen(self) -> &'static str {
+        match self {
+            Outcome::SignedIn => "Signed in",
+            Outcome::CannotValidateServerCertificate => "Cannot validate server certificate",
+            Outcome::CannotLocateDomainController => "Locating Domain Controller",
+            Outcome::SignInFailed => "Sign-in failed",
+            Outcome::BootLoop => "Installing Certificate (looping)",
+            Outcome::CannotLocateCertificateWebService => {
                 "Unable to locate Lync Certificate Web service"
             }
-            Verdict::CertificateChainDownloadFailed { .. } => {
+            Outcome::CertificateChainDownloadFailed => {
                 "Error downloading certificate chain from OCS Registrar. Please try again"
             }
         }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -213,11 +278,11 @@ impl Verdict {
 pub enum Event {
     DomainControllerFound,
     DomainControllerNotFound {
-        reason: String,
+        reason: Error,
     },
     Bound,
     BindFailed {
-        reason: String,
+        reason: Error,
     },
     /// Step 1's result: the usable certificates (placeholders and garbage already set aside).
     CertificationAuthorities {
@@ -225,7 +290,7 @@ pub enum Event {
     },
     /// The directory could not be searched (an LDAP error): the phone cannot go on.
     DirectoryFailed {
-        reason: String,
+        reason: Error,
     },
     EnrollmentServices {
         hosts: Vec<String>,
@@ -233,7 +298,7 @@ pub enum Event {
     /// Step 2's downloads: what came back from every host (failures are in the step's detail).
     ChainDownloaded {
         candidates: Vec<Candidate>,
-        failures: Vec<String>,
+        failures: Vec<Error>,
     },
     /// `installed` certificates went into the store; `rejected` says why others did not;
     /// `unreadable` counts those refused because the firmware cannot read them (§D.3).
@@ -244,22 +309,22 @@ pub enum Event {
     },
     Connected,
     ConnectFailed {
-        reason: String,
+        reason: Error,
     },
     Validated,
     ValidationFailed {
-        reason: String,
+        reason: Error,
     },
     /// The registrar's chain uses something the firmware cannot read (a SHA-256 or 4096-bit chain
     /// on old firmware).
     ValidationUnreadable {
-        reason: String,
+        reason: Error,
     },
     /// Every certificate of the chain below the anchor has a fresh CRL that does not list it.
     RevocationChecked,
     /// Revoked, or its status could not be obtained (the reason says which, with the URL).
     RevocationFailed {
-        reason: String,
+        reason: Error,
     },
     /// DHCP option 43 gave a Certificate Provisioning Service URL; `url` is what the phone GETs.
     CertificateWebServiceLocated {
@@ -267,7 +332,7 @@ pub enum Event {
     },
     /// DHCP option 43 is missing or unusable.
     CertificateWebServiceNotLocated {
-        reason: String,
+        reason: Error,
     },
 }
 
@@ -288,7 +353,7 @@ pub fn transition(state: State, event: Event, rules: Rules) -> State {
     use Event as E;
     use State as S;
     let cannot_validate =
-        |reason: String| S::Finished(Verdict::CannotValidateServerCertificate { reason });
+        |reason: Error| S::Finished(Verdict::CannotValidateServerCertificate { reason });
     match (state, event) {
         (S::LocatingDomainController, E::DomainControllerFound) => S::BindingToDirectory,
         (S::LocatingDomainController, E::DomainControllerNotFound { reason }) => {
@@ -302,24 +367,29 @@ pub fn transition(state: State, event: Event, rules: Rules) -> State {
         (S::SearchingCertificationAuthorities, E::CertificationAuthorities { .. }) if rules.http_fallback => {
             S::SearchingEnrollmentServices
         }
-        (S::SearchingCertificationAuthorities, E::CertificationAuthorities { .. }) => cannot_validate(
-            "no certificationAuthority object carries a usable cACertificate, and this firmware does not fall back to web enrollment".into(),
-        ),
+        (S::SearchingCertificationAuthorities, E::CertificationAuthorities { .. }) => cannot_validate(Error::new(
+            ReasonCode::NoCertificateInDirectory,
+            "no certificationAuthority object carries a usable cACertificate, and this firmware does not fall back to web enrollment",
+        )),
         (S::SearchingCertificationAuthorities | S::SearchingEnrollmentServices, E::DirectoryFailed { reason }) => {
             cannot_validate(reason)
         }
         (S::SearchingEnrollmentServices, E::EnrollmentServices { hosts }) if !hosts.is_empty() => {
             S::DownloadingCertificateChain { hosts }
         }
-        (S::SearchingEnrollmentServices, E::EnrollmentServices { .. }) => cannot_validate(
-            "no certificationAuthority object carries a usable cACertificate and no pKIEnrollmentService object names a dNSHostName".into(),
-        ),
+        (S::SearchingEnrollmentServices, E::EnrollmentServices { .. }) => cannot_validate(Error::new(
+            ReasonCode::NoEnrollmentService,
+            "no certificationAuthority object carries a usable cACertificate and no pKIEnrollmentService object names a dNSHostName",
+        )),
         (S::DownloadingCertificateChain { .. }, E::ChainDownloaded { candidates, .. }) if !candidates.is_empty() => {
             S::InstallingCertificates { candidates, path: Path::WebEnrollment }
         }
-        (S::DownloadingCertificateChain { .. }, E::ChainDownloaded { failures, .. }) => cannot_validate(format!(
-            "no certificate in the directory, and web enrollment gave none: {}",
-            if failures.is_empty() { "every download was empty".to_string() } else { failures.join("; ") }
+        (S::DownloadingCertificateChain { .. }, E::ChainDownloaded { failures, .. }) => cannot_validate(Error::new(
+            first_code(&failures, ReasonCode::EmptyChain),
+            format!(
+                "no certificate in the directory, and web enrollment gave none: {}",
+                if failures.is_empty() { "every download was empty".to_string() } else { joined(&failures) }
+            ),
         )),
         (S::InstallingCertificates { path, .. }, E::Installed { installed, .. }) if installed > 0 => {
             S::ConnectingToRegistrar { path }
@@ -328,15 +398,18 @@ pub fn transition(state: State, event: Event, rules: Rules) -> State {
             if unreadable > 0 && rules.loop_on_unreadable =>
         {
             S::Finished(Verdict::BootLoop {
-                reason: format!(
-                    "the phone cycles Locating Domain Controller → Downloading → Installing Certificate → Connecting: {}",
-                    rejected.join("; ")
+                reason: Error::new(
+                    ReasonCode::FirmwareCannotRead,
+                    format!(
+                        "the phone cycles Locating Domain Controller → Downloading → Installing Certificate → Connecting: {}",
+                        rejected.join("; ")
+                    ),
                 ),
             })
         }
-        (S::InstallingCertificates { .. }, E::Installed { rejected, .. }) => cannot_validate(format!(
-            "no certificate could be installed: {}",
-            rejected.join("; ")
+        (S::InstallingCertificates { .. }, E::Installed { rejected, .. }) => cannot_validate(Error::new(
+            ReasonCode::NothingInstallable,
+            format!("no certificate could be installed: {}", rejected.join("; ")),
         )),
         (S::ConnectingToRegistrar { path }, E::Connected) => S::ValidatingServerCertificate { path },
         (S::ConnectingToRegistrar { .. }, E::ConnectFailed { reason }) => cannot_validate(reason),
@@ -356,19 +429,34 @@ pub fn transition(state: State, event: Event, rules: Rules) -> State {
         (S::DownloadingFromCertificateWebService { url }, E::ChainDownloaded { failures, .. }) => {
             S::Finished(Verdict::CertificateChainDownloadFailed {
                 reason: if failures.is_empty() {
-                    format!("{url} returned no certificate")
+                    Error::new(ReasonCode::EmptyChain, format!("{url} returned no certificate"))
                 } else {
-                    failures.join("; ")
+                    Error::new(first_code(&failures, ReasonCode::EmptyChain), joined(&failures))
                 },
             })
         }
         (S::ValidatingServerCertificate { .. }, E::ValidationFailed { reason }) => cannot_validate(reason),
         (S::ValidatingServerCertificate { .. }, E::ValidationUnreadable { reason }) if rules.loop_on_unreadable => {
-            S::Finished(Verdict::BootLoop { reason: format!("login loop: {reason}") })
+            S::Finished(Verdict::BootLoop { reason: reason.map_text(|text| format!("login loop: {text}")) })
         }
         (S::ValidatingServerCertificate { .. }, E::ValidationUnreadable { reason }) => cannot_validate(reason),
-        (state, event) => cannot_validate(format!("internal error: event {event:?} in state {}", state.name())),
+        (state, event) => cannot_validate(Error::internal(format!("internal error: event {event:?} in state {}", state.name()))),
     }
+}
+
+/// The code of the first failure (every host is tried; the first is what an admin fixes
+/// first), or `otherwise` when there is none.
+fn first_code(failures: &[Error], otherwise: ReasonCode) -> ReasonCode {
+    failures.first().map_or(otherwise, Error::code)
+}
+
+/// The failures' texts, as one line.
+fn joined(failures: &[Error]) -> String {
+    failures
+        .iter()
+        .map(Error::text)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]

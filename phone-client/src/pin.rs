@@ -33,6 +33,7 @@
 use reqwest::Url;
 
 use crate::enroll::EnrollError;
+use crate::error::{Error, ReasonCode};
 
 /// The URL the phone GETs, and how it came from option 43 (for the report).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,13 +44,16 @@ pub struct WebServiceUrl {
 
 /// Reads DHCP option 43 as the phone does (see the module documentation). `Err` is the reason
 /// for "Unable to locate Lync Certificate Web service".
-pub fn web_service_url(option_43: Option<&str>, force_http: bool) -> Result<WebServiceUrl, String> {
+pub fn web_service_url(option_43: Option<&str>, force_http: bool) -> Result<WebServiceUrl, Error> {
     let raw = option_43.map(str::trim).unwrap_or_default();
     if raw.is_empty() {
-        return Err("DHCP option 43 is missing: the phone has no Certificate Provisioning Service URL (e.g. https://webpool.example.test:443/CertProv/CertProvisioningService.svc)".into());
+        return Err(Error::new(ReasonCode::WebServiceNotLocated, "DHCP option 43 is missing: the phone has no Certificate Provisioning Service URL (e.g. https://webpool.example.test:443/CertProv/CertProvisioningService.svc)"));
     }
     let unusable = |why: String| {
-        format!("DHCP option 43 {raw:?} is not a Certificate Provisioning Service URL ({why})")
+        Error::new(
+            ReasonCode::WebServiceNotLocated,
+            format!("DHCP option 43 {raw:?} is not a Certificate Provisioning Service URL ({why})"),
+        )
     };
     let mut url = Url::parse(raw).map_err(|e| unusable(e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -89,18 +93,23 @@ pub fn web_service_url(option_43: Option<&str>, force_http: bool) -> Result<WebS
 pub fn registrar_target(
     explicit: &str,
     option_120: Option<&str>,
-) -> Result<(String, &'static str), String> {
+) -> Result<(String, &'static str), Error> {
+    let no_registrar = |text: String| Error::new(ReasonCode::NoRegistrar, text);
     let explicit = explicit.trim();
     if !explicit.is_empty() {
         return Ok((explicit.to_string(), "--registrar"));
     }
     let option = option_120.map(str::trim).unwrap_or_default();
     if option.is_empty() {
-        return Err("no registrar to connect to: DHCP option 120 is missing and no --registrar was given (a real phone would look up _sipinternaltls._tcp.<SIP domain>, which this simulator does not do)".into());
+        return Err(no_registrar("no registrar to connect to: DHCP option 120 is missing and no --registrar was given (a real phone would look up _sipinternaltls._tcp.<SIP domain>, which this simulator does not do)".into()));
     }
     let host = match option.rsplit_once(':') {
         Some((host, port)) if port.parse::<u16>().is_ok() => host,
-        Some(_) => return Err(format!("DHCP option 120 {option:?} is not FQDN[:PORT]")),
+        Some(_) => {
+            return Err(no_registrar(format!(
+                "DHCP option 120 {option:?} is not FQDN[:PORT]"
+            )))
+        }
         None => option,
     };
     let valid = !host.is_empty()
@@ -108,7 +117,9 @@ pub fn registrar_target(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
     if !valid {
-        return Err(format!("DHCP option 120 {option:?} is not FQDN[:PORT]"));
+        return Err(no_registrar(format!(
+            "DHCP option 120 {option:?} is not FQDN[:PORT]"
+        )));
     }
     Ok((option.to_string(), "DHCP option 120"))
 }
@@ -177,7 +188,10 @@ mod tests {
     fn option_43_missing_or_unparsable_cannot_locate_the_web_service() {
         for missing in [None, Some(""), Some("   ")] {
             let reason = web_service_url(missing, true).unwrap_err();
-            assert!(reason.starts_with("DHCP option 43 is missing"), "{reason}");
+            assert!(
+                reason.text().starts_with("DHCP option 43 is missing"),
+                "{reason}"
+            );
         }
         for (garbage, why) in [
             ("webpool.example.test", "relative URL"),
@@ -186,10 +200,12 @@ mod tests {
         ] {
             let reason = web_service_url(Some(garbage), true).unwrap_err();
             assert!(
-                reason.contains("is not a Certificate Provisioning Service URL"),
+                reason
+                    .text()
+                    .contains("is not a Certificate Provisioning Service URL"),
                 "{reason}"
             );
-            assert!(reason.contains(why), "{garbage}: {reason}");
+            assert!(reason.text().contains(why), "{garbage}: {reason}");
         }
     }
 
@@ -208,10 +224,16 @@ mod tests {
             ("pool.example.test:5062".to_string(), "DHCP option 120")
         );
         let missing = registrar_target("", None).unwrap_err();
-        assert!(missing.contains("DHCP option 120 is missing"), "{missing}");
+        assert!(
+            missing.text().contains("DHCP option 120 is missing"),
+            "{missing}"
+        );
         for bad in ["pool example", "pool.example.test:99999", ":5061", "pool/x"] {
             let reason = registrar_target("", Some(bad)).unwrap_err();
-            assert!(reason.contains("is not FQDN[:PORT]"), "{bad}: {reason}");
+            assert!(
+                reason.text().contains("is not FQDN[:PORT]"),
+                "{bad}: {reason}"
+            );
         }
     }
 

@@ -316,15 +316,16 @@ impl Profile {
             path: display.clone(),
             source,
         })?;
-        Profile::from_toml(&text).map_err(|message| ProfileError::Parse {
+        Profile::from_toml(&text).map_err(|error| ProfileError::Parse {
             path: display,
-            message,
+            message: error.to_string(),
         })
     }
 
     /// Parses TOML; the error carries the line, column and key (toml's own message).
-    pub fn from_toml(text: &str) -> Result<Profile, String> {
-        toml::from_str(text).map_err(|error| error.to_string().trim_end().to_string())
+    pub fn from_toml(text: &str) -> Result<Profile, crate::Error> {
+        toml::from_str(text)
+            .map_err(|error| crate::Error::usage(error.to_string().trim_end().to_string()))
     }
 
     pub fn built_in(name: &str) -> Option<Profile> {
@@ -443,13 +444,17 @@ mod tests {
         .unwrap();
         assert_eq!(custom.sign_in_method, SignInMethod::Pin);
         assert!(!custom.certificate_web_service_force_http);
-        let wrong = Profile::from_toml("name = \"x\"\nsign_in_method = \"usb\"\n").unwrap_err();
+        let wrong = Profile::from_toml("name = \"x\"\nsign_in_method = \"usb\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(wrong.contains("sign_in_method"), "{wrong}");
     }
 
     #[test]
     fn unknown_keys_and_names_are_errors_that_say_where() {
-        let error = Profile::from_toml("name = \"x\"\nsearch_bse = \"domain_nc\"\n").unwrap_err();
+        let error = Profile::from_toml("name = \"x\"\nsearch_bse = \"domain_nc\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("search_bse"), "{error}");
         assert!(error.contains("line 2"), "{error}");
         let unknown = Profile::load("cx9000").unwrap_err().to_string();

@@ -2,8 +2,11 @@
 
 use serde::Serialize;
 
+use ad_common::LogonFailure;
+
 use crate::certinfo::CertificateInfo;
-use crate::machine::{Path, Verdict};
+use crate::error::ReasonCode;
+use crate::machine::{Outcome, Path, Verdict};
 
 /// One step of the boot as it happened.
 #[derive(Debug, Clone, Serialize)]
@@ -33,8 +36,15 @@ pub struct Installed {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    pub outcome: &'static str,
+    pub outcome: Outcome,
+    /// Why, in words (empty when signed in).
     pub reason: String,
+    /// Why, as a stable code (absent when signed in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<ReasonCode>,
+    /// AD's data code when the directory refused the bind with one (`52e`, `775`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_code: Option<LogonFailure>,
     /// What the phone displays at the end.
     pub screen: &'static str,
     pub path: Option<Path>,
@@ -53,6 +63,8 @@ impl Report {
         Report {
             outcome: verdict.outcome(),
             reason: verdict.reason().to_string(),
+            reason_code: verdict.reason_code(),
+            data_code: verdict.error().and_then(|error| error.data_code()),
             screen: verdict.screen(),
             path: match verdict {
                 Verdict::SignedIn { path } => Some(*path),
@@ -65,7 +77,7 @@ impl Report {
     }
 
     pub fn signed_in(&self) -> bool {
-        self.outcome == "signed_in"
+        self.outcome == Outcome::SignedIn
     }
 
     pub fn json(&self) -> String {
@@ -108,16 +120,16 @@ impl Report {
             }
         }
         let verdict = match (self.outcome, self.path) {
-            ("signed_in", Some(Path::Directory)) => {
+            (Outcome::SignedIn, Some(Path::Directory)) => {
                 "SIGNED IN (root from the directory)".to_string()
             }
-            ("signed_in", Some(Path::WebEnrollment)) => {
+            (Outcome::SignedIn, Some(Path::WebEnrollment)) => {
                 "SIGNED IN (root from AD CS web enrollment)".to_string()
             }
-            ("signed_in", Some(Path::CertificateWebService)) => {
+            (Outcome::SignedIn, Some(Path::CertificateWebService)) => {
                 "SIGNED IN (root chain from the Lync Certificate Web service)".to_string()
             }
-            (outcome, _) => outcome.to_ascii_uppercase().replace('_', " "),
+            (outcome, _) => outcome.name().to_ascii_uppercase().replace('_', " "),
         };
         out.push_str(&format!("\nVerdict: {verdict}\n"));
         out

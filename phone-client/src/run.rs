@@ -9,6 +9,7 @@ mod registrar;
 
 use crate::certinfo::describe;
 use crate::enroll::{self, ResolveMap};
+use crate::error::{Error, ReasonCode};
 use crate::ldap::Directory;
 use crate::locate::{resolve_host, Locator};
 use crate::machine::{transition, Candidate, Event, Rules, State};
@@ -94,12 +95,8 @@ impl Boot {
                 let (address, how) = match located {
                     Ok(found) => found,
                     Err(reason) => {
-                        return (
-                            Event::DomainControllerNotFound {
-                                reason: reason.clone(),
-                            },
-                            reason,
-                        )
+                        let detail = reason.to_string();
+                        return (Event::DomainControllerNotFound { reason }, detail);
                     }
                 };
                 match self
@@ -111,31 +108,27 @@ impl Boot {
                         context.directory = Some(directory);
                         (Event::DomainControllerFound, how)
                     }
-                    Err(reason) => (
-                        Event::DomainControllerNotFound {
-                            reason: reason.clone(),
-                        },
-                        format!("{how}\n{reason}"),
-                    ),
+                    Err(reason) => {
+                        let detail = format!("{how}\n{reason}");
+                        (Event::DomainControllerNotFound { reason }, detail)
+                    }
                 }
             }
             State::BindingToDirectory => {
                 let Some(directory) = context.directory.as_mut() else {
                     return (
                         Event::BindFailed {
-                            reason: "no directory connection".into(),
+                            reason: Error::internal("no directory connection"),
                         },
                         String::new(),
                     );
                 };
                 match directory.bind(&self.user, &self.password).await {
                     Ok(()) => (Event::Bound, format!("simple bind as {}", self.user)),
-                    Err(reason) => (
-                        Event::BindFailed {
-                            reason: reason.clone(),
-                        },
-                        reason,
-                    ),
+                    Err(reason) => {
+                        let detail = reason.to_string();
+                        (Event::BindFailed { reason }, detail)
+                    }
                 }
             }
             State::SearchingCertificationAuthorities => {
@@ -145,7 +138,7 @@ impl Boot {
                 let Some(directory) = context.directory.as_mut() else {
                     return (
                         Event::DirectoryFailed {
-                            reason: "no directory connection".into(),
+                            reason: Error::internal("no directory connection"),
                         },
                         String::new(),
                     );
@@ -180,12 +173,10 @@ impl Boot {
                         };
                         (Event::EnrollmentServices { hosts }, detail)
                     }
-                    Err(reason) => (
-                        Event::DirectoryFailed {
-                            reason: reason.clone(),
-                        },
-                        reason,
-                    ),
+                    Err(reason) => {
+                        let detail = reason.to_string();
+                        (Event::DirectoryFailed { reason }, detail)
+                    }
                 }
             }
             State::DownloadingCertificateChain { hosts } => self.download(hosts).await,
@@ -210,23 +201,18 @@ impl Boot {
                 Some(Err(RegistrarError::Validation(
                     failure @ ValidationFailure::UnsupportedAlgorithm { .. },
                 ))) => {
-                    let reason = RegistrarError::Validation(failure).to_string();
-                    (
-                        Event::ValidationUnreadable {
-                            reason: reason.clone(),
-                        },
-                        reason,
-                    )
+                    let reason = Error::from(RegistrarError::Validation(failure));
+                    let detail = reason.to_string();
+                    (Event::ValidationUnreadable { reason }, detail)
                 }
-                Some(Err(error)) => (
-                    Event::ValidationFailed {
-                        reason: error.to_string(),
-                    },
-                    error.to_string(),
-                ),
+                Some(Err(error)) => {
+                    let reason = Error::from(error);
+                    let detail = reason.to_string();
+                    (Event::ValidationFailed { reason }, detail)
+                }
                 None => (
                     Event::ValidationFailed {
-                        reason: "no TLS session".into(),
+                        reason: Error::internal("no TLS session"),
                     },
                     String::new(),
                 ),
@@ -241,12 +227,10 @@ impl Boot {
                         Event::CertificateWebServiceLocated { url: located.url },
                         located.detail,
                     ),
-                    Err(reason) => (
-                        Event::CertificateWebServiceNotLocated {
-                            reason: reason.clone(),
-                        },
-                        reason,
-                    ),
+                    Err(reason) => {
+                        let detail = reason.to_string();
+                        (Event::CertificateWebServiceNotLocated { reason }, detail)
+                    }
                 }
             }
             State::DownloadingFromCertificateWebService { url } => {
@@ -257,12 +241,12 @@ impl Boot {
     }
 
     /// Retries a network step as the profile allows.
-    async fn retry<T, F, Fut>(&self, mut attempt: F) -> Result<T, String>
+    async fn retry<T, F, Fut>(&self, mut attempt: F) -> Result<T, Error>
     where
         F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, String>>,
+        Fut: std::future::Future<Output = Result<T, Error>>,
     {
-        let mut last = String::new();
+        let mut last = Error::internal("no attempt was made");
         for _ in 0..=self.profile.retries {
             match attempt().await {
                 Ok(value) => return Ok(value),

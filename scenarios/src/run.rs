@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use phone_client::machine::Outcome;
 use phone_client::report::Report;
 use serde::Serialize;
 use tokio::sync::Semaphore;
@@ -217,6 +218,30 @@ pub fn check(expect: &Expectation, report: &Report, installed: &[String]) -> Vec
             failures.push(format!("path {actual} (expected {path})"));
         }
     }
+    if let Some(code) = expect.reason_code {
+        if report.reason_code != Some(code) {
+            failures.push(format!(
+                "reason_code {} (expected {code}){}",
+                report
+                    .reason_code
+                    .map_or_else(|| "none".to_string(), |actual| actual.to_string()),
+                if report.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", report.reason)
+                }
+            ));
+        }
+    }
+    if let Some(data_code) = expect.data_code {
+        if report.data_code != Some(data_code) {
+            failures.push(format!(
+                "data_code {} (expected {})",
+                report.data_code.map_or("none", |actual| actual.data_code()),
+                data_code.data_code()
+            ));
+        }
+    }
     if let Some(reason) = &expect.reason {
         if !report
             .reason
@@ -252,7 +277,7 @@ async fn audit(world: &World, report: &Report) -> AuditCheck {
         Err(error) => {
             return AuditCheck {
                 would_sign_in: false,
-                reason: error,
+                reason: error.to_string(),
                 fix: None,
                 agrees: Some(false),
             }
@@ -261,7 +286,7 @@ async fn audit(world: &World, report: &Report) -> AuditCheck {
     // The audit as "what would this user's phone see": the phone's own credentials.
     let (user, password) = world.credentials();
     let pin = profile.sign_in_method == phone_client::profile::SignInMethod::Pin;
-    let request = phone_client::audit::AuditRequest {
+    let request = adpki::audit::AuditRequest {
         dc: world.ldap_address(),
         user,
         password,
@@ -278,9 +303,9 @@ async fn audit(world: &World, report: &Report) -> AuditCheck {
     let judged = !pin
         && matches!(
             report.outcome,
-            "signed_in" | "cannot_validate_server_certificate" | "boot_loop"
+            Outcome::SignedIn | Outcome::CannotValidateServerCertificate | Outcome::BootLoop
         );
-    match phone_client::audit::audit(&request).await {
+    match adpki::audit::audit(&request).await {
         Ok(audited) => match audited.phone {
             Some(verdict) => AuditCheck {
                 agrees: judged.then_some(verdict.would_sign_in == report.signed_in()),
@@ -314,11 +339,14 @@ fn elapsed_ms(started: Instant) -> u64 {
 mod tests {
     use super::*;
     use phone_client::machine::{Path, Verdict};
+    use phone_client::{Error, ReasonCode};
 
-    fn expect(outcome: &str) -> Expectation {
+    fn expect(outcome: Outcome) -> Expectation {
         Expectation {
-            outcome: outcome.into(),
+            outcome,
             path: None,
+            reason_code: None,
+            data_code: None,
             reason: None,
             installed: None,
         }
@@ -327,7 +355,7 @@ mod tests {
     fn failed(reason: &str) -> Report {
         Report::new(
             &Verdict::CannotValidateServerCertificate {
-                reason: reason.into(),
+                reason: Error::new(ReasonCode::UnknownIssuer, reason),
             },
             "cpe-2007r2",
             Vec::new(),
@@ -345,7 +373,7 @@ mod tests {
             Vec::new(),
             Vec::new(),
         );
-        let mut expectation = expect("signed_in");
+        let mut expectation = expect(Outcome::SignedIn);
         expectation.path = Some("web_enrollment".into());
         expectation.installed = Some(vec!["root".into(), "issuing".into()]);
         let installed = ["issuing".to_string(), "root".to_string()];
@@ -355,7 +383,7 @@ mod tests {
     #[test]
     fn every_difference_is_listed_with_the_reason() {
         let report = failed("no installed root certificate issued the registrar's chain");
-        let mut expectation = expect("signed_in");
+        let mut expectation = expect(Outcome::SignedIn);
         expectation.path = Some("directory".into());
         expectation.reason = Some("expired".into());
         expectation.installed = Some(vec!["root".into()]);
@@ -371,9 +399,46 @@ mod tests {
 
     #[test]
     fn the_reason_is_matched_without_case() {
-        let mut expectation = expect("cannot_validate_server_certificate");
+        let mut expectation = expect(Outcome::CannotValidateServerCertificate);
         expectation.reason = Some("NOT VALID BEFORE".into());
         let report = failed("the registrar certificate is not valid before 2026-01-01");
         assert!(check(&expectation, &report, &[]).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::*;
+    use ad_common::LogonFailure;
+    use phone_client::machine::Verdict;
+    use phone_client::{Error, ReasonCode};
+
+    #[test]
+    fn reason_and_data_codes_are_compared_exactly() {
+        let report = Report::new(
+            &Verdict::SignInFailed {
+                reason: Error::bind_refused(
+                    "bind as alice refused: LDAP 49 80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data 775, v4563",
+                ),
+            },
+            "cpe-2007r2",
+            Vec::new(),
+            Vec::new(),
+        );
+        let mut expectation = Expectation {
+            outcome: Outcome::SignInFailed,
+            path: None,
+            reason_code: Some(ReasonCode::BindRefused),
+            data_code: Some(LogonFailure::AccountLockedOut),
+            reason: None,
+            installed: None,
+        };
+        assert!(check(&expectation, &report, &[]).is_empty());
+        expectation.data_code = Some(LogonFailure::BadCredentials);
+        expectation.reason_code = Some(ReasonCode::NameMismatch);
+        let failures = check(&expectation, &report, &[]);
+        assert_eq!(failures.len(), 2, "{failures:?}");
+        assert!(failures[0].starts_with("reason_code bind_refused (expected name_mismatch)"));
+        assert_eq!(failures[1], "data_code 775 (expected 52e)");
     }
 }

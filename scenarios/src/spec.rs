@@ -403,11 +403,19 @@ pub struct PublishSpec {
 #[serde(deny_unknown_fields)]
 pub struct Expectation {
     /// The report's outcome (`signed_in`, `cannot_validate_server_certificate`, ...).
-    pub outcome: String,
+    pub outcome: phone_client::machine::Outcome,
     /// For `signed_in`: `directory`, `web_enrollment`, ...
     #[serde(default)]
     pub path: Option<String>,
-    /// A text the reason must contain.
+    /// The report's `reason_code` (`no_enrollment_service`, `name_mismatch`, `bind_refused`, …):
+    /// the stable way to say why. Preferred over `reason`.
+    #[serde(default)]
+    pub reason_code: Option<phone_client::ReasonCode>,
+    /// AD's data code of a refused bind (`52e`, `775`, …), with `reason_code = "bind_refused"`.
+    #[serde(default)]
+    pub data_code: Option<ad_common::LogonFailure>,
+    /// A text the reason must contain (case-insensitive): for what no code says, such as a host
+    /// name or an HTTP status.
     #[serde(default)]
     pub reason: Option<String>,
     /// Exactly these certificates (ids) are installed, in any order.

@@ -112,7 +112,8 @@ async fn main() -> ExitCode {
         .init();
     let setup = || -> Result<Boot, String> {
         let profile = Profile::load(&cli.profile).map_err(|error| error.to_string())?;
-        let resolve = phone_client::enroll::parse_resolve(&cli.resolve)?;
+        let resolve =
+            phone_client::enroll::parse_resolve(&cli.resolve).map_err(|error| error.to_string())?;
         let dns = cli.dns.as_deref().map(parse_dns).transpose()?;
         let (password, registrar) = credentials(&cli, profile.sign_in_method)?;
         Ok(Boot {

@@ -90,15 +90,15 @@ pub fn http_client(
 }
 
 /// Parses `--resolve HOST=ADDR:PORT` entries (like curl's) into the map every name goes through.
-pub fn parse_resolve(entries: &[String]) -> Result<ResolveMap, String> {
+pub fn parse_resolve(entries: &[String]) -> Result<ResolveMap, crate::Error> {
     let mut map = ResolveMap::new();
     for entry in entries {
-        let (host, address) = entry
-            .split_once('=')
-            .ok_or_else(|| format!("--resolve {entry:?}: expected HOST=ADDR:PORT"))?;
-        let address: SocketAddr = address
-            .parse()
-            .map_err(|_| format!("--resolve {entry:?}: {address:?} is not ADDR:PORT"))?;
+        let (host, address) = entry.split_once('=').ok_or_else(|| {
+            crate::Error::usage(format!("--resolve {entry:?}: expected HOST=ADDR:PORT"))
+        })?;
+        let address: SocketAddr = address.parse().map_err(|_| {
+            crate::Error::usage(format!("--resolve {entry:?}: {address:?} is not ADDR:PORT"))
+        })?;
         map.insert(host.trim().to_ascii_lowercase(), address);
     }
     Ok(map)

@@ -1,5 +1,10 @@
 use super::*;
 
+/// A reason as a step would report it; the machine passes it through unchanged.
+fn why(code: ReasonCode, text: &str) -> Error {
+    Error::new(code, text)
+}
+
 const FALLBACK: Rules = Rules {
     http_fallback: true,
     loop_on_unreadable: false,
@@ -127,8 +132,12 @@ fn no_certificates_anywhere_is_cannot_validate() {
     let State::Finished(verdict) = end.last().unwrap() else {
         panic!("not finished")
     };
-    assert_eq!(verdict.outcome(), "cannot_validate_server_certificate");
+    assert_eq!(
+        verdict.outcome().name(),
+        "cannot_validate_server_certificate"
+    );
     assert!(verdict.reason().contains("pKIEnrollmentService"));
+    assert_eq!(verdict.reason_code(), Some(ReasonCode::NoEnrollmentService));
     assert_eq!(verdict.screen(), "Cannot validate server certificate");
 }
 
@@ -140,7 +149,7 @@ fn without_fallback_an_empty_directory_ends_at_step_one() {
         NO_FALLBACK,
     );
     assert!(
-        matches!(state, State::Finished(Verdict::CannotValidateServerCertificate { reason }) if reason.contains("does not fall back"))
+        matches!(state, State::Finished(Verdict::CannotValidateServerCertificate { reason }) if reason.text().contains("does not fall back"))
     );
 }
 
@@ -152,12 +161,15 @@ fn failed_downloads_are_named_in_the_verdict() {
         },
         Event::ChainDownloaded {
             candidates: vec![],
-            failures: vec!["HTTP 404 from http://ca1/certsrv/...".into()],
+            failures: vec![why(
+                ReasonCode::EnrollmentHttpStatus,
+                "HTTP 404 from http://ca1/certsrv/...",
+            )],
         },
         FALLBACK,
     );
     assert!(
-        matches!(state, State::Finished(Verdict::CannotValidateServerCertificate { reason }) if reason.contains("HTTP 404"))
+        matches!(state, State::Finished(Verdict::CannotValidateServerCertificate { reason }) if reason.text().contains("HTTP 404"))
     );
 }
 
@@ -167,27 +179,29 @@ fn terminal_failures_of_each_step() {
         (
             State::LocatingDomainController,
             Event::DomainControllerNotFound {
-                reason: "no SRV".into(),
+                reason: why(ReasonCode::Internal, "no SRV"),
             },
             "cannot_locate_domain_controller",
         ),
         (
             State::BindingToDirectory,
             Event::BindFailed {
-                reason: "data 52e".into(),
+                reason: why(ReasonCode::Internal, "data 52e"),
             },
             "sign_in_failed",
         ),
         (
             State::SearchingCertificationAuthorities,
             Event::DirectoryFailed {
-                reason: "000004DC".into(),
+                reason: why(ReasonCode::Internal, "000004DC"),
             },
             "cannot_validate_server_certificate",
         ),
         (
             State::SearchingEnrollmentServices,
-            Event::DirectoryFailed { reason: "x".into() },
+            Event::DirectoryFailed {
+                reason: why(ReasonCode::Internal, "x"),
+            },
             "cannot_validate_server_certificate",
         ),
         (
@@ -207,7 +221,7 @@ fn terminal_failures_of_each_step() {
                 path: Path::Directory,
             },
             Event::ConnectFailed {
-                reason: "refused".into(),
+                reason: why(ReasonCode::Internal, "refused"),
             },
             "cannot_validate_server_certificate",
         ),
@@ -216,7 +230,7 @@ fn terminal_failures_of_each_step() {
                 path: Path::Directory,
             },
             Event::ValidationFailed {
-                reason: "unknown issuer".into(),
+                reason: why(ReasonCode::Internal, "unknown issuer"),
             },
             "cannot_validate_server_certificate",
         ),
@@ -226,7 +240,7 @@ fn terminal_failures_of_each_step() {
         let State::Finished(verdict) = transition(state, event, FALLBACK) else {
             panic!("{name} did not finish")
         };
-        assert_eq!(verdict.outcome(), outcome, "{name}");
+        assert_eq!(verdict.outcome().name(), outcome, "{name}");
         assert!(!verdict.reason().is_empty(), "{name}");
     }
 }
@@ -246,13 +260,17 @@ fn firmware_that_loops_on_unreadable_certificates_ends_in_a_boot_loop() {
     else {
         panic!()
     };
-    assert_eq!(verdict.outcome(), "boot_loop");
+    assert_eq!(verdict.outcome().name(), "boot_loop");
     assert!(verdict.reason().contains("4096-bit"));
+    assert_eq!(verdict.reason_code(), Some(ReasonCode::FirmwareCannotRead));
     // Without the loop setting the same event is the plain failure.
     let State::Finished(verdict) = transition(installing.clone(), unreadable, FALLBACK) else {
         panic!()
     };
-    assert_eq!(verdict.outcome(), "cannot_validate_server_certificate");
+    assert_eq!(
+        verdict.outcome().name(),
+        "cannot_validate_server_certificate"
+    );
     // Policy refusals (not unreadable) never loop.
     let refused = Event::Installed {
         installed: 0,
@@ -262,18 +280,23 @@ fn firmware_that_loops_on_unreadable_certificates_ends_in_a_boot_loop() {
     let State::Finished(verdict) = transition(installing, refused, LOOPING) else {
         panic!()
     };
-    assert_eq!(verdict.outcome(), "cannot_validate_server_certificate");
+    assert_eq!(
+        verdict.outcome().name(),
+        "cannot_validate_server_certificate"
+    );
     let validating = State::ValidatingServerCertificate {
         path: Path::Directory,
     };
     let login = Event::ValidationUnreadable {
-        reason: "SHA-256 signatures".into(),
+        reason: why(ReasonCode::Internal, "SHA-256 signatures"),
     };
     let State::Finished(verdict) = transition(validating, login, LOOPING) else {
         panic!()
     };
-    assert_eq!(verdict.outcome(), "boot_loop");
+    assert_eq!(verdict.outcome().name(), "boot_loop");
     assert!(verdict.reason().starts_with("login loop"));
+    // The step's own code survives the machine's rewording.
+    assert_eq!(verdict.reason_code(), Some(ReasonCode::Internal));
 }
 
 fn run_from(start: State, events: Vec<Event>, rules: Rules) -> Vec<State> {
@@ -315,12 +338,15 @@ fn hard_fail_checks_revocation_before_signing_in() {
     let failed = transition(
         checking,
         Event::RevocationFailed {
-            reason: "revocation status unknown: CRL http://crl/x.crl unreachable (connection refused); this firmware hard-fails".into(),
+            reason: why(ReasonCode::Internal, "revocation status unknown: CRL http://crl/x.crl unreachable (connection refused); this firmware hard-fails"),
         },
         HARD_FAIL,
     );
     let verdict = verdict_of(&failed);
-    assert_eq!(verdict.outcome(), "cannot_validate_server_certificate");
+    assert_eq!(
+        verdict.outcome().name(),
+        "cannot_validate_server_certificate"
+    );
     assert!(verdict.reason().contains("unreachable"));
     // Without hard-fail a validated chain signs in at once: no revocation step.
     assert_eq!(
@@ -387,12 +413,15 @@ fn pin_sign_in_failures_have_the_lpe_screens() {
     let not_located = transition(
         State::LocatingCertificateWebService,
         Event::CertificateWebServiceNotLocated {
-            reason: "DHCP option 43 is missing".into(),
+            reason: why(ReasonCode::Internal, "DHCP option 43 is missing"),
         },
         FALLBACK,
     );
     let verdict = verdict_of(&not_located);
-    assert_eq!(verdict.outcome(), "cannot_locate_certificate_web_service");
+    assert_eq!(
+        verdict.outcome().name(),
+        "cannot_locate_certificate_web_service"
+    );
     assert_eq!(
         verdict.screen(),
         "Unable to locate Lync Certificate Web service"
@@ -406,12 +435,15 @@ fn pin_sign_in_failures_have_the_lpe_screens() {
         downloading.clone(),
         Event::ChainDownloaded {
             candidates: vec![],
-            failures: vec!["HTTP 404 from http://webpool.example.test:443/CertProv/CertProvisioningService.svc".into()],
+            failures: vec![why(ReasonCode::EnrollmentHttpStatus, "HTTP 404 from http://webpool.example.test:443/CertProv/CertProvisioningService.svc")],
         },
         FALLBACK,
     );
     let verdict = verdict_of(&failed);
-    assert_eq!(verdict.outcome(), "certificate_chain_download_failed");
+    assert_eq!(
+        verdict.outcome().name(),
+        "certificate_chain_download_failed"
+    );
     assert_eq!(
         verdict.screen(),
         "Error downloading certificate chain from OCS Registrar. Please try again"
@@ -445,20 +477,23 @@ fn pin_sign_in_failures_have_the_lpe_screens() {
     );
     assert_eq!(
         verdict_of(&refused).outcome(),
-        "cannot_validate_server_certificate"
+        Outcome::CannotValidateServerCertificate
     );
     let validating = transition(
         State::ConnectingToRegistrar {
             path: Path::CertificateWebService,
         },
         Event::ConnectFailed {
-            reason: "no registrar: DHCP option 120 is missing".into(),
+            reason: why(
+                ReasonCode::Internal,
+                "no registrar: DHCP option 120 is missing",
+            ),
         },
         FALLBACK,
     );
     assert_eq!(
         verdict_of(&validating).outcome(),
-        "cannot_validate_server_certificate"
+        Outcome::CannotValidateServerCertificate
     );
 }
 
@@ -484,7 +519,7 @@ fn directory_events_do_not_belong_to_the_pin_path() {
 fn an_event_out_of_place_is_reported_not_panicked() {
     let state = transition(State::BindingToDirectory, Event::Validated, FALLBACK);
     assert!(
-        matches!(state, State::Finished(Verdict::CannotValidateServerCertificate { reason }) if reason.contains("internal error"))
+        matches!(state, State::Finished(Verdict::CannotValidateServerCertificate { reason }) if reason.text().contains("internal error"))
     );
 }
 
@@ -496,5 +531,99 @@ fn path_names_are_the_json_names() {
         Path::CertificateWebService,
     ] {
         assert_eq!(serde_json::to_value(path).unwrap(), path.name());
+    }
+}
+
+#[test]
+fn the_machine_names_its_own_reasons_and_passes_the_steps_through() {
+    let no_fallback = transition(
+        State::SearchingCertificationAuthorities,
+        Event::CertificationAuthorities { candidates: vec![] },
+        NO_FALLBACK,
+    );
+    assert_eq!(
+        verdict_of(&no_fallback).reason_code(),
+        Some(ReasonCode::NoCertificateInDirectory)
+    );
+    let downloads = transition(
+        State::DownloadingCertificateChain {
+            hosts: vec!["ca1".into(), "ca2".into()],
+        },
+        Event::ChainDownloaded {
+            candidates: vec![],
+            failures: vec![
+                why(
+                    ReasonCode::EnrollmentUnreachable,
+                    "cannot connect to http://ca1/",
+                ),
+                why(
+                    ReasonCode::EnrollmentHttpStatus,
+                    "HTTP 404 from http://ca2/",
+                ),
+            ],
+        },
+        FALLBACK,
+    );
+    let verdict = verdict_of(&downloads);
+    assert_eq!(
+        verdict.reason_code(),
+        Some(ReasonCode::EnrollmentUnreachable)
+    );
+    assert!(verdict.reason().contains("ca1") && verdict.reason().contains("HTTP 404"));
+    let empty = transition(
+        State::DownloadingCertificateChain {
+            hosts: vec!["ca1".into()],
+        },
+        Event::ChainDownloaded {
+            candidates: vec![],
+            failures: vec![],
+        },
+        FALLBACK,
+    );
+    assert_eq!(
+        verdict_of(&empty).reason_code(),
+        Some(ReasonCode::EmptyChain)
+    );
+    let refused = transition(
+        State::InstallingCertificates {
+            candidates: vec![candidate()],
+            path: Path::Directory,
+        },
+        Event::Installed {
+            installed: 0,
+            rejected: vec!["not self-signed".into()],
+            unreadable: 0,
+        },
+        LOOPING,
+    );
+    assert_eq!(
+        verdict_of(&refused).reason_code(),
+        Some(ReasonCode::NothingInstallable)
+    );
+    let bind = transition(
+        State::BindingToDirectory,
+        Event::BindFailed {
+            reason: Error::bind_refused("LDAP 49 80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data 533, v4563"),
+        },
+        FALLBACK,
+    );
+    let verdict = verdict_of(&bind);
+    assert_eq!(verdict.outcome(), Outcome::SignInFailed);
+    assert_eq!(verdict.reason_code(), Some(ReasonCode::BindRefused));
+    assert_eq!(
+        verdict.error().and_then(Error::data_code),
+        Some(ad_common::LogonFailure::AccountDisabled)
+    );
+    let lost = transition(State::BindingToDirectory, Event::Validated, FALLBACK);
+    assert_eq!(verdict_of(&lost).reason_code(), Some(ReasonCode::Internal));
+    assert_eq!(
+        verdict_of(&lost).outcome().name(),
+        "cannot_validate_server_certificate"
+    );
+    for outcome in Outcome::ALL {
+        assert_eq!(
+            serde_json::to_string(&outcome).expect("serializes"),
+            format!("\"{}\"", outcome.name())
+        );
     }
 }

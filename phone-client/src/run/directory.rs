@@ -12,7 +12,7 @@ impl Boot {
         let Some(directory) = context.directory.as_mut() else {
             return (
                 Event::DirectoryFailed {
-                    reason: "no directory connection".into(),
+                    reason: Error::internal("no directory connection"),
                 },
                 String::new(),
             );
@@ -20,12 +20,8 @@ impl Boot {
         let (configuration_nc, default_nc) = match directory.naming_contexts().await {
             Ok(contexts) => contexts,
             Err(reason) => {
-                return (
-                    Event::DirectoryFailed {
-                        reason: reason.clone(),
-                    },
-                    reason,
-                )
+                let detail = reason.to_string();
+                return (Event::DirectoryFailed { reason }, detail);
             }
         };
         context.configuration_nc = configuration_nc.clone();
@@ -49,7 +45,7 @@ impl Boot {
                 let Some(dc) = context.dc else {
                     return (
                         Event::DirectoryFailed {
-                            reason: "no DC address".into(),
+                            reason: Error::internal("no DC address"),
                         },
                         String::new(),
                     );
@@ -108,12 +104,10 @@ impl Boot {
                     detail.join("\n"),
                 )
             }
-            Err(reason) => (
-                Event::DirectoryFailed {
-                    reason: reason.clone(),
-                },
-                reason,
-            ),
+            Err(reason) => {
+                let detail = reason.to_string();
+                (Event::DirectoryFailed { reason }, detail)
+            }
         }
     }
 
@@ -121,13 +115,14 @@ impl Boot {
         let client = match enroll::http_client_for(&self.profile, &self.resolve) {
             Ok(client) => client,
             Err(error) => {
+                let detail = error.to_string();
                 return (
                     Event::ChainDownloaded {
                         candidates: vec![],
-                        failures: vec![error.to_string()],
+                        failures: vec![Error::from(error)],
                     },
-                    error.to_string(),
-                )
+                    detail,
+                );
             }
         };
         let mut candidates = Vec::new();
@@ -173,7 +168,7 @@ impl Boot {
                 }
                 Err(error) => {
                     detail.push(format!("GET {url}: {error} ({host_ms} ms)"));
-                    failures.push(error.to_string());
+                    failures.push(Error::from(error));
                 }
             }
         }

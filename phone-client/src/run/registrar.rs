@@ -9,14 +9,12 @@ impl Boot {
         let client = match enroll::http_client_for(&self.profile, &self.resolve) {
             Ok(client) => client,
             Err(error) => {
-                let reason =
-                    format!("revocation status unknown: {error}; this firmware hard-fails");
-                return (
-                    Event::RevocationFailed {
-                        reason: reason.clone(),
-                    },
-                    reason,
+                let reason = Error::new(
+                    ReasonCode::RevocationUnknown,
+                    format!("revocation status unknown: {error}; this firmware hard-fails"),
                 );
+                let detail = reason.to_string();
+                return (Event::RevocationFailed { reason }, detail);
             }
         };
         let installed: Vec<Vec<u8>> = context
@@ -36,7 +34,7 @@ impl Boot {
         match check.result {
             Ok(()) => (Event::RevocationChecked, detail.join("\n")),
             Err(reason) => {
-                detail.push(reason.clone());
+                detail.push(reason.to_string());
                 (Event::RevocationFailed { reason }, detail.join("\n"))
             }
         }
@@ -44,9 +42,9 @@ impl Boot {
 
     /// PIN sign-in: GETs the root chain from the Certificate Provisioning web service.
     pub(super) async fn download_from_web_service(&self, url: &str) -> (Event, String) {
-        let failed = |reason: String| {
-            let detail = if reason.contains(url) {
-                reason.clone()
+        let failed = |reason: Error| {
+            let detail = if reason.text().contains(url) {
+                reason.to_string()
             } else {
                 format!("GET {url}: {reason}")
             };
@@ -60,7 +58,7 @@ impl Boot {
         };
         let client = match enroll::http_client_for(&self.profile, &self.resolve) {
             Ok(client) => client,
-            Err(error) => return failed(error.to_string()),
+            Err(error) => return failed(Error::from(error)),
         };
         let mut fetched = enroll::fetch_chain(&client, url).await;
         for _ in 0..self.profile.retries {
@@ -86,19 +84,23 @@ impl Boot {
                 },
                 format!("GET {url}: {} certificate(s)", chain.len()),
             ),
-            Err(error) => failed(pin::download_failure(&error)),
+            Err(error) => {
+                let text = pin::download_failure(&error);
+                failed(Error::from(error).map_text(|_| text))
+            }
         }
     }
 
     /// The registrar to dial, and where that came from.
-    pub(super) fn registrar_target(&self) -> Result<(String, &'static str), String> {
+    pub(super) fn registrar_target(&self) -> Result<(String, &'static str), Error> {
         match self.profile.sign_in_method {
             SignInMethod::Pin => {
                 pin::registrar_target(&self.registrar, self.locator.dhcp_option_120.as_deref())
             }
-            SignInMethod::Directory if self.registrar.trim().is_empty() => {
-                Err("no registrar to connect to (--registrar is empty)".into())
-            }
+            SignInMethod::Directory if self.registrar.trim().is_empty() => Err(Error::new(
+                ReasonCode::NoRegistrar,
+                "no registrar to connect to (--registrar is empty)",
+            )),
             SignInMethod::Directory => Ok((self.registrar.trim().to_string(), "--registrar")),
         }
     }
@@ -107,24 +109,17 @@ impl Boot {
         let (registrar, origin) = match self.registrar_target() {
             Ok(target) => target,
             Err(reason) => {
-                return (
-                    Event::ConnectFailed {
-                        reason: reason.clone(),
-                    },
-                    reason,
-                )
+                let detail = reason.to_string();
+                return (Event::ConnectFailed { reason }, detail);
             }
         };
         let server_name = registrar_name(&registrar);
         let address = match resolve_host(&registrar, SIP_TLS_PORT, &self.resolve) {
             Ok(address) => address,
             Err(reason) => {
-                return (
-                    Event::ConnectFailed {
-                        reason: reason.clone(),
-                    },
-                    reason,
-                )
+                let reason = reason.with_code(ReasonCode::RegistrarUnreachable);
+                let detail = reason.to_string();
+                return (Event::ConnectFailed { reason }, detail);
             }
         };
         let roots: Vec<Vec<u8>> = context
@@ -150,12 +145,15 @@ impl Boot {
             roots.len()
         );
         match outcome {
-            Err(error @ (RegistrarError::Connect { .. } | RegistrarError::Timeout { .. })) => (
-                Event::ConnectFailed {
-                    reason: error.to_string(),
-                },
-                format!("{detail}: {error}"),
-            ),
+            Err(error @ (RegistrarError::Connect { .. } | RegistrarError::Timeout { .. })) => {
+                let detail = format!("{detail}: {error}");
+                (
+                    Event::ConnectFailed {
+                        reason: Error::from(error),
+                    },
+                    detail,
+                )
+            }
             other => {
                 context.registrar = Some(other);
                 (Event::Connected, detail)

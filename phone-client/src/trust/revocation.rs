@@ -58,6 +58,7 @@ use super::verifier::{phone_clock, rfc3339, Store};
 use super::TrustPolicy;
 use crate::certinfo;
 use crate::enroll::{self, EnrollError};
+use crate::error::{Error, ReasonCode};
 
 /// id-ce-cRLDistributionPoints (RFC 5280 §4.2.1.13).
 const ID_CE_CRL_DISTRIBUTION_POINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.31");
@@ -71,7 +72,7 @@ pub struct RevocationCheck {
     /// One line per certificate (and per CRL fetched), for the step's detail.
     pub lines: Vec<String>,
     /// `Err` carries the precise reason the phone cannot validate the registrar.
-    pub result: Result<(), String>,
+    pub result: Result<(), Error>,
 }
 
 /// A certificate of the validated path below the anchor, with what judging its CRL needs.
@@ -149,7 +150,7 @@ pub async fn check_revocation(
     RevocationCheck { lines, result }
 }
 
-fn fail(lines: Vec<String>, reason: String) -> RevocationCheck {
+fn fail(lines: Vec<String>, reason: Error) -> RevocationCheck {
     RevocationCheck {
         lines,
         result: Err(reason),
@@ -179,9 +180,9 @@ pub fn path_to_check(
     installed: &[Vec<u8>],
     policy: &TrustPolicy,
     now: UnixTime,
-) -> Result<Vec<PathCertificate>, String> {
+) -> Result<Vec<PathCertificate>, Error> {
     let unknown = |why: String| {
-        format!("revocation status unknown: the registrar's chain could not be rebuilt for the check ({why}); {HARD_FAILS}")
+        Error::new(ReasonCode::RevocationUnknown, format!("revocation status unknown: the registrar's chain could not be rebuilt for the check ({why}); {HARD_FAILS}"))
     };
     let leaf_der = chain
         .first()
@@ -212,7 +213,8 @@ pub fn path_to_check(
         .into_iter()
         .zip(spkis)
         .map(|(der, issuer_spki)| {
-            let info = certinfo::describe(&der).map_err(unknown)?;
+            let info =
+                certinfo::describe(&der).map_err(|error| unknown(error.text().to_string()))?;
             Ok(PathCertificate {
                 der,
                 subject: info.subject,
@@ -225,9 +227,10 @@ pub fn path_to_check(
 
 /// The URIs of a certificate's CRL Distribution Points extension (full names only), in order;
 /// empty when the extension is absent.
-pub fn distribution_points(cert_der: &[u8]) -> Result<Vec<String>, String> {
+pub fn distribution_points(cert_der: &[u8]) -> Result<Vec<String>, Error> {
+    let unknown = |text: String| Error::new(ReasonCode::RevocationUnknown, text);
     let cert = x509_cert::Certificate::from_der(cert_der)
-        .map_err(|e| format!("revocation status unknown: a certificate of the chain does not parse ({e}); {HARD_FAILS}"))?;
+        .map_err(|e| unknown(format!("revocation status unknown: a certificate of the chain does not parse ({e}); {HARD_FAILS}")))?;
     let Some(extension) = cert
         .tbs_certificate
         .extensions
@@ -239,7 +242,7 @@ pub fn distribution_points(cert_der: &[u8]) -> Result<Vec<String>, String> {
     };
     let subject = cert.tbs_certificate.subject.to_string();
     let points = CrlDistributionPoints::from_der(extension.extn_value.as_bytes()).map_err(|e| {
-        format!("revocation status unknown: the CRL Distribution Points extension of \"{subject}\" does not parse ({e}); {HARD_FAILS}")
+        unknown(format!("revocation status unknown: the CRL Distribution Points extension of \"{subject}\" does not parse ({e}); {HARD_FAILS}"))
     })?;
     let mut urls = Vec::new();
     for point in &points.0 {
@@ -257,7 +260,8 @@ pub fn distribution_points(cert_der: &[u8]) -> Result<Vec<String>, String> {
 /// The URL the phone fetches: the first `http://` one. Without one the status is unknown, and
 /// the reason says why (no CDP at all; only `ldap:///`, which a phone that is not domain-joined
 /// cannot read; only other schemes).
-pub fn choose_url(subject: &str, urls: &[String]) -> Result<String, String> {
+pub fn choose_url(subject: &str, urls: &[String]) -> Result<String, Error> {
+    let none = |text: String| Error::new(ReasonCode::NoCrlDistributionPoint, text);
     if let Some(url) = urls
         .iter()
         .find(|url| url.to_ascii_lowercase().starts_with("http://"))
@@ -265,26 +269,26 @@ pub fn choose_url(subject: &str, urls: &[String]) -> Result<String, String> {
         return Ok(url.clone());
     }
     if urls.is_empty() {
-        return Err(format!(
+        return Err(none(format!(
             "revocation status unknown: certificate \"{subject}\" has no CRL distribution point; {HARD_FAILS}"
-        ));
+        )));
     }
     if let Some(ldap) = urls
         .iter()
         .find(|url| url.to_ascii_lowercase().starts_with("ldap:"))
     {
-        return Err(format!(
+        return Err(none(format!(
             "revocation status unknown: certificate \"{subject}\" names only the LDAP CRL distribution point {ldap}, unreachable for a phone that is not domain-joined; {HARD_FAILS}"
-        ));
+        )));
     }
-    Err(format!(
+    Err(none(format!(
         "revocation status unknown: certificate \"{subject}\" names no http:// CRL distribution point ({}); {HARD_FAILS}",
         urls.join(", ")
-    ))
+    )))
 }
 
 /// GETs the CRL (retrying connect errors and timeouts `retries` times) and decodes it.
-async fn fetch_crl(client: &reqwest::Client, url: &str, retries: u32) -> Result<Vec<u8>, String> {
+async fn fetch_crl(client: &reqwest::Client, url: &str, retries: u32) -> Result<Vec<u8>, Error> {
     let mut fetched = enroll::fetch_bytes(client, url).await;
     for _ in 0..retries {
         if !matches!(
@@ -295,9 +299,12 @@ async fn fetch_crl(client: &reqwest::Client, url: &str, retries: u32) -> Result<
         }
         fetched = enroll::fetch_bytes(client, url).await;
     }
-    let body = fetched.map_err(|error| unreachable(url, &error))?;
+    let body = fetched
+        .map_err(|error| Error::new(ReasonCode::CrlUnreachable, unreachable(url, &error)))?;
     crl_from_body(&body).map_err(|why| {
-        format!("revocation status unknown: CRL {url} is not a CRL ({why}); {HARD_FAILS}")
+        why.map_text(|why| {
+            format!("revocation status unknown: CRL {url} is not a CRL ({why}); {HARD_FAILS}")
+        })
     })
 }
 
@@ -323,31 +330,32 @@ pub fn unreachable(url: &str, error: &EnrollError) -> String {
 }
 
 /// A CRL as served over HTTP: DER, or PEM armoured as `X509 CRL`.
-pub fn crl_from_body(body: &[u8]) -> Result<Vec<u8>, String> {
+pub fn crl_from_body(body: &[u8]) -> Result<Vec<u8>, Error> {
+    let invalid = |text: String| Error::new(ReasonCode::CrlInvalid, text);
     if body.first() == Some(&0x30) {
         return Ok(body.to_vec());
     }
     let text = std::str::from_utf8(body)
-        .map_err(|_| "the body is neither DER nor PEM text".to_string())?;
+        .map_err(|_| invalid("the body is neither DER nor PEM text".to_string()))?;
     const BEGIN: &str = "-----BEGIN X509 CRL-----";
     const END: &str = "-----END X509 CRL-----";
     let start = text.find(BEGIN).ok_or_else(|| {
         let start: String = text.trim_start().chars().take(40).collect();
-        format!(
+        invalid(format!(
             "neither DER nor PEM with {BEGIN}; it starts with \"{}\"",
             start.escape_debug()
-        )
+        ))
     })? + BEGIN.len();
     let length = text[start..]
         .find(END)
-        .ok_or_else(|| format!("{BEGIN} has no {END} line"))?;
+        .ok_or_else(|| invalid(format!("{BEGIN} has no {END} line")))?;
     let compact: Vec<u8> = text[start..start + length]
         .bytes()
         .filter(|b| !b.is_ascii_whitespace())
         .collect();
     base64::engine::general_purpose::STANDARD
         .decode(compact)
-        .map_err(|e| format!("the PEM block is not valid base64: {e}"))
+        .map_err(|e| invalid(format!("the PEM block is not valid base64: {e}")))
 }
 
 /// Judges one certificate against the CRL fetched from `url`, at the phone's clock `now`, in
@@ -359,10 +367,13 @@ pub fn judge(
     crl_der: &[u8],
     now: UnixTime,
     algorithms: &[&dyn SignatureVerificationAlgorithm],
-) -> Result<String, String> {
+) -> Result<String, Error> {
     let subject = &certificate.subject;
+    let invalid = |text: String| Error::new(ReasonCode::CrlInvalid, text);
     let unusable = |why: String| {
-        format!("revocation status unknown: CRL {url} cannot be used ({why}); {HARD_FAILS}")
+        invalid(format!(
+            "revocation status unknown: CRL {url} cannot be used ({why}); {HARD_FAILS}"
+        ))
     };
     let crl = CertRevocationList::from(
         OwnedCertRevocationList::from_der(crl_der).map_err(|e| unusable(format!("{e:?}")))?,
@@ -375,32 +386,32 @@ pub fn judge(
     let cert = EndEntityCert::try_from(&cert_der)
         .map_err(|e| unusable(format!("the certificate does not parse: {e:?}")))?;
     if crl.issuer() != cert.issuer() {
-        return Err(format!(
+        return Err(invalid(format!(
             "revocation status unknown: CRL {url} was issued by \"{crl_issuer}\", not by \"{}\", the issuer of \"{subject}\"; {HARD_FAILS}",
             certificate.issuer
-        ));
+        )));
     }
     verify_signature(crl_der, &certificate.issuer_spki, algorithms).map_err(|why| {
-        format!(
+        why.map_text(|why| format!(
             "revocation status unknown: the signature of CRL {url} does not verify with the key of \"{}\" ({why}); {HARD_FAILS}",
             certificate.issuer
-        )
+        ))
     })?;
     let phone_time = rfc3339(now);
     let this_update = tbs.this_update.to_unix_duration();
     if this_update.as_secs() > now.as_secs() {
-        return Err(format!(
+        return Err(invalid(format!(
             "revocation status unknown: CRL {url} is not valid before {} (phone clock {phone_time}); {HARD_FAILS}",
             tbs.this_update
-        ));
+        )));
     }
     let next_update = tbs
         .next_update
         .ok_or_else(|| unusable("it has no nextUpdate".into()))?;
     if next_update.to_unix_duration().as_secs() <= now.as_secs() {
-        return Err(format!(
+        return Err(invalid(format!(
             "revocation status unknown: CRL {url} expired at {next_update} (phone clock {phone_time}); {HARD_FAILS}"
-        ));
+        )));
     }
     match crl.find_serial(cert.serial()) {
         Ok(Some(revoked)) => {
@@ -408,9 +419,12 @@ pub fn judge(
                 .reason_code
                 .map(|code| format!(", reason {}", reason_name(code)))
                 .unwrap_or_default();
-            Err(format!(
-                "certificate \"{subject}\" is revoked (CRL {url}; revoked {}{reason})",
-                rfc3339(revoked.revocation_date)
+            Err(Error::new(
+                ReasonCode::Revoked,
+                format!(
+                    "certificate \"{subject}\" is revoked (CRL {url}; revoked {}{reason})",
+                    rfc3339(revoked.revocation_date)
+                ),
             ))
         }
         Ok(None) => Ok(format!(
@@ -443,8 +457,9 @@ pub fn verify_signature(
     crl_der: &[u8],
     issuer_spki: &[u8],
     algorithms: &[&dyn SignatureVerificationAlgorithm],
-) -> Result<(), String> {
-    let malformed = |e: der::Error| format!("malformed DER: {e}");
+) -> Result<(), Error> {
+    let invalid = |text: &str| Error::new(ReasonCode::CrlInvalid, text);
+    let malformed = |e: der::Error| invalid(&format!("malformed DER: {e}"));
     // CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue BIT STRING }
     let crl = sequence_contents(crl_der).map_err(malformed)?;
     let mut reader = SliceReader::new(crl).map_err(malformed)?;
@@ -454,7 +469,7 @@ pub fn verify_signature(
     let signature: BitStringRef<'_> = reader.decode().map_err(malformed)?;
     let signature = signature
         .as_bytes()
-        .ok_or("the signature BIT STRING has unused bits")?;
+        .ok_or_else(|| invalid("the signature BIT STRING has unused bits"))?;
     // SubjectPublicKeyInfo ::= SEQUENCE { algorithm, subjectPublicKey BIT STRING }
     let spki = sequence_contents(issuer_spki).map_err(malformed)?;
     let mut reader = SliceReader::new(spki).map_err(malformed)?;
@@ -462,17 +477,19 @@ pub fn verify_signature(
     let key: BitStringRef<'_> = reader.decode().map_err(malformed)?;
     let key = key
         .as_bytes()
-        .ok_or("the public key BIT STRING has unused bits")?;
+        .ok_or_else(|| invalid("the public key BIT STRING has unused bits"))?;
     let algorithm = algorithms
         .iter()
         .find(|algorithm| {
             algorithm.public_key_alg_id().as_ref() == key_algorithm
                 && algorithm.signature_alg_id().as_ref() == signature_algorithm
         })
-        .ok_or("its signature algorithm is not supported for the issuer's key type")?;
+        .ok_or_else(|| {
+            invalid("its signature algorithm is not supported for the issuer's key type")
+        })?;
     algorithm
         .verify_signature(key, tbs, signature)
-        .map_err(|_| "the signature is wrong".to_string())
+        .map_err(|_| invalid("the signature is wrong"))
 }
 
 /// The contents of a DER SEQUENCE (the bytes after its tag and length).
@@ -497,9 +514,13 @@ fn webpki_check(
     policy: &TrustPolicy,
     now: UnixTime,
     crls: &[Vec<u8>],
-) -> Result<(), String> {
-    let unknown =
-        |why: String| format!("revocation status unknown: {why} (rustls-webpki); {HARD_FAILS}");
+) -> Result<(), Error> {
+    let unknown = |why: String| {
+        Error::new(
+            ReasonCode::RevocationUnknown,
+            format!("revocation status unknown: {why} (rustls-webpki); {HARD_FAILS}"),
+        )
+    };
     let parsed: Vec<CertRevocationList<'static>> = crls
         .iter()
         .map(|der| OwnedCertRevocationList::from_der(der).map(CertRevocationList::from))
@@ -529,9 +550,10 @@ fn webpki_check(
         None,
     ) {
         Ok(_) => Ok(()),
-        Err(webpki::Error::CertRevoked) => {
-            Err("a certificate of the registrar's chain is revoked (rustls-webpki)".into())
-        }
+        Err(webpki::Error::CertRevoked) => Err(Error::new(
+            ReasonCode::Revoked,
+            "a certificate of the registrar's chain is revoked (rustls-webpki)",
+        )),
         Err(webpki::Error::UnknownRevocationStatus) => Err(unknown(
             "no fetched CRL is authoritative for every certificate of the chain".into(),
         )),

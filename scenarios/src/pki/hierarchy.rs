@@ -518,7 +518,7 @@ fn resolve(origin: Option<&Path>, file: &str) -> std::path::PathBuf {
 fn read_certificate(origin: Option<&Path>, file: &str) -> Result<Vec<u8>, String> {
     let path = resolve(origin, file);
     let bytes = std::fs::read(&path).map_err(|error| format!("{}: {error}", path.display()))?;
-    phone_client::publish::read_input(&bytes)
+    adpki::publish::read_input(&bytes)
         .map(|input| input.der)
         .map_err(|error| format!("{}: {error}", path.display()))
 }

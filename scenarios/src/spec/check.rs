@@ -116,7 +116,7 @@ impl Scenario {
                 if !known(&publish.certificate) {
                     return unknown("publish", &publish.certificate);
                 }
-                if phone_client::publish::PublishType::parse(&publish.kind).is_none() {
+                if adpki::publish::PublishType::parse(&publish.kind).is_none() {
                     return Err((
                         "publish".into(),
                         format!(

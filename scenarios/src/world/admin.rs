@@ -6,9 +6,9 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use adpki::publish::{self, PublishType, Request, Settings};
 use ldap3::Mod;
 use ldap_server::ldif::{records_from, LdifChange, ModifyOp};
-use phone_client::publish::{self, PublishType, Request, Settings};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -59,7 +59,9 @@ pub async fn apply_ldif(
     password: &str,
     text: &str,
 ) -> Result<usize, String> {
-    let mut ldap = phone_client::ldap::open(dc, TIMEOUT).await?;
+    let mut ldap = phone_client::ldap::open(dc, TIMEOUT)
+        .await
+        .map_err(|error| error.to_string())?;
     ldap.simple_bind(user, password)
         .await
         .and_then(|result| result.success())

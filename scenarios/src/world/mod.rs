@@ -323,7 +323,7 @@ impl World {
             .pki
             .get(certificate)
             .ok_or_else(|| format!("publish: no certificate {certificate}"))?;
-        let kind = phone_client::publish::PublishType::parse(kind)
+        let kind = adpki::publish::PublishType::parse(kind)
             .ok_or_else(|| format!("publish: unknown type {kind}"))?;
         admin::publish(
             self.ldap_address(),

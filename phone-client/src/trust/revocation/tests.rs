@@ -159,17 +159,21 @@ fn the_first_http_url_is_chosen_and_ldap_only_is_unreachable() {
         ROOT_CRL
     );
     assert_eq!(
-        choose_url(subject, &[]).unwrap_err(),
+        choose_url(subject, &[]).unwrap_err().to_string(),
         "revocation status unknown: certificate \"CN=pool.example.test\" has no CRL distribution point; this firmware hard-fails"
     );
-    let only_ldap = choose_url(subject, std::slice::from_ref(&ldap)).unwrap_err();
+    let only_ldap = choose_url(subject, std::slice::from_ref(&ldap))
+        .unwrap_err()
+        .to_string();
     assert!(only_ldap.contains(&ldap), "{only_ldap}");
     assert!(only_ldap.contains("not domain-joined"), "{only_ldap}");
     assert!(
         only_ldap.ends_with("this firmware hard-fails"),
         "{only_ldap}"
     );
-    let https = choose_url(subject, &["https://crl.example.test/x.crl".into()]).unwrap_err();
+    let https = choose_url(subject, &["https://crl.example.test/x.crl".into()])
+        .unwrap_err()
+        .to_string();
     assert!(
         https.contains("no http:// CRL distribution point"),
         "{https}"
@@ -210,7 +214,9 @@ fn crls_come_as_der_or_pem() {
         base64::engine::general_purpose::STANDARD.encode(&der)
     );
     assert_eq!(crl_from_body(pem.as_bytes()).unwrap(), der);
-    let html = crl_from_body(b"<html><title>404</title></html>").unwrap_err();
+    let html = crl_from_body(b"<html><title>404</title></html>")
+        .unwrap_err()
+        .to_string();
     assert!(html.contains("neither DER nor PEM"), "{html}");
     assert!(crl_from_body(&[0xff, 0xfe]).is_err());
     assert!(crl_from_body(b"-----BEGIN X509 CRL-----\n!!!\n").is_err());
@@ -247,7 +253,8 @@ fn a_listed_serial_is_revoked() {
         now(),
         algorithms(),
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert_eq!(
         reason,
         "certificate \"CN=pool.example.test\" is revoked (CRL http://crl.example.test/CertEnroll/root.crl; revoked 2026-01-02T00:00:00Z, reason keyCompromise)"
@@ -265,7 +272,8 @@ fn an_expired_crl_is_status_unknown() {
         now(),
         algorithms(),
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(
         reason.starts_with(&format!(
             "revocation status unknown: CRL {ROOT_CRL} expired at "
@@ -284,7 +292,9 @@ fn an_expired_crl_is_status_unknown() {
     )
     .is_ok());
     // ... and a CRL issued in its future is not valid yet.
-    let early = judge(&node, ROOT_CRL, &crl(&ca, -1, 7, &[]), behind, algorithms()).unwrap_err();
+    let early = judge(&node, ROOT_CRL, &crl(&ca, -1, 7, &[]), behind, algorithms())
+        .unwrap_err()
+        .to_string();
     assert!(early.contains("is not valid before"), "{early}");
 }
 
@@ -294,12 +304,16 @@ fn a_crl_from_another_key_or_issuer_is_status_unknown() {
     let node = leaf_node(&ca, leaf(&ca, &[ROOT_CRL]));
     // Same name, different key (a renewed CA): the signature does not verify.
     let impostor = root("Contoso Root CA");
-    let reason = judge(&node, ROOT_CRL, &fresh(&impostor), now(), algorithms()).unwrap_err();
+    let reason = judge(&node, ROOT_CRL, &fresh(&impostor), now(), algorithms())
+        .unwrap_err()
+        .to_string();
     assert!(reason.contains("signature of CRL"), "{reason}");
     assert!(reason.contains("does not verify"), "{reason}");
     // Another CA's CRL.
     let other = root("Fabrikam Root CA");
-    let reason = judge(&node, ROOT_CRL, &fresh(&other), now(), algorithms()).unwrap_err();
+    let reason = judge(&node, ROOT_CRL, &fresh(&other), now(), algorithms())
+        .unwrap_err()
+        .to_string();
     assert!(
         reason.contains("was issued by \"CN=Fabrikam Root CA\", not by \"CN=Contoso Root CA\""),
         "{reason}"
@@ -312,7 +326,8 @@ fn a_crl_from_another_key_or_issuer_is_status_unknown() {
         now(),
         algorithms(),
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(reason.contains("cannot be used"), "{reason}");
 }
 
@@ -348,7 +363,9 @@ fn the_path_excludes_the_anchor_and_knows_each_issuer_key() {
     assert_eq!(path.len(), 2);
     // Nothing anchors it: no path, and the reason says so.
     let other = root("Other Root");
-    let reason = path_to_check(&[leaf_der], &[other.der], &policy(), now()).unwrap_err();
+    let reason = path_to_check(&[leaf_der], &[other.der], &policy(), now())
+        .unwrap_err()
+        .to_string();
     assert!(reason.starts_with("revocation status unknown"), "{reason}");
 }
 
@@ -458,7 +475,7 @@ async fn fresh_crls_for_leaf_and_intermediate_pass() {
 async fn a_revoked_intermediate_is_named() {
     let world = world().await;
     world.serve("/CertEnroll/root.crl", crl(&world.root, -1, 7, &[0x5150]));
-    let reason = world.check().await.result.unwrap_err();
+    let reason = world.check().await.result.unwrap_err().to_string();
     assert!(
         reason.starts_with("certificate \"CN=Contoso Issuing CA\" is revoked (CRL http://crl.example.test/CertEnroll/root.crl"),
         "{reason}"
@@ -469,7 +486,7 @@ async fn a_revoked_intermediate_is_named() {
 async fn a_revoked_leaf_is_named() {
     let world = world().await;
     world.serve("/CertEnroll/issuing.crl", crl(&world.sub, -1, 7, &[0x1234]));
-    let reason = world.check().await.result.unwrap_err();
+    let reason = world.check().await.result.unwrap_err().to_string();
     assert!(
         reason.starts_with(&format!(
             "certificate \"CN=pool.example.test\" is revoked (CRL {ISSUING_CRL}"
@@ -486,7 +503,7 @@ async fn a_missing_crl_is_http_404_and_status_unknown() {
         .lock()
         .unwrap()
         .remove("/CertEnroll/issuing.crl");
-    let reason = world.check().await.result.unwrap_err();
+    let reason = world.check().await.result.unwrap_err().to_string();
     assert_eq!(
         reason,
         format!("revocation status unknown: CRL {ISSUING_CRL} unreachable (HTTP 404); this firmware hard-fails")
@@ -503,7 +520,7 @@ async fn a_pem_crl_is_accepted_and_an_expired_one_fails() {
     world.serve("/CertEnroll/issuing.crl", pem.into_bytes());
     assert_eq!(world.check().await.result, Ok(()));
     world.serve("/CertEnroll/root.crl", crl(&world.root, -30, -2, &[]));
-    let reason = world.check().await.result.unwrap_err();
+    let reason = world.check().await.result.unwrap_err().to_string();
     assert!(
         reason.starts_with(&format!(
             "revocation status unknown: CRL {ROOT_CRL} expired at"
@@ -529,7 +546,7 @@ async fn an_unreachable_crl_host_is_connection_refused() {
     .await;
     assert_eq!(
         check.result,
-        Err(format!("revocation status unknown: CRL {ISSUING_CRL} unreachable (connection refused); this firmware hard-fails"))
+        Err(Error::new(ReasonCode::CrlUnreachable, format!("revocation status unknown: CRL {ISSUING_CRL} unreachable (connection refused); this firmware hard-fails")))
     );
 }
 
@@ -547,7 +564,7 @@ async fn a_certificate_without_cdp_fails_without_fetching() {
     .await;
     assert_eq!(
         check.result,
-        Err("revocation status unknown: certificate \"CN=pool.example.test\" has no CRL distribution point; this firmware hard-fails".into())
+        Err(Error::new(ReasonCode::NoCrlDistributionPoint, "revocation status unknown: certificate \"CN=pool.example.test\" has no CRL distribution point; this firmware hard-fails"))
     );
     assert_eq!(*world.hits.lock().unwrap(), 0);
 }

@@ -277,6 +277,9 @@ fn crl_signature_checks_use_the_same_sha1_algorithm() {
     });
     assert_eq!(
         revocation::verify_signature(&sha1.leaf, &spki, without.all),
-        Err("its signature algorithm is not supported for the issuer's key type".to_owned())
+        Err(crate::Error::new(
+            crate::ReasonCode::CrlInvalid,
+            "its signature algorithm is not supported for the issuer's key type"
+        ))
     );
 }

@@ -54,9 +54,9 @@ pub fn plan(
     input: &Input,
     state: &State,
     force_create: bool,
-) -> Result<Plan, PublishError> {
+) -> Result<Plan, Error> {
     if state.exists && state.values.iter().any(|value| value == &input.der) {
-        return Err(PublishError::AlreadyPublished {
+        return Err(Error::AlreadyPublished {
             dn: target.dn.clone(),
             attribute: target.attribute.clone(),
             sha1: input.sha1.clone(),
@@ -84,7 +84,7 @@ pub fn plan(
     if let Some(parent) = &target.parent {
         if !state.parent_exists {
             if !force_create {
-                return Err(PublishError::Missing {
+                return Err(Error::Missing {
                     dn: parent.dn.clone(),
                 });
             }
@@ -106,7 +106,7 @@ pub fn plan(
         }
     }
     if !force_create {
-        return Err(PublishError::Missing {
+        return Err(Error::Missing {
             dn: target.dn.clone(),
         });
     }

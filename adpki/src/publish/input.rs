@@ -32,7 +32,7 @@ pub struct Input {
 }
 
 /// Reads a DER or PEM (`CERTIFICATE`, `X509 CRL`) file's bytes.
-pub fn read_input(bytes: &[u8]) -> Result<Input, PublishError> {
+pub fn read_input(bytes: &[u8]) -> Result<Input, Error> {
     let der = if bytes.first() == Some(&0x30) {
         bytes.to_vec()
     } else {
@@ -69,7 +69,7 @@ pub fn read_input(bytes: &[u8]) -> Result<Input, PublishError> {
                 sha1,
             })
         }
-        Err(error) => Err(PublishError::Input(format!(
+        Err(error) => Err(Error::Input(format!(
             "neither an X.509 certificate nor a CRL ({} bytes): {error}",
             der.len()
         ))),
@@ -77,10 +77,9 @@ pub fn read_input(bytes: &[u8]) -> Result<Input, PublishError> {
 }
 
 /// The first PEM block labelled CERTIFICATE, TRUSTED CERTIFICATE or X509 CRL.
-pub(super) fn pem_decode(bytes: &[u8]) -> Result<Vec<u8>, PublishError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| {
-        PublishError::Input("not DER (no SEQUENCE at the start) and not PEM text".into())
-    })?;
+pub(super) fn pem_decode(bytes: &[u8]) -> Result<Vec<u8>, Error> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| Error::Input("not DER (no SEQUENCE at the start) and not PEM text".into()))?;
     let mut body: Option<String> = None;
     for line in text.lines() {
         let line = line.trim();
@@ -97,7 +96,7 @@ pub(super) fn pem_decode(bytes: &[u8]) -> Result<Vec<u8>, PublishError> {
             if let Some(body) = body.take() {
                 return B64
                     .decode(body)
-                    .map_err(|error| PublishError::Input(format!("bad base64 in PEM: {error}")));
+                    .map_err(|error| Error::Input(format!("bad base64 in PEM: {error}")));
             }
             continue;
         }
@@ -107,7 +106,7 @@ pub(super) fn pem_decode(bytes: &[u8]) -> Result<Vec<u8>, PublishError> {
             }
         }
     }
-    Err(PublishError::Input(
+    Err(Error::Input(
         "not DER and no PEM CERTIFICATE or X509 CRL block found".into(),
     ))
 }

@@ -14,12 +14,12 @@ use std::time::Duration;
 use der::Decode;
 use serde::Serialize;
 
-use crate::certinfo::{describe, unusable_reason, CertificateInfo};
-use crate::enroll::{self, ResolveMap};
-use crate::ldap::Directory;
-use crate::machine::Path;
-use crate::profile::{EnrollmentAuth, Profile, Revocation, SearchBase};
-use crate::trust::{validate_chain, ValidationFailure};
+use phone_client::certinfo::{describe, unusable_reason, CertificateInfo};
+use phone_client::enroll::{self, ResolveMap};
+use phone_client::ldap::Directory;
+use phone_client::machine::Path;
+use phone_client::profile::{EnrollmentAuth, Profile, Revocation, SearchBase};
+use phone_client::trust::{validate_chain, ValidationFailure};
 
 /// What to audit and with which phone in mind.
 #[derive(Debug, Clone)]
@@ -92,7 +92,7 @@ pub struct PhoneVerdict {
 }
 
 /// Reads the directory and judges it.
-pub async fn audit(request: &AuditRequest) -> Result<AuditReport, String> {
+pub async fn audit(request: &AuditRequest) -> Result<AuditReport, crate::Error> {
     let timeout = Duration::from_millis(request.profile.timeouts.ldap_ms);
     let mut directory = Directory::connect(request.dc, timeout).await?;
     directory.bind(&request.user, &request.password).await?;
@@ -140,7 +140,10 @@ pub async fn audit(request: &AuditRequest) -> Result<AuditReport, String> {
     })
 }
 
-async fn ca_objects(directory: &mut Directory, base: &str) -> Result<Vec<CaObject>, String> {
+async fn ca_objects(
+    directory: &mut Directory,
+    base: &str,
+) -> Result<Vec<CaObject>, phone_client::Error> {
     let entries = directory
         .search_raw(
             base,
@@ -184,7 +187,10 @@ fn container_of(dn: &str) -> String {
     }
 }
 
-async fn cdp_objects(directory: &mut Directory, base: &str) -> Result<Vec<CdpReport>, String> {
+async fn cdp_objects(
+    directory: &mut Directory,
+    base: &str,
+) -> Result<Vec<CdpReport>, phone_client::Error> {
     let entries = directory
         .search_raw(
             base,
@@ -267,7 +273,7 @@ async fn verdict(
     request: &AuditRequest,
     name: &str,
     chain: &[Vec<u8>],
-) -> Result<PhoneVerdict, String> {
+) -> Result<PhoneVerdict, phone_client::Error> {
     let profile = &request.profile;
     // Step 1 where this firmware looks (profile.search_base), as the phone does it.
     let step1 = match profile.search_base {
@@ -313,8 +319,7 @@ async fn verdict(
             .filter_map(|service| service.dns_host_name)
             .collect();
         if request.probe_web {
-            let client = enroll::http_client_for(profile, &request.resolve)
-                .map_err(|error| error.to_string())?;
+            let client = enroll::http_client_for(profile, &request.resolve)?;
             for host in &hosts {
                 let url = enroll::chain_url(
                     host,
@@ -352,7 +357,7 @@ async fn verdict(
                 }
                 Some(reason) => refused.push(format!("{}: {reason}", info.subject)),
             },
-            Err(reason) => refused.push(reason),
+            Err(reason) => refused.push(reason.to_string()),
         }
     }
     let top = chain.last().and_then(|der| describe(der).ok());
@@ -435,11 +440,10 @@ async fn revocation_verdict(
     chain: &[Vec<u8>],
     roots: &[Vec<u8>],
     request: &AuditRequest,
-) -> Result<(), String> {
+) -> Result<(), phone_client::Error> {
     let profile = &request.profile;
-    let client =
-        enroll::http_client_for(profile, &request.resolve).map_err(|error| error.to_string())?;
-    crate::trust::revocation::check_revocation(
+    let client = enroll::http_client_for(profile, &request.resolve)?;
+    phone_client::trust::revocation::check_revocation(
         chain,
         roots,
         &profile.trust_policy(),

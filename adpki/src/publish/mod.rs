@@ -20,6 +20,8 @@ use std::time::Duration;
 use base64::Engine as _;
 use der::asn1::ObjectIdentifier;
 
+pub use crate::Error;
+
 mod connection;
 mod input;
 mod plan;
@@ -97,64 +99,6 @@ impl DirectoryProfile {
             "ad" => Some(DirectoryProfile::Ad),
             "rfc" => Some(DirectoryProfile::Rfc),
             _ => None,
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Errors
-// ---------------------------------------------------------------------------------------------
-
-/// Why a publish did not happen. [`PublishError::exit_code`] maps each to the CLI's exit code.
-#[derive(Debug, thiserror::Error)]
-pub enum PublishError {
-    /// Bad command line (exit 2).
-    #[error("{0}")]
-    Usage(String),
-    /// The input file is unreadable or not what the type needs (exit 2).
-    #[error("{0}")]
-    Input(String),
-    /// No connection to the directory (exit 1).
-    #[error("{0}")]
-    Connect(String),
-    /// The directory answered an operation with a non-success result (exit 1).
-    #[error("{operation} {dn} failed: LDAP {code} ({name}): {text}", name = result_name(*.code))]
-    Ldap {
-        operation: String,
-        dn: String,
-        code: u32,
-        text: String,
-    },
-    /// The target (or its CDP container) does not exist and `-f` was not given (exit 1).
-    #[error("{dn} does not exist: -f (--force-create) creates it")]
-    Missing { dn: String },
-    /// The exact value is already there (exit 1).
-    #[error("already published in {dn}: {attribute} already holds this value (SHA-1 {sha1})")]
-    AlreadyPublished {
-        dn: String,
-        attribute: String,
-        sha1: String,
-    },
-}
-
-impl PublishError {
-    /// 2 for usage and input errors, 1 for refusals and directory failures.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            PublishError::Usage(_) | PublishError::Input(_) => 2,
-            _ => 1,
-        }
-    }
-
-    /// "usage", "input", "connect", "ldap", "missing", "already-published".
-    pub fn kind(&self) -> &'static str {
-        match self {
-            PublishError::Usage(_) => "usage",
-            PublishError::Input(_) => "input",
-            PublishError::Connect(_) => "connect",
-            PublishError::Ldap { .. } => "ldap",
-            PublishError::Missing { .. } => "missing",
-            PublishError::AlreadyPublished { .. } => "already-published",
         }
     }
 }
@@ -253,41 +197,41 @@ pub struct Target {
 /// Computes the target of `input` for `request`. `base` is the configuration naming context
 /// for the `ad` profile (Public Key Services is below it) and the container that holds the
 /// object for the `rfc` profile.
-pub fn target(input: &Input, request: &Request, base: &str) -> Result<Target, PublishError> {
+pub fn target(input: &Input, request: &Request, base: &str) -> Result<Target, Error> {
     let kind = match request.kind {
         Some(kind) => kind,
         None if input.kind != InputKind::Certificate => PublishType::Crl,
         None => {
-            return Err(PublishError::Usage(
+            return Err(Error::Usage(
                 "a certificate needs a TYPE: RootCA, SubCA, NTAuthCA, CrossCA or KRA".into(),
             ))
         }
     };
     match (kind, input.kind) {
         (PublishType::Crl, InputKind::Certificate) => {
-            return Err(PublishError::Input(
+            return Err(Error::Input(
                 "type crl needs a CRL file, and this is a certificate".into(),
             ))
         }
         (PublishType::Crl, _) => {}
         (_, InputKind::Certificate) => {}
         (_, _) => {
-            return Err(PublishError::Input(format!(
+            return Err(Error::Input(format!(
                 "type {} needs a certificate, and this is a CRL (publish it with type crl)",
                 kind.name()
             )))
         }
     }
     if base.trim().is_empty() {
-        return Err(PublishError::Usage("the base DN is empty".into()));
+        return Err(Error::Usage("the base DN is empty".into()));
     }
-    let subject_cn = || -> Result<String, PublishError> {
+    let subject_cn = || -> Result<String, Error> {
         input
             .common_name
             .clone()
             .filter(|cn| !cn.trim().is_empty())
             .ok_or_else(|| {
-                PublishError::Input(format!(
+                Error::Input(format!(
                     "the name {:?} has no CN to name the directory object after",
                     input.subject
                 ))
@@ -414,7 +358,7 @@ pub fn target(input: &Input, request: &Request, base: &str) -> Result<Target, Pu
                 }
                 (_, DirectoryProfile::Rfc) => None,
                 (_, DirectoryProfile::Ad) => {
-                    return Err(PublishError::Usage(
+                    return Err(Error::Usage(
                         "a CRL needs --cdp-container NAME (certutil's DSCDPContainer, usually the CA's host name)".into(),
                     ))
                 }
@@ -528,11 +472,11 @@ impl Report {
 
 /// Reads nothing from disk: `file` is the input's bytes. Connects, binds, finds the target,
 /// checks what is there, and applies (or, with `dry_run`, only renders) the changes.
-pub async fn publish(file: &[u8], settings: &Settings) -> Result<Report, PublishError> {
+pub async fn publish(file: &[u8], settings: &Settings) -> Result<Report, Error> {
     let input = read_input(file)?;
     let request = &settings.request;
     if request.profile == DirectoryProfile::Rfc && settings.base.is_none() {
-        return Err(PublishError::Usage(
+        return Err(Error::Usage(
             "--profile rfc needs --base DN: the container that holds the object".into(),
         ));
     }

@@ -12,8 +12,8 @@ pub struct Connection {
     timeout: Duration,
 }
 
-pub(super) fn ldap_failure(operation: &str, dn: &str, code: u32, text: &str) -> PublishError {
-    PublishError::Ldap {
+pub(super) fn ldap_failure(operation: &str, dn: &str, code: u32, text: &str) -> Error {
+    Error::Ldap {
         operation: operation.to_owned(),
         dn: dn.to_owned(),
         code,
@@ -21,23 +21,20 @@ pub(super) fn ldap_failure(operation: &str, dn: &str, code: u32, text: &str) -> 
     }
 }
 
-pub(super) fn io_failure(operation: &str, dn: &str, error: ldap3::LdapError) -> PublishError {
-    PublishError::Connect(format!("{operation} {dn}: {error}"))
+pub(super) fn io_failure(operation: &str, dn: &str, error: ldap3::LdapError) -> Error {
+    Error::Connect(format!("{operation} {dn}: {error}"))
 }
 
 impl Connection {
-    pub async fn connect(
-        address: SocketAddr,
-        timeout: Duration,
-    ) -> Result<Connection, PublishError> {
-        let ldap = crate::ldap::open(address, timeout)
+    pub async fn connect(address: SocketAddr, timeout: Duration) -> Result<Connection, Error> {
+        let ldap = phone_client::ldap::open(address, timeout)
             .await
-            .map_err(PublishError::Connect)?;
+            .map_err(|error| Error::Connect(error.to_string()))?;
         Ok(Connection { ldap, timeout })
     }
 
     /// Simple bind: `DOMAIN\user`, a UPN or a DN, as AD accepts them.
-    pub async fn bind(&mut self, user: &str, password: &str) -> Result<(), PublishError> {
+    pub async fn bind(&mut self, user: &str, password: &str) -> Result<(), Error> {
         let result = self
             .ldap
             .with_timeout(self.timeout)
@@ -51,7 +48,7 @@ impl Connection {
     }
 
     /// The rootDSE's configurationNamingContext, or its first namingContexts value.
-    pub async fn configuration_nc(&mut self) -> Result<String, PublishError> {
+    pub async fn configuration_nc(&mut self) -> Result<String, Error> {
         let result = self
             .ldap
             .with_timeout(self.timeout)
@@ -76,7 +73,7 @@ impl Connection {
             .into_iter()
             .find(|raw| !raw.is_ref())
             .map(SearchEntry::construct)
-            .ok_or_else(|| PublishError::Connect("the rootDSE returned no entry".into()))?;
+            .ok_or_else(|| Error::Connect("the rootDSE returned no entry".into()))?;
         let first = |name: &str| {
             entry
                 .attrs
@@ -87,7 +84,7 @@ impl Connection {
         first("configurationNamingContext")
             .or_else(|| first("namingContexts"))
             .ok_or_else(|| {
-                PublishError::Connect(
+                Error::Connect(
                     "the rootDSE names no configurationNamingContext and no namingContexts: give --base"
                         .into(),
                 )
@@ -100,7 +97,7 @@ impl Connection {
         &mut self,
         dn: &str,
         attribute: Option<&str>,
-    ) -> Result<Option<Vec<Vec<u8>>>, PublishError> {
+    ) -> Result<Option<Vec<Vec<u8>>>, Error> {
         let bare = attribute.map(|name| name.split(';').next().unwrap_or(name).to_owned());
         let attributes: Vec<String> = match &bare {
             Some(bare) => vec![bare.clone(), format!("{bare};binary")],
@@ -146,7 +143,7 @@ impl Connection {
     }
 
     /// What the directory holds for `target` now.
-    pub async fn state(&mut self, target: &Target) -> Result<State, PublishError> {
+    pub async fn state(&mut self, target: &Target) -> Result<State, Error> {
         let current = self.read(&target.dn, Some(&target.attribute)).await?;
         let parent_exists = match &target.parent {
             Some(parent) if current.is_none() => self.read(&parent.dn, None).await?.is_some(),
@@ -160,7 +157,7 @@ impl Connection {
     }
 
     /// Applies the changes in order; the first failure stops.
-    pub async fn apply(&mut self, changes: &[Change]) -> Result<(), PublishError> {
+    pub async fn apply(&mut self, changes: &[Change]) -> Result<(), Error> {
         for change in changes {
             let (operation, dn, result) = match change {
                 Change::Add { dn, attributes } => {

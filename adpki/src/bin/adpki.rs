@@ -14,10 +14,9 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use adpki::publish::{self, DirectoryProfile, Error, PublishType, Request, Settings};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use phone_client::enroll::ResolveMap;
 use phone_client::locate::resolve_host;
-use phone_client::publish::{self, DirectoryProfile, PublishError, PublishType, Request, Settings};
 
 #[derive(Parser)]
 #[command(
@@ -148,7 +147,8 @@ fn parse_profile(text: &str) -> Result<DirectoryProfile, String> {
 
 /// The directory's address from --url or --host/--port, without the system resolver.
 fn address(args: &PublishArgs) -> Result<SocketAddr, String> {
-    let resolve = phone_client::enroll::parse_resolve(&args.resolve)?;
+    let resolve =
+        phone_client::enroll::parse_resolve(&args.resolve).map_err(|error| error.to_string())?;
     let host_port = match (&args.url, &args.host) {
         (Some(url), _) => {
             let lower = url.to_ascii_lowercase();
@@ -171,7 +171,7 @@ fn address(args: &PublishArgs) -> Result<SocketAddr, String> {
         },
         (None, None) => return Err("no directory: give --url ldap://HOST:PORT or --host".into()),
     };
-    resolve_host(&host_port, 389, &resolve)
+    resolve_host(&host_port, 389, &resolve).map_err(|error| error.to_string())
 }
 
 fn settings(args: &PublishArgs) -> Result<Settings, String> {
@@ -192,14 +192,14 @@ fn settings(args: &PublishArgs) -> Result<Settings, String> {
     })
 }
 
-fn fail(format: Format, error: &PublishError) -> ExitCode {
+fn fail(format: Format, error: &Error) -> ExitCode {
     if format == Format::Json {
         let mut body = serde_json::json!({
             "status": if error.exit_code() == 2 { "error" } else { "refused" },
             "error": error.kind(),
             "message": error.to_string(),
         });
-        if let PublishError::Ldap { code, text, .. } = error {
+        if let Error::Ldap { code, text, .. } = error {
             body["ldap_code"] = (*code).into();
             body["ldap_name"] = publish::result_name(*code).into();
             body["diagnostic"] = text.clone().into();
@@ -223,18 +223,10 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
         eprintln!("adpki audit: {message}");
         ExitCode::from(2)
     };
-    let mut resolve = ResolveMap::new();
-    for entry in &args.resolve {
-        let Some((host, address)) = entry.split_once('=') else {
-            return usage(format!("--resolve {entry:?}: expected HOST=ADDR:PORT"));
-        };
-        match address.parse::<SocketAddr>() {
-            Ok(address) => {
-                resolve.insert(host.trim().to_ascii_lowercase(), address);
-            }
-            Err(_) => return usage(format!("--resolve {entry:?}: {address:?} is not ADDR:PORT")),
-        }
-    }
+    let resolve = match phone_client::enroll::parse_resolve(&args.resolve) {
+        Ok(resolve) => resolve,
+        Err(error) => return usage(error.to_string()),
+    };
     // With --ldif, the export is served by an in-process directory on loopback and audited there.
     let mut local = None;
     let (dc, user, password) = if args.ldif.is_empty() {
@@ -247,7 +239,7 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
                 args.user.clone().unwrap_or_default(),
                 args.password.clone(),
             ),
-            Err(message) => return usage(message),
+            Err(message) => return usage(message.to_string()),
         }
     } else {
         let password = format!("Audit-{}!", std::process::id());
@@ -280,7 +272,7 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
             };
             let address = match resolve_host(&target, phone_client::run::SIP_TLS_PORT, &resolve) {
                 Ok(address) => address,
-                Err(message) => return usage(message),
+                Err(message) => return usage(message.to_string()),
             };
             let name = name.clone().unwrap_or(host);
             match phone_client::trust::read_presented_chain(address, &name, Duration::from_secs(10))
@@ -302,7 +294,7 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
         }
         _ => None,
     };
-    let request = phone_client::audit::AuditRequest {
+    let request = adpki::audit::AuditRequest {
         dc,
         user,
         password,
@@ -311,14 +303,14 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
         probe_web: args.probe_web,
         resolve,
     };
-    let outcome = phone_client::audit::audit(&request).await;
+    let outcome = adpki::audit::audit(&request).await;
     if let Some(server) = local {
         server.shutdown().await;
     }
     match outcome {
         Ok(report) => {
             match args.format {
-                Format::Text => print!("{}", phone_client::audit::human(&report)),
+                Format::Text => print!("{}", adpki::audit::human(&report)),
                 Format::Json => println!(
                     "{}",
                     serde_json::to_string_pretty(&report).unwrap_or_default()
@@ -339,13 +331,13 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
 async fn run_publish(args: PublishArgs) -> ExitCode {
     let settings = match settings(&args) {
         Ok(settings) => settings,
-        Err(message) => return fail(args.format, &PublishError::Usage(message)),
+        Err(message) => return fail(args.format, &Error::Usage(message)),
     };
     let file = match std::fs::read(&args.certfile) {
         Ok(bytes) => bytes,
         Err(error) => {
             let message = format!("cannot read {}: {error}", args.certfile.display());
-            return fail(args.format, &PublishError::Input(message));
+            return fail(args.format, &Error::Input(message));
         }
     };
     match publish::publish(&file, &settings).await {

@@ -1,0 +1,236 @@
+//! Active Directory's diagnostic messages, word for word.
+//!
+//! Clients and people grep for these (`data 52e`, `000004DC`, `best match of:`), so they follow the
+//! strings captured from real domain controllers in `shared/domain.md` §B.8. The DSID part varies by
+//! build on real servers; we use the ones seen in the field. The trailing `v4563` names Windows Server
+//! 2019's build (17763 = 0x4563).
+
+/// The build marker AD appends to LdapErr texts.
+const VERSION: &str = "v4563";
+
+/// Any operation but bind and rootDSE reads on an unauthenticated connection (result 1).
+pub fn bind_required() -> String {
+    format!("000004DC: LdapErr: DSID-0C090A5C, comment: In order to perform this operation a successful bind must be completed on the connection., data 0, {VERSION}")
+}
+
+/// AD's sub-codes inside an invalidCredentials (49) message (`…, data 52e, v4563`): the server
+/// writes them, the phone and `adpki` read them back and explain them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LogonFailure {
+    /// 525: user not found (AD itself answers 52e for unknown users; some tools print 525).
+    UserNotFound,
+    /// 52e: unknown user or wrong password.
+    BadCredentials,
+    /// 530: not permitted to log on at this time.
+    LogonHours,
+    /// 531: not permitted to log on at this workstation.
+    Workstation,
+    /// 532: password expired.
+    PasswordExpired,
+    /// 533: account disabled.
+    AccountDisabled,
+    /// 701: account expired.
+    AccountExpired,
+    /// 773: user must reset password (pwdLastSet = 0).
+    MustResetPassword,
+    /// 775: account locked out.
+    AccountLockedOut,
+}
+
+impl LogonFailure {
+    /// Every data code, in AD's numeric order.
+    pub const ALL: [LogonFailure; 9] = [
+        LogonFailure::UserNotFound,
+        LogonFailure::BadCredentials,
+        LogonFailure::LogonHours,
+        LogonFailure::Workstation,
+        LogonFailure::PasswordExpired,
+        LogonFailure::AccountDisabled,
+        LogonFailure::AccountExpired,
+        LogonFailure::MustResetPassword,
+        LogonFailure::AccountLockedOut,
+    ];
+
+    /// The hex `data` code as AD prints it.
+    pub fn data_code(self) -> &'static str {
+        match self {
+            LogonFailure::UserNotFound => "525",
+            LogonFailure::BadCredentials => "52e",
+            LogonFailure::LogonHours => "530",
+            LogonFailure::Workstation => "531",
+            LogonFailure::PasswordExpired => "532",
+            LogonFailure::AccountDisabled => "533",
+            LogonFailure::AccountExpired => "701",
+            LogonFailure::MustResetPassword => "773",
+            LogonFailure::AccountLockedOut => "775",
+        }
+    }
+
+    /// What the code means, in the words administrators search for.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            LogonFailure::UserNotFound => "user not found",
+            LogonFailure::BadCredentials => "bad user name or password",
+            LogonFailure::LogonHours => "not permitted to log on at this time",
+            LogonFailure::Workstation => "not permitted to log on at this workstation",
+            LogonFailure::PasswordExpired => "password expired",
+            LogonFailure::AccountDisabled => "account disabled",
+            LogonFailure::AccountExpired => "account expired",
+            LogonFailure::MustResetPassword => "user must reset password",
+            LogonFailure::AccountLockedOut => "account locked out",
+        }
+    }
+
+    /// The failure a data code names (`52e`, case-insensitive).
+    pub fn from_data_code(code: &str) -> Option<LogonFailure> {
+        LogonFailure::ALL
+            .into_iter()
+            .find(|failure| failure.data_code().eq_ignore_ascii_case(code))
+    }
+
+    /// The failure named by the `data XYZ` part of a diagnostic text, as a real DC, Samba or
+    /// this project's server writes it.
+    pub fn in_diagnostic(text: &str) -> Option<LogonFailure> {
+        let code = text
+            .split("data ")
+            .nth(1)?
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .next()?;
+        LogonFailure::from_data_code(code)
+    }
+}
+
+impl serde::Serialize for LogonFailure {
+    /// As the data code (`"52e"`), which is what scripts and scenario files name.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.data_code())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LogonFailure {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        LogonFailure::from_data_code(&code).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "unknown AD data code {code:?} (known: {})",
+                LogonFailure::ALL.map(LogonFailure::data_code).join(", ")
+            ))
+        })
+    }
+}
+
+/// A failed simple bind (result 49).
+pub fn invalid_credentials(failure: LogonFailure) -> String {
+    format!(
+        "80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data {}, {VERSION}",
+        failure.data_code()
+    )
+}
+
+/// A missing object (result 32); `best_match` is the deepest existing ancestor.
+pub fn no_such_object(best_match: &str) -> String {
+    format!("0000208D: NameErr: DSID-0310020A, problem 2001 (NO_OBJECT), data 0, best match of:\n\t'{best_match}'\n")
+}
+
+/// Adding below a parent that does not exist (result 32).
+pub fn no_parent(best_match: &str) -> String {
+    format!("00002030: NameErr: DSID-0310020A, problem 2001 (NO_OBJECT), data 0, best match of:\n\t'{best_match}'\n")
+}
+
+/// A base DN in no naming context this DC holds (result 10).
+pub fn referral(dns_domain: &str) -> String {
+    format!("0000202B: RefErr: DSID-0310084A, data 0, 1 access points\n\tref 1: '{dns_domain}'\n")
+}
+
+/// A write the caller has no right to make (result 50): AD's SecErr text, then the object
+/// named the way Samba words it, so either form a script looks for is there.
+pub fn insufficient_access(dn: &str) -> String {
+    format!("00002098: SecErr: DSID-03150F93, problem 4003 (INSUFF_ACCESS_RIGHTS), data 0, Object '{dn}' has no write property access\n")
+}
+
+/// An operation AD refuses outright, such as modifying the rootDSE (result 53).
+pub fn will_not_perform(comment: &str) -> String {
+    format!("000020EF: SvcErr: DSID-03380624, problem 5003 (WILL_NOT_PERFORM), data 0, {comment}\n")
+}
+
+/// A mandatory attribute missing or an attribute the class does not allow (result 65).
+pub fn object_class_violation(detail: &str) -> String {
+    format!(
+        "00002014: UpdErr: DSID-030F0AA0, problem 6002 (OBJ_CLASS_VIOLATION), data 0, {detail}\n"
+    )
+}
+
+/// A class that may not live under the parent's class (result 64).
+pub fn illegal_superior(detail: &str) -> String {
+    format!("00002037: NameErr: DSID-0305109C, problem 2005 (NAMING_VIOLATION), data 0, {detail}\n")
+}
+
+/// An RDN that disagrees with the naming attribute (result 64).
+pub fn naming_violation(detail: &str) -> String {
+    format!("00002073: NameErr: DSID-0305109C, problem 2005 (NAMING_VIOLATION), data 0, {detail}\n")
+}
+
+/// Adding an object that exists (result 68).
+pub fn entry_exists() -> String {
+    "00002071: UpdErr: DSID-031B0DE4, problem 6005 (ENTRY_EXISTS), data 0\n".to_string()
+}
+
+/// An attribute the schema does not define (result 16, as Samba and AD answer on add).
+pub fn no_such_attribute(name: &str) -> String {
+    format!("0000200A: AtrErr: DSID-03153943, #1:\n\t0: 0000200A: DSID-03153943, problem 1001 (NO_ATTRIBUTE_OR_VAL), data 0, Att 0 ({name})\n")
+}
+
+/// A second value for a single-valued attribute (result 19).
+pub fn single_value_violation(name: &str) -> String {
+    format!("0000202F: AtrErr: DSID-03151945, #1:\n\t0: 0000202F: DSID-03151945, problem 1005 (CONSTRAINT_ATT_TYPE), data 0, Att 0 ({name})\n")
+}
+
+/// A value the attribute's syntax rejects, e.g. an empty value (result 21).
+pub fn invalid_syntax(name: &str) -> String {
+    format!("00000057: LdapErr: DSID-0C090D8A, comment: Error in attribute conversion operation, data 0, {VERSION} ({name})")
+}
+
+/// A critical control the server does not implement (result 12).
+pub fn unavailable_critical_extension(oid: &str) -> String {
+    format!("00000057: LdapErr: DSID-0C090A5D, comment: Error processing control, data 0, {VERSION} (control {oid})")
+}
+
+/// A delete of an object that still has children (result 66).
+pub fn not_allowed_on_non_leaf() -> String {
+    "0000208C: UpdErr: DSID-030F1AAA, problem 6003 (CANT_ON_NON_LEAF), data 0\n".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_carry_the_codes_clients_look_for() {
+        assert!(bind_required().starts_with("000004DC: LdapErr"));
+        assert!(invalid_credentials(LogonFailure::BadCredentials).contains("data 52e,"));
+        assert!(invalid_credentials(LogonFailure::AccountLockedOut).contains("data 775,"));
+        assert!(
+            no_such_object("DC=example,DC=test").contains("best match of:\n\t'DC=example,DC=test'")
+        );
+    }
+
+    #[test]
+    fn data_codes_are_read_back_from_the_texts_the_server_writes() {
+        for failure in LogonFailure::ALL {
+            assert_eq!(
+                LogonFailure::in_diagnostic(&invalid_credentials(failure)),
+                Some(failure)
+            );
+        }
+        assert_eq!(
+            LogonFailure::in_diagnostic("data 775, v1db1"),
+            Some(LogonFailure::AccountLockedOut)
+        );
+        assert_eq!(LogonFailure::in_diagnostic("no code here"), None);
+        assert_eq!(LogonFailure::in_diagnostic("data 0, v4563"), None);
+        assert_eq!(
+            LogonFailure::from_data_code("52E"),
+            Some(LogonFailure::BadCredentials)
+        );
+    }
+}
