@@ -1,7 +1,7 @@
 //! Reading the file to publish: a certificate or CRL, DER or PEM, and the names it carries.
 
 use super::*;
-use base64::engine::general_purpose::STANDARD as B64;
+use ad_common::certfile;
 use der::{Decode, Tag, Tagged};
 use sha1::{Digest, Sha1};
 use x509_cert::crl::CertificateList;
@@ -76,39 +76,26 @@ pub fn read_input(bytes: &[u8]) -> Result<Input, Error> {
     }
 }
 
-/// The first PEM block labelled CERTIFICATE, TRUSTED CERTIFICATE or X509 CRL.
+/// The first PEM block labelled CERTIFICATE, TRUSTED CERTIFICATE or X509 CRL (through the
+/// shared reader, [`ad_common::certfile`]).
 pub(super) fn pem_decode(bytes: &[u8]) -> Result<Vec<u8>, Error> {
-    let text = std::str::from_utf8(bytes)
+    let text = std::str::from_utf8(certfile::strip_bom(bytes))
         .map_err(|_| Error::Input("not DER (no SEQUENCE at the start) and not PEM text".into()))?;
-    let mut body: Option<String> = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if let Some(label) = line
-            .strip_prefix("-----BEGIN ")
-            .and_then(|rest| rest.strip_suffix("-----"))
-        {
-            if matches!(label, "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CRL") {
-                body = Some(String::new());
-            }
-            continue;
-        }
-        if line.starts_with("-----END ") {
-            if let Some(body) = body.take() {
-                return B64
-                    .decode(body)
-                    .map_err(|error| Error::Input(format!("bad base64 in PEM: {error}")));
-            }
-            continue;
-        }
-        if let Some(body) = body.as_mut() {
-            if !line.contains(':') {
-                body.push_str(line);
-            }
-        }
-    }
-    Err(Error::Input(
-        "not DER and no PEM CERTIFICATE or X509 CRL block found".into(),
-    ))
+    let blocks = certfile::pem_blocks(text).map_err(|error| Error::Input(error.to_string()))?;
+    let block = blocks
+        .into_iter()
+        .find(|block| {
+            matches!(
+                block.label,
+                "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CRL"
+            )
+        })
+        .ok_or_else(|| {
+            Error::Input("not DER and no PEM CERTIFICATE or X509 CRL block found".into())
+        })?;
+    block
+        .der()
+        .map_err(|error| Error::Input(format!("bad base64 in PEM: {error}")))
 }
 
 /// The most specific (last) commonName of `name`, decoded from any string type.

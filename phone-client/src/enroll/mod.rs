@@ -13,8 +13,6 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
-use der::asn1::ObjectIdentifier;
 use reqwest::header::{HeaderMap, HeaderName, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
 use reqwest::StatusCode;
 
@@ -75,8 +73,6 @@ pub const BODY_WITHOUT_URL: &str = "the response";
 /// A CA chain is a few KiB; anything far larger is not what the phone asked for, and a phone has little memory.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// id-signedData (RFC 5652 §5.1): the only PKCS#7 content type that carries a certificate chain.
-const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 
 /// Builds the HTTP client: no proxy, no system resolver (a custom `reqwest::dns::Resolve` that answers only from
 /// `resolve` and fails with a clear "not in --resolve" error otherwise — the machine's resolver must never be

@@ -1,5 +1,10 @@
 use super::*;
+use base64::Engine as _;
+use der::asn1::ObjectIdentifier;
 use der::Decode;
+
+/// id-signedData (RFC 5652 §5.1).
+const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
