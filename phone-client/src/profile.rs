@@ -8,8 +8,6 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::enroll::Encoding;
-
 /// Where step 1 looks for certificationAuthority objects (§H.1: the documentation names no base).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -31,6 +29,26 @@ pub enum InstallPolicy {
     All,
     /// Only self-signed certificates (roots).
     SelfSignedOnly,
+}
+
+/// How the phone asks for the chain (a firmware-profile setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    /// `Enc=b64`: what the CPE deployment guide documents; AD CS answers base64 armoured as CERTIFICATE.
+    B64,
+    /// `Enc=bin`: raw DER ContentInfo.
+    Bin,
+}
+
+impl Encoding {
+    /// The value of the `Enc=` query parameter, as AD CS spells it.
+    pub(crate) fn query_value(self) -> &'static str {
+        match self {
+            Encoding::B64 => "b64",
+            Encoding::Bin => "bin",
+        }
+    }
 }
 
 /// Credentials the phone presents to AD CS web enrollment.

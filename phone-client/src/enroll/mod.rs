@@ -19,25 +19,7 @@ use reqwest::StatusCode;
 mod decode;
 use decode::*;
 
-/// How the phone asks for the chain (a firmware-profile setting).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Encoding {
-    /// `Enc=b64`: what the CPE deployment guide documents; AD CS answers base64 armoured as CERTIFICATE.
-    B64,
-    /// `Enc=bin`: raw DER ContentInfo.
-    Bin,
-}
-
-impl Encoding {
-    /// The value of the `Enc=` query parameter, as AD CS spells it.
-    fn query_value(self) -> &'static str {
-        match self {
-            Encoding::B64 => "b64",
-            Encoding::Bin => "bin",
-        }
-    }
-}
+pub use crate::profile::Encoding;
 
 /// Host name → socket address overrides (curl's --resolve); the ONLY way names are resolved.
 pub type ResolveMap = BTreeMap<String, SocketAddr>;
@@ -72,7 +54,6 @@ pub const BODY_WITHOUT_URL: &str = "the response";
 
 /// A CA chain is a few KiB; anything far larger is not what the phone asked for, and a phone has little memory.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
-
 
 /// Builds the HTTP client: no proxy, no system resolver (a custom `reqwest::dns::Resolve` that answers only from
 /// `resolve` and fails with a clear "not in --resolve" error otherwise — the machine's resolver must never be
