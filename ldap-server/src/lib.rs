@@ -19,7 +19,6 @@
 pub mod acl;
 pub mod ad_text;
 pub mod bind;
-pub mod certsrv;
 pub mod codec;
 mod connection;
 pub mod directory;
@@ -38,8 +37,8 @@ pub mod schema;
 pub mod search;
 pub mod server;
 pub mod session;
+mod web_enrollment;
 pub mod wire;
 
-pub use certsrv::{Behaviour as CertsrvBehaviour, CaGeneration, CertsrvConfig};
 pub use error::{Error, OpError, ResultCode};
 pub use server::{RunningServer, Server, ServerBuilder, DEFAULT_ADMIN_PASSWORD};

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ldap_server::{CaGeneration, CertsrvBehaviour, CertsrvConfig, Server, ServerBuilder};
+use certsrv::{Behaviour as CertsrvBehaviour, CaGeneration, Config as CertsrvConfig};
+use ldap_server::{Server, ServerBuilder};
 
 #[derive(Parser)]
 #[command(
