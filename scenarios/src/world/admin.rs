@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use ldap3::Mod;
-use ldap_server::ldif::{records_from, LdifChange, ModifyOp};
+use ldap_server::{records_from, LdifChange, ModifyOp};
 use phone_client::publish::{self, PublishType, Request, Settings};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
