@@ -42,6 +42,7 @@
 //!   every write.
 //! * `entry`: one stored object and its attributes.
 //! * `dn`: RFC 4514 distinguished names: parsing, printing, normalisation.
+//! * `casefold`: the case- and space-insensitive string form DNs and string syntaxes share.
 //! * `schema`: the AD attribute types and classes this server knows, their syntaxes, the
 //!   subschema entry.
 //! * `forest`: the skeleton of an AD forest for a DNS domain (NCs, Public Key Services, DC,
@@ -60,6 +61,7 @@
 mod acl;
 mod ad_text;
 mod bind;
+mod casefold;
 mod codec;
 mod connection;
 mod directory;
