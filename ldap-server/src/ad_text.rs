@@ -1,4 +1,4 @@
 //! AD's diagnostic texts live in the shared `ad-common` crate, so the clients that read them and
 //! this server that writes them use one table.
 
-pub use ad_common::diagnostics::*;
+pub(crate) use ad_common::diagnostics::*;

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::schema::Syntax;
+use crate::casefold::fold_case;
 
 /// Why a string is not a DN.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -217,7 +217,7 @@ pub fn escape_value(value: &str) -> String {
 }
 
 fn ava_key(ava: &Ava) -> String {
-    let folded = Syntax::DirectoryString.normalize(ava.value.as_bytes());
+    let folded = fold_case(ava.value.as_bytes());
     let value = String::from_utf8_lossy(&folded);
     format!(
         "{}={}",

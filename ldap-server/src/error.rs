@@ -58,6 +58,9 @@ pub enum Error {
     },
     #[error("{0}")]
     Config(String),
+    /// AD CS Web Enrollment's configuration (a CA certificate file, a renewal) at fault.
+    #[error(transparent)]
+    Certsrv(#[from] certsrv::Error),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -15,31 +15,81 @@
 //! server.shutdown().await;
 //! # Ok(()) }
 //! ```
+//!
+//! The public surface is what a test suite needs: [`Server::builder`] → [`ServerBuilder`] →
+//! [`RunningServer`] (with [`RunningServer::certsrv_directory`] to start more AD CS Web
+//! Enrollment hosts against the same directory with the `certsrv` crate), [`Error`] and
+//! [`ResultCode`]; [`ServerBuilder::build_directory`] for the [`Forest`] and its [`Directory`]
+//! without listening (the CLI's `check`, and `export` with [`export_ldif`]); and the LDIF reader
+//! ([`records_from`] and its record types) and [`hash_ssha`] for tools that write LDIF of their
+//! own.
+//!
+//! # Layout
+//!
+//! * `server`: the listeners (LDAP, Global Catalog, `/certsrv`), limits, shutdown, and the
+//!   builder API above.
+//! * `connection`: one TCP connection: framing in, replies out, idle timeout, Notice of
+//!   Disconnection.
+//! * `codec`: cutting BER messages off the stream and decoding them with `rasn-ldap`.
+//! * `wire`: search result entries encoded with their values in stored order.
+//! * `session`: one connection's protocol state; a request in, replies out, no I/O.
+//! * `ops`: the LDAP operations (bind, search, compare, extended, writes), one file each.
+//! * `bind`: simple-bind authentication with AD's account checks and data codes.
+//! * `acl`: who may read and write what.
+//! * `search`: scope, index or scan, filter, access control, referrals, attribute selection.
+//! * `filter`: search filters compiled against the schema and evaluated; RFC 4515 text for logs.
+//! * `directory`: the in-memory tree: entries, naming contexts, indexes, AD's schema rules on
+//!   every write.
+//! * `entry`: one stored object and its attributes.
+//! * `dn`: RFC 4514 distinguished names: parsing, printing, normalisation.
+//! * `casefold`: the case- and space-insensitive string form DNs and string syntaxes share.
+//! * `schema`: the AD attribute types and classes this server knows, their syntaxes, the
+//!   subschema entry.
+//! * `forest`: the skeleton of an AD forest for a DNS domain (NCs, Public Key Services, DC,
+//!   Administrator).
+//! * `rootdse`: the rootDSE.
+//! * `ldif`: RFC 2849 reading and writing; `ldif_io`: loading files into the directory and
+//!   exporting it.
+//! * `journal`: durable state for `serve --data` (snapshot plus fsynced journal).
+//! * `password`: stored passwords (`unicodePwd`, `userPassword`, `{SSHA}`).
+//! * `web_enrollment`: the directory as the `certsrv` crate sees it (enrollment services'
+//!   certificates, Basic credentials).
+//! * `ad_text`: AD's diagnostic messages, word for word.
+//! * `error`: `OpError` for an operation's result (code, AD's text, matched DN), [`Error`] for
+//!   the rest.
 
-pub mod acl;
-pub mod ad_text;
-pub mod bind;
-pub mod certsrv;
-pub mod codec;
+mod acl;
+mod ad_text;
+mod bind;
+mod casefold;
+mod codec;
 mod connection;
-pub mod directory;
-pub mod dn;
-pub mod entry;
-pub mod error;
-pub mod filter;
-pub mod forest;
-pub mod journal;
-pub mod ldif;
-pub mod ldif_io;
+mod directory;
+mod dn;
+mod entry;
+mod error;
+mod filter;
+mod forest;
+mod journal;
+mod ldif;
+mod ldif_io;
 mod ops;
-pub mod password;
-pub mod rootdse;
-pub mod schema;
-pub mod search;
-pub mod server;
-pub mod session;
-pub mod wire;
+mod password;
+mod rootdse;
+mod schema;
+mod search;
+mod server;
+mod session;
+mod web_enrollment;
+mod wire;
 
-pub use certsrv::{Behaviour as CertsrvBehaviour, CaGeneration, CertsrvConfig};
-pub use error::{Error, OpError, ResultCode};
+pub use directory::Directory;
+pub use error::{Error, ResultCode};
+pub use forest::Forest;
+pub use ldif::{
+    records_from, LdifAttribute, LdifChange, LdifError, LdifModification, LdifRecord, ModifyOp,
+    Records,
+};
+pub use ldif_io::export as export_ldif;
+pub use password::hash_ssha;
 pub use server::{RunningServer, Server, ServerBuilder, DEFAULT_ADMIN_PASSWORD};

@@ -13,12 +13,12 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::acl::AccessPolicy;
-use crate::certsrv::CertsrvConfig;
 use crate::directory::Directory;
 use crate::error::{Error, Result};
 use crate::forest::{Forest, ForestConfig};
 use crate::schema::Schema;
 use crate::session::{Limits, Session, Shared};
+use crate::web_enrollment::WebEnrollmentDirectory;
 
 /// The Administrator's password when the caller gives none (printed by the CLI).
 pub const DEFAULT_ADMIN_PASSWORD: &str = "Passw0rd!";
@@ -56,7 +56,7 @@ pub struct ServerBuilder {
     data_dir: Option<PathBuf>,
     global_catalog: Option<SocketAddr>,
     admin_password_wins: bool,
-    certsrv: Option<(SocketAddr, CertsrvConfig)>,
+    certsrv: Option<(SocketAddr, certsrv::Config)>,
 }
 
 impl ServerBuilder {
@@ -104,9 +104,10 @@ impl ServerBuilder {
         self
     }
 
-    /// Also serve AD CS Web Enrollment (`http://ADDR/certsrv/`) on `listen`, stopped with the
-    /// directory (see [`crate::certsrv`]).
-    pub fn certsrv(mut self, listen: SocketAddr, config: CertsrvConfig) -> Self {
+    /// Also serve AD CS Web Enrollment (`http://ADDR/certsrv/`) on `listen` against this
+    /// directory, stopped with it (see the `certsrv` crate; more hosts can be started against
+    /// [`RunningServer::certsrv_directory`]).
+    pub fn certsrv(mut self, listen: SocketAddr, config: certsrv::Config) -> Self {
         self.certsrv = Some((listen, config));
         self
     }
@@ -241,18 +242,16 @@ impl ServerBuilder {
                 true,
             )));
         }
-        let mut certsrv_addr = None;
-        let mut certsrv_task = None;
+        let mut web_enrollment = None;
         if let Some((addr, config)) = self.certsrv {
-            let (listener, bound) = crate::certsrv::bind(addr).await?;
-            tracing::info!(url = %format!("http://{bound}/certsrv/"), behaviour = %config.behaviour, "Web Enrollment listening");
-            certsrv_addr = Some(bound);
-            certsrv_task = Some(crate::certsrv::spawn(
-                listener,
-                config,
-                shared.clone(),
-                shutdown_rx.clone(),
-            ));
+            let listener = TcpListener::bind(addr)
+                .await
+                .map_err(|source| Error::Listen {
+                    addr: addr.to_string(),
+                    source,
+                })?;
+            let directory = Arc::new(WebEnrollmentDirectory::new(shared.clone()));
+            web_enrollment = Some(certsrv::start(listener, config, Some(directory))?);
         }
         let task = tokio::spawn(accept_loop(listener, shared.clone(), shutdown_rx, false));
         tracing::info!(%local_addr, domain = %shared.forest.domain, "listening");
@@ -260,8 +259,7 @@ impl ServerBuilder {
             local_addr,
             global_catalog_addr,
             gc_task,
-            certsrv_addr,
-            certsrv_task,
+            certsrv: web_enrollment,
             shared,
             shutdown_tx,
             task,
@@ -300,8 +298,7 @@ pub struct RunningServer {
     local_addr: SocketAddr,
     global_catalog_addr: Option<SocketAddr>,
     gc_task: Option<JoinHandle<()>>,
-    certsrv_addr: Option<SocketAddr>,
-    certsrv_task: Option<JoinHandle<()>>,
+    certsrv: Option<certsrv::RunningCertsrv>,
     shared: Arc<Shared>,
     shutdown_tx: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -319,7 +316,15 @@ impl RunningServer {
 
     /// The Web Enrollment listener's address, when [`ServerBuilder::certsrv`] asked for one.
     pub fn certsrv_addr(&self) -> Option<SocketAddr> {
-        self.certsrv_addr
+        self.certsrv
+            .as_ref()
+            .map(certsrv::RunningCertsrv::local_addr)
+    }
+
+    /// This directory as AD CS Web Enrollment sees it, to start more `/certsrv` hosts against
+    /// it with [`certsrv::start`] (each reads the live tree and checks Basic credentials here).
+    pub fn certsrv_directory(&self) -> Arc<dyn certsrv::Directory> {
+        Arc::new(WebEnrollmentDirectory::new(self.shared.clone()))
     }
 
     /// `ldap://127.0.0.1:PORT`.
@@ -340,13 +345,18 @@ impl RunningServer {
     /// Stops accepting, tells connected clients (Notice of Disconnection) and waits for them to go.
     pub async fn shutdown(self) {
         let _ = self.shutdown_tx.send(true);
-        let _ = self.task.await;
-        if let Some(gc) = self.gc_task {
-            let _ = gc.await;
-        }
-        if let Some(certsrv) = self.certsrv_task {
-            let _ = certsrv.await;
-        }
+        let directory = async {
+            let _ = self.task.await;
+            if let Some(gc) = self.gc_task {
+                let _ = gc.await;
+            }
+        };
+        let web_enrollment = async {
+            if let Some(certsrv) = self.certsrv {
+                certsrv.shutdown().await;
+            }
+        };
+        tokio::join!(directory, web_enrollment);
     }
 }
 

@@ -120,7 +120,8 @@ impl Session {
         }
     }
 
-    pub fn principal(&self) -> &Principal {
+    #[cfg(test)]
+    pub(crate) fn principal(&self) -> &Principal {
         &self.principal
     }
 

@@ -71,7 +71,7 @@ async fn silent_never_answers_yet_the_server_serves_ldap_and_shuts_down() {
 
 #[tokio::test]
 async fn wrong_content_has_the_right_type_and_no_certificate() {
-    use ldap_server::certsrv::WrongContent;
+    use certsrv::WrongContent;
     let generations = two_generations();
     for kind in [
         WrongContent::Html,

@@ -9,8 +9,9 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use certsrv::{Behaviour as CertsrvBehaviour, Config as CertsrvConfig};
 use e2e::*;
-use ldap_server::{CertsrvBehaviour, CertsrvConfig, RunningServer, Server};
+use ldap_server::{RunningServer, Server};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;

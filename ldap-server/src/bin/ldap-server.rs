@@ -4,8 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use certsrv::{Behaviour as CertsrvBehaviour, CaGeneration, Config as CertsrvConfig};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use ldap_server::{CaGeneration, CertsrvBehaviour, CertsrvConfig, Server, ServerBuilder};
+use ldap_server::{Server, ServerBuilder};
 
 #[derive(Parser)]
 #[command(
@@ -238,7 +239,7 @@ async fn run(command: Command) -> Result<(), ldap_server::Error> {
         }
         Command::Export { forest, out } => {
             let (_, directory) = forest.builder().build_directory()?;
-            let text = ldap_server::ldif_io::export(&directory);
+            let text = ldap_server::export_ldif(&directory);
             if out.as_os_str() == "-" {
                 print!("{text}");
             } else {

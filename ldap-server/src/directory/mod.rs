@@ -9,7 +9,8 @@ mod rules;
 mod update;
 mod virtual_attrs;
 
-pub use update::{format_time, Modification, ModifyOp, Strictness};
+pub use rules::Strictness;
+pub use update::{format_time, Modification, ModifyOp};
 
 use std::collections::HashMap;
 

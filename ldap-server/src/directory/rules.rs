@@ -6,7 +6,6 @@ use std::collections::HashSet;
 
 use bytes::Bytes;
 
-use super::update::Strictness;
 use super::virtual_attrs::parse_generalized_time;
 use super::Directory;
 use crate::ad_text;
@@ -14,6 +13,17 @@ use crate::dn::Rdn;
 use crate::entry::{Attribute, Entry, EntryId};
 use crate::error::{OpError, ResultCode};
 use crate::schema::{AttrId, ClassId, ClassKind, Schema};
+
+/// How strictly an add treats names the schema lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Strictness {
+    /// LDAP clients: an unknown attribute is 16 noSuchAttribute, as AD answers.
+    #[default]
+    Ldap,
+    /// LDIF files (ldifde exports carry hundreds of AD attributes this schema omits): unknown
+    /// attributes are learned as octet strings, and server-maintained values are kept.
+    Import,
+}
 
 /// Attributes any object may carry whatever its classes say (AD puts them on `top`).
 const ALWAYS_ALLOWED: &[&str] = &[

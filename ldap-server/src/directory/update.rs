@@ -8,7 +8,7 @@
 
 use bytes::Bytes;
 
-use super::rules::SERVER_MAINTAINED;
+use super::rules::{Strictness, SERVER_MAINTAINED};
 use super::virtual_attrs;
 use super::Directory;
 use crate::ad_text;
@@ -30,17 +30,6 @@ pub enum ModifyOp {
     Add,
     Delete,
     Replace,
-}
-
-/// How strictly an add treats names the schema lacks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Strictness {
-    /// LDAP clients: an unknown attribute is 16 noSuchAttribute, as AD answers.
-    #[default]
-    Ldap,
-    /// LDIF files (ldifde exports carry hundreds of AD attributes this schema omits): unknown
-    /// attributes are learned as octet strings, and server-maintained values are kept.
-    Import,
 }
 
 impl Directory {

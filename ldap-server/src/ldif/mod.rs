@@ -9,14 +9,16 @@
 //! The module is pure: it never touches the file system except to read the files named by
 //! `attr:< file:...` values, which RFC 2849 defines as part of the value.
 //!
-//! * [`parse`] turns a whole document into [`LdifRecord`]s.
-//! * [`write_header`] and [`write_record`] produce content records that [`parse`] reads back
-//!   byte for byte.
+//! * [`records_from`] turns a document into [`LdifRecord`]s, one at a time.
+//! * [`write_header`] and [`write_record`] produce content records that [`records_from`] reads
+//!   back byte for byte.
 
 mod read;
 mod write;
 
-pub use read::{parse, records, records_from, Records};
+#[cfg(test)]
+pub(crate) use read::parse;
+pub use read::{records_from, Records};
 pub use write::{write_header, write_record};
 
 /// One record of an LDIF file.

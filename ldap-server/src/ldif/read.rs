@@ -37,19 +37,17 @@ impl Line {
     }
 }
 
-/// Parses a whole LDIF document. `base_dir` resolves relative `file:` URLs of `:<` values.
-pub fn parse(input: &[u8], base_dir: Option<&Path>) -> Result<Vec<LdifRecord>, LdifError> {
-    records(input, base_dir).collect()
+/// Parses a whole LDIF document (the tests' reader). `base_dir` resolves relative `file:` URLs
+/// of `:<` values.
+#[cfg(test)]
+pub(crate) fn parse(input: &[u8], base_dir: Option<&Path>) -> Result<Vec<LdifRecord>, LdifError> {
+    records_from(input, base_dir, 0, true).collect()
 }
 
-/// Parses records one at a time, so a million-entry file never exists twice in memory.
-pub fn records<'a>(input: &'a [u8], base_dir: Option<&'a Path>) -> Records<'a> {
-    records_from(input, base_dir, 0, true)
-}
-
-/// Like [`records`] for a piece of a larger document that starts after `lines_before` lines at
-/// a record boundary; `at_start` says whether the piece is the document's beginning (where a
-/// `version:` line may stand).
+/// Parses records one at a time, so a million-entry file never exists twice in memory: `input`
+/// is a document, or a piece of a larger one that starts after `lines_before` lines at a record
+/// boundary; `at_start` says whether it is the document's beginning (where a `version:` line may
+/// stand). `base_dir` resolves relative `file:` URLs of `:<` values.
 pub fn records_from<'a>(
     input: &'a [u8],
     base_dir: Option<&'a Path>,

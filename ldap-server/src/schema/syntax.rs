@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
+use crate::casefold::fold_case;
 use crate::dn::Dn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,28 +96,6 @@ impl Syntax {
             return Some(parse_integer(left)?.cmp(&parse_integer(right)?));
         }
         Some(self.normalize(left).cmp(&self.normalize(right)))
-    }
-}
-
-/// Case- and space-insensitive form of a string value (RFC 4518 in its common subset: trim,
-/// collapse inner runs of spaces, lower-case). Invalid UTF-8 compares as its bytes.
-pub fn fold_case(value: &[u8]) -> Vec<u8> {
-    match std::str::from_utf8(value) {
-        Ok(text) => {
-            let mut out = String::with_capacity(text.len());
-            for word in text.split(' ').filter(|word| !word.is_empty()) {
-                if !out.is_empty() {
-                    out.push(' ');
-                }
-                if word.is_ascii() {
-                    out.push_str(&word.to_ascii_lowercase());
-                } else {
-                    out.push_str(&word.to_lowercase());
-                }
-            }
-            out.into_bytes()
-        }
-        Err(_) => value.to_vec(),
     }
 }
 

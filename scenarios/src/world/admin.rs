@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use adpki::publish::{self, PublishType, Request, Settings};
 use ldap3::Mod;
-use ldap_server::ldif::{records_from, LdifChange, ModifyOp};
+use ldap_server::{records_from, LdifChange, ModifyOp};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 

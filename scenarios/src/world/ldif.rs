@@ -196,7 +196,7 @@ fn user_entry(names: &Names, domain: &str, user: &crate::spec::UserSpec) -> Stri
         "dn: CN={name},CN=Users,{base}\nobjectClass: top\nobjectClass: person\nobjectClass: organizationalPerson\nobjectClass: user\ncn: {name}\nsAMAccountName: {name}\nuserPrincipalName: {name}@{domain}\nuserAccountControl: {control}\nuserPassword: {hash}\n",
         name = user.name,
         base = names.domain_dn,
-        hash = ldap_server::password::hash_ssha(&user.password),
+        hash = ldap_server::hash_ssha(&user.password),
     );
     match user.state {
         AccountState::LockedOut => entry.push_str("lockoutTime: 133000000000000000\n"),

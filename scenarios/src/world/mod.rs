@@ -44,7 +44,8 @@ pub struct World {
     pub pki: Hierarchy,
     pub names: Names,
     directory: ldap_server::RunningServer,
-    extra_servers: Vec<ldap_server::RunningServer>,
+    /// The `/certsrv` hosts that listen (all against `directory`).
+    certsrv_servers: Vec<certsrv::RunningCertsrv>,
     pub certsrv: Vec<CertsrvHost>,
     pub registrar: SocketAddr,
     pub dns: Option<SocketAddr>,
@@ -82,65 +83,46 @@ impl World {
         if scenario.domain.global_catalog {
             builder = builder.global_catalog_listen(SocketAddr::from((LOOPBACK, 0)));
         }
-        let mut certsrv = Vec::new();
-        let mut extra_servers = Vec::new();
-        let mut first_certsrv = true;
-        for host in &scenario.certsrv {
-            if host.behaviour == "refused" {
-                let address = closed_port().await?;
-                resolve.insert(host.host.to_ascii_lowercase(), address);
-                certsrv.push(CertsrvHost {
-                    host: host.host.clone(),
-                    address,
-                    behaviour: host.behaviour.clone(),
-                });
-                continue;
-            }
-            let config = certsrv_config(&pki, host)?;
-            if first_certsrv {
-                builder = builder.certsrv(SocketAddr::from((LOOPBACK, 0)), config);
-                first_certsrv = false;
-            } else {
-                // Another CA host: its own small server (its LDAP port is unused).
-                let server = ldap_server::Server::builder(&scenario.domain.dns)
-                    .listen(SocketAddr::from((LOOPBACK, 0)))
-                    .certsrv(SocketAddr::from((LOOPBACK, 0)), config)
-                    .start()
-                    .await
-                    .map_err(|error| format!("cannot start certsrv for {}: {error}", host.host))?;
-                let address = server
-                    .certsrv_addr()
-                    .ok_or_else(|| format!("certsrv for {} did not start", host.host))?;
-                resolve.insert(host.host.to_ascii_lowercase(), address);
-                certsrv.push(CertsrvHost {
-                    host: host.host.clone(),
-                    address,
-                    behaviour: host.behaviour.clone(),
-                });
-                extra_servers.push(server);
-            }
-        }
+        // Every host's configuration first, so a bad one is reported before anything starts.
+        let configs = scenario
+            .certsrv
+            .iter()
+            .map(|host| match host.behaviour.as_str() {
+                "refused" => Ok(None),
+                _ => certsrv_config(&pki, host).map(Some),
+            })
+            .collect::<Result<Vec<_>, String>>()?;
         let directory = builder
             .start()
             .await
             .map_err(|error| format!("cannot start the directory: {error}"))?;
-        if let Some(first) = scenario
-            .certsrv
-            .iter()
-            .find(|host| host.behaviour != "refused")
-        {
-            let address = directory
-                .certsrv_addr()
-                .ok_or("the directory's certsrv did not start")?;
-            resolve.insert(first.host.to_ascii_lowercase(), address);
-            certsrv.insert(
-                0,
-                CertsrvHost {
-                    host: first.host.clone(),
-                    address,
-                    behaviour: first.behaviour.clone(),
-                },
-            );
+        // One directory behind every CA host: its enrollment services, its users.
+        let lookup = directory.certsrv_directory();
+        let mut certsrv = Vec::new();
+        let mut certsrv_servers = Vec::new();
+        for (host, config) in scenario.certsrv.iter().zip(configs) {
+            let address = match config {
+                None => closed_port().await?,
+                Some(config) => {
+                    let cannot = |error: &dyn std::fmt::Display| {
+                        format!("cannot start certsrv for {}: {error}", host.host)
+                    };
+                    let listener = tokio::net::TcpListener::bind(SocketAddr::from((LOOPBACK, 0)))
+                        .await
+                        .map_err(|error| cannot(&error))?;
+                    let server = certsrv::start(listener, config, Some(lookup.clone()))
+                        .map_err(|error| cannot(&error))?;
+                    let address = server.local_addr();
+                    certsrv_servers.push(server);
+                    address
+                }
+            };
+            resolve.insert(host.host.to_ascii_lowercase(), address);
+            certsrv.push(CertsrvHost {
+                host: host.host.clone(),
+                address,
+                behaviour: host.behaviour.clone(),
+            });
         }
 
         let (registrar, task) =
@@ -185,7 +167,7 @@ impl World {
             pki,
             names,
             directory,
-            extra_servers,
+            certsrv_servers,
             certsrv,
             registrar,
             dns,
@@ -357,7 +339,7 @@ impl World {
         for task in &self.tasks {
             task.abort();
         }
-        for server in self.extra_servers {
+        for server in self.certsrv_servers {
             server.shutdown().await;
         }
         self.directory.shutdown().await;
@@ -382,7 +364,7 @@ fn web_files(scenario: &Scenario, pki: &Hierarchy) -> Result<(web::Files, Vec<St
                         .clone(),
                 );
             }
-            let body = ldap_server::certsrv::certs_only_pkcs7(&chain)
+            let body = certsrv::certs_only_pkcs7(&chain)
                 .map_err(|error| format!("web_service: cannot encode the chain: {error}"))?;
             files.insert((host, path), ("application/x-pkcs7-certificates", body));
         } else {
@@ -426,12 +408,13 @@ async fn closed_port() -> Result<SocketAddr, String> {
     listener.local_addr().map_err(|error| error.to_string())
 }
 
-/// The certsrv configuration of one host: each renewal with its issuer path.
+/// The certsrv configuration of one host: each renewal with its issuer path, and the host's name
+/// (the realm of its Basic challenge).
 fn certsrv_config(
     pki: &Hierarchy,
     host: &crate::spec::CertsrvSpec,
-) -> Result<ldap_server::certsrv::CertsrvConfig, String> {
-    let behaviour: ldap_server::certsrv::Behaviour = host.behaviour.parse().map_err(|error| {
+) -> Result<certsrv::Config, String> {
+    let behaviour: certsrv::Behaviour = host.behaviour.parse().map_err(|error| {
         format!(
             "certsrv {}: behaviour {:?}: {error}",
             host.host, host.behaviour
@@ -443,14 +426,16 @@ fn certsrv_config(
         let Some((ca, issuers)) = path.split_first() else {
             return Err(format!("certsrv {}: no certificate {id}", host.host));
         };
-        generations.push(ldap_server::certsrv::CaGeneration {
+        generations.push(certsrv::CaGeneration {
             certificate: ca.der.clone(),
             chain: issuers.iter().map(|issuer| issuer.der.clone()).collect(),
         });
     }
-    Ok(ldap_server::certsrv::CertsrvConfig {
+    Ok(certsrv::Config {
         generations,
         behaviour,
+        host_name: Some(host.host.clone()),
+        ca_name: None,
     })
 }
 

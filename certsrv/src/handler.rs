@@ -10,12 +10,12 @@ use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::watch;
 
-use super::behaviour::{Behaviour, WrongContent};
-use super::ca::{self, CaGeneration};
-use super::pages::{self, CaError};
-use super::request::{self, CaCertQuery, Encoding, Page, QueryError};
-use super::{auth, pkcs7};
-use crate::session::Shared;
+use crate::behaviour::{Behaviour, WrongContent};
+use crate::ca::{self, CaGeneration};
+use crate::directory::Directory;
+use crate::pages::{self, CaError};
+use crate::request::{self, CaCertQuery, Encoding, Page, QueryError};
+use crate::{auth, pkcs7};
 
 const PKCS7: &str = "application/x-pkcs7-certificates";
 const CERTIFICATE: &str = "application/pkix-cert";
@@ -26,16 +26,23 @@ pub(crate) struct CertsrvState {
     /// The scenario's generations; `None`: read them from the directory at each request.
     pub(crate) generations: Option<Arc<[CaGeneration]>>,
     pub(crate) behaviour: Behaviour,
-    pub(crate) shared: Arc<Shared>,
+    /// Where certificates come from without configured generations, and who checks Basic
+    /// credentials.
+    pub(crate) directory: Option<Arc<dyn Directory>>,
+    /// The host IIS answers for: the Basic realm when a request has no `Host`.
+    pub(crate) host_name: String,
+    /// The CA's name on the pages when it has no certificate.
+    pub(crate) ca_name: String,
     /// Becomes `true` when the server shuts down (cuts `slow` delays short).
     pub(crate) shutdown: watch::Receiver<bool>,
 }
 
 impl CertsrvState {
     fn generations(&self) -> Vec<CaGeneration> {
-        match &self.generations {
-            Some(generations) => generations.to_vec(),
-            None => ca::from_directory(&self.shared),
+        match (&self.generations, &self.directory) {
+            (Some(generations), _) => generations.to_vec(),
+            (None, Some(directory)) => ca::from_directory(directory.as_ref()),
+            (None, None) => Vec::new(),
         }
     }
 
@@ -113,7 +120,7 @@ pub(crate) async fn handle(State(state): State<Arc<CertsrvState>>, request: Requ
     }
     let reply = respond(&state, &parts.method, &parts.uri, &parts.headers);
     tracing::info!(
-        target: "ldap_server::certsrv",
+        target: "certsrv",
         method = %parts.method,
         path = parts.uri.path(),
         query = parts.uri.query().unwrap_or_default(),
@@ -148,10 +155,14 @@ pub(crate) fn respond(
             let authorization = headers
                 .get(header::AUTHORIZATION)
                 .map(HeaderValue::as_bytes);
-            if let Err(failure) = auth::authenticate(&state.shared, authorization) {
+            let authenticated = match &state.directory {
+                Some(directory) => auth::authenticate(directory.as_ref(), authorization)
+                    .map_err(|failure| failure.to_string()),
+                None => Err("no directory to check credentials against".to_string()),
+            };
+            if let Err(failure) = authenticated {
                 let host = headers.get(header::HOST).map(HeaderValue::as_bytes);
-                return unauthorized(&auth::realm(host, &state.shared.forest.dc_fqdn))
-                    .noted(failure.to_string());
+                return unauthorized(&auth::realm(host, &state.host_name)).noted(failure);
             }
         }
         _ => {}
@@ -171,10 +182,7 @@ pub(crate) fn respond(
         .collect();
     let ca_name = match subjects.last() {
         Some(subject) => ca::common_name(subject),
-        None => format!(
-            "{}-{}-CA",
-            state.shared.forest.netbios, state.shared.forest.dc_name
-        ),
+        None => state.ca_name.clone(),
     };
     match page {
         Page::Welcome => Reply::html(StatusCode::OK, pages::welcome(&ca_name)),

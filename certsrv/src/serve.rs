@@ -1,4 +1,4 @@
-//! The HTTP listener beside LDAP. Normal behaviours go through axum; `silent` never hands a
+//! The HTTP listener. Normal behaviours go through axum; `silent` never hands a
 //! connection to axum at all: it reads the request and holds the socket, because a handler that
 //! never returns would keep axum's graceful shutdown waiting forever.
 
@@ -12,8 +12,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::behaviour::Behaviour;
-use super::handler::{self, CertsrvState};
+use crate::behaviour::Behaviour;
+use crate::handler::{self, CertsrvState};
 
 /// How long shutdown waits for HTTP exchanges still in flight before it stops waiting.
 const GRACE: Duration = Duration::from_secs(5);
@@ -110,7 +110,7 @@ fn log_silent(head: &[u8], peer: SocketAddr, started: Instant) {
     let target = words.next().unwrap_or_default();
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     tracing::info!(
-        target: "ldap_server::certsrv",
+        target: "certsrv",
         method,
         path,
         query,

@@ -7,8 +7,8 @@ use std::path::Path;
 use der::Decode;
 use x509_cert::Certificate;
 
+use crate::directory::Directory;
 use crate::error::Error;
-use crate::session::Shared;
 
 /// One CA certificate (one renewal) and the certificates above it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,20 +27,17 @@ impl CaGeneration {
     /// A generation from a file's bytes: PEM whose first CERTIFICATE block is the CA's
     /// certificate and the rest its chain (other blocks and text between them are ignored), or
     /// DER of one certificate.
-    pub fn from_bytes(bytes: &[u8]) -> Result<CaGeneration, String> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<CaGeneration, Error> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let first = bytes.iter().find(|byte| !byte.is_ascii_whitespace());
         let mut certificates = if first == Some(&0x30) {
             vec![bytes.to_vec()]
         } else {
-            let text = std::str::from_utf8(bytes)
-                .map_err(|_| "neither DER (no leading SEQUENCE) nor PEM text".to_string())?;
-            pem_certificates(text)?
+            let text = std::str::from_utf8(bytes).map_err(|_| Error::NotDerOrPem)?;
+            pem_certificates(text).map_err(|reason| Error::Pem { reason })?
         }
         .into_iter();
-        let certificate = certificates
-            .next()
-            .ok_or_else(|| "no -----BEGIN CERTIFICATE----- block".to_string())?;
+        let certificate = certificates.next().ok_or(Error::NoCertificate)?;
         let generation = CaGeneration::new(certificate, certificates.collect());
         generation.validate()?;
         Ok(generation)
@@ -52,19 +49,23 @@ impl CaGeneration {
             path: path.to_path_buf(),
             source,
         })?;
-        CaGeneration::from_bytes(&bytes).map_err(|reason| {
-            Error::Config(format!(
-                "{}: not a CA certificate file: {reason}",
-                path.display()
-            ))
+        CaGeneration::from_bytes(&bytes).map_err(|source| Error::CaFile {
+            path: path.to_path_buf(),
+            source: Box::new(source),
         })
     }
 
     /// Every certificate parses as X.509 (so a PKCS#7 made of them is well-formed).
-    pub fn validate(&self) -> Result<(), String> {
-        subject(&self.certificate).map_err(|error| format!("the CA certificate: {error}"))?;
+    pub fn validate(&self) -> Result<(), Error> {
+        subject(&self.certificate).map_err(|source| Error::Certificate {
+            which: "the CA certificate".to_string(),
+            source,
+        })?;
         for (index, issuer) in self.chain.iter().enumerate() {
-            subject(issuer).map_err(|error| format!("chain certificate {}: {error}", index + 1))?;
+            subject(issuer).map_err(|source| Error::Certificate {
+                which: format!("chain certificate {}", index + 1),
+                source,
+            })?;
         }
         Ok(())
     }
@@ -125,53 +126,30 @@ fn pem_certificates(text: &str) -> Result<Vec<Vec<u8>>, String> {
 }
 
 /// The generations the directory publishes: the `cACertificate` values of the first
-/// `pKIEnrollmentService` under `CN=Enrollment Services` that has any, one generation per value
-/// in stored order, without a chain. Values that are no certificate (AD's one-byte placeholder)
-/// are skipped.
-pub(crate) fn from_directory(shared: &Shared) -> Vec<CaGeneration> {
-    let dir = shared.read();
-    let Ok(container) = shared
-        .forest
-        .public_key_services_dn()
-        .child_str("CN=Enrollment Services")
-    else {
-        return Vec::new();
-    };
-    let (Some(container), Some(object_class), Some(ca_certificate)) = (
-        dir.find(&container),
-        dir.schema().attribute_id("objectClass"),
-        dir.schema().attribute_id("cACertificate"),
-    ) else {
-        return Vec::new();
-    };
-    for &service in dir.children(container) {
-        let is_enrollment_service = dir
-            .values(service, object_class)
-            .iter()
-            .any(|class| class.eq_ignore_ascii_case(b"pKIEnrollmentService"));
-        if !is_enrollment_service {
-            continue;
-        }
-        let generations: Vec<CaGeneration> = dir
-            .values(service, ca_certificate)
-            .iter()
-            .filter(|value| subject(value).is_ok())
-            .map(|value| CaGeneration::new(value.to_vec(), Vec::new()))
-            .collect();
-        if !generations.is_empty() {
-            return generations;
-        }
-    }
-    Vec::new()
+/// `pKIEnrollmentService` that has any certificate, one generation per value in stored order,
+/// without a chain. Values that are no certificate (AD's one-byte placeholder) are skipped.
+pub(crate) fn from_directory(directory: &dyn Directory) -> Vec<CaGeneration> {
+    directory
+        .enrollment_ca_certificates()
+        .into_iter()
+        .map(|values| {
+            values
+                .into_iter()
+                .filter(|value| subject(value).is_ok())
+                .map(|value| CaGeneration::new(value, Vec::new()))
+                .collect::<Vec<_>>()
+        })
+        .find(|generations| !generations.is_empty())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::certsrv::pkcs7::tests::certificate;
+    use crate::pkcs7::tests::certificate;
 
     fn pem(der: &[u8]) -> String {
-        crate::certsrv::pkcs7::armour(der)
+        crate::pkcs7::armour(der)
     }
 
     #[test]
@@ -212,6 +190,45 @@ mod tests {
         assert!(CaGeneration::from_bytes(&[0x30, 0x03, 0x02, 0x01, 0x00]).is_err());
         let error = CaGeneration::from_file(Path::new("/nonexistent/ca.pem")).expect_err("io");
         assert!(error.to_string().contains("/nonexistent/ca.pem"), "{error}");
+    }
+
+    /// A directory with fixed enrollment services.
+    struct Published(Vec<Vec<Vec<u8>>>);
+
+    impl Directory for Published {
+        fn enrollment_ca_certificates(&self) -> Vec<Vec<Vec<u8>>> {
+            self.0.clone()
+        }
+        fn authenticate(&self, _: &str, _: &str) -> Result<String, crate::BindRefused> {
+            Err(crate::BindRefused::NotAUser)
+        }
+        fn host_name(&self) -> String {
+            "dc1.example.test".into()
+        }
+        fn default_ca_name(&self) -> String {
+            "EXAMPLE-DC1-CA".into()
+        }
+    }
+
+    #[test]
+    fn the_first_service_with_a_certificate_serves_skipping_placeholders() {
+        let old = certificate("Old CA");
+        let new = certificate("New CA");
+        let placeholder = vec![0x00];
+        let directory = Published(vec![
+            vec![],
+            vec![placeholder.clone()],
+            vec![old.clone(), placeholder, new.clone()],
+            vec![certificate("Other CA")],
+        ]);
+        assert_eq!(
+            from_directory(&directory),
+            vec![
+                CaGeneration::new(old, Vec::new()),
+                CaGeneration::new(new, Vec::new())
+            ]
+        );
+        assert!(from_directory(&Published(vec![vec![vec![0x00]]])).is_empty());
     }
 
     #[test]

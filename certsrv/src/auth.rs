@@ -1,10 +1,9 @@
 //! HTTP Basic authentication against the directory, as IIS does it for a virtual directory with
 //! Basic enabled: the user name may be a DN, a UPN or `DOMAIN\user`, and the account is checked
-//! exactly as an LDAP simple bind checks it ([`crate::bind::simple_bind`]): a locked, disabled
+//! exactly as an LDAP simple bind checks it ([`Directory::authenticate`]): a locked, disabled
 //! or expired account is refused like a wrong password.
 
-use crate::acl::Principal;
-use crate::session::Shared;
+use crate::directory::{BindRefused, Directory};
 
 /// Why a request is not authenticated. Every variant is the same 401 on the wire; the
 /// distinction is for the access log.
@@ -44,18 +43,21 @@ pub(crate) fn parse_basic(header: Option<&[u8]>) -> Result<(String, String), Aut
 }
 
 /// The account (`DOMAIN\sam`) the header authenticates.
-pub(crate) fn authenticate(shared: &Shared, header: Option<&[u8]>) -> Result<String, AuthFailure> {
+pub(crate) fn authenticate(
+    directory: &dyn Directory,
+    header: Option<&[u8]>,
+) -> Result<String, AuthFailure> {
     let (user, password) = parse_basic(header)?;
     // An empty password is an anonymous bind to LDAP; to IIS it is simply wrong.
     if password.is_empty() {
         return Err(AuthFailure::EmptyPassword);
     }
-    let dir = shared.read();
-    match crate::bind::simple_bind(&dir, &shared.forest, &user, password.as_bytes()) {
-        Ok(Principal::User { account, .. }) => Ok(account),
-        Ok(_) => Err(AuthFailure::EmptyPassword),
-        Err(error) => Err(AuthFailure::Refused(error.diagnostic)),
-    }
+    directory
+        .authenticate(&user, &password)
+        .map_err(|refused| match refused {
+            BindRefused::NotAUser => AuthFailure::EmptyPassword,
+            BindRefused::Refused { diagnostic } => AuthFailure::Refused(diagnostic),
+        })
 }
 
 /// The realm IIS puts in the Basic challenge: the host the client asked for, without the port.

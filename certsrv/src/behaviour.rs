@@ -6,6 +6,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::error::Error;
+
 /// What `/certsrv` does with a request. The default is [`Behaviour::Anonymous`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Behaviour {
@@ -61,14 +63,6 @@ impl WrongContent {
     }
 }
 
-/// A behaviour name that is not one of [`Behaviour::NAMES`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown certsrv behaviour {given:?}: {reason} (one of: {})", Behaviour::NAMES.join(", "))]
-pub struct BehaviourParseError {
-    given: String,
-    reason: &'static str,
-}
-
 impl Behaviour {
     /// Every accepted spelling, for help texts and errors.
     pub const NAMES: [&'static str; 7] = [
@@ -83,11 +77,11 @@ impl Behaviour {
 }
 
 impl FromStr for Behaviour {
-    type Err = BehaviourParseError;
+    type Err = Error;
 
     /// Case-insensitive; `slow:` takes whole milliseconds (an `ms` suffix is allowed).
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let fail = |reason| BehaviourParseError {
+        let fail = |reason| Error::UnknownBehaviour {
             given: text.to_string(),
             reason,
         };
@@ -163,21 +157,22 @@ mod tests {
         ];
         for behaviour in all {
             let name = behaviour.to_string();
-            assert_eq!(name.parse::<Behaviour>(), Ok(behaviour), "{name}");
+            assert_eq!(name.parse::<Behaviour>().ok(), Some(behaviour), "{name}");
         }
     }
 
     #[test]
     fn parsing_is_lenient_about_case_and_the_ms_suffix() {
-        assert_eq!("Basic".parse(), Ok(Behaviour::Basic));
-        assert_eq!(" NOT-INSTALLED ".parse(), Ok(Behaviour::NotInstalled));
+        let parse = |text: &str| text.parse::<Behaviour>().ok();
+        assert_eq!(parse("Basic"), Some(Behaviour::Basic));
+        assert_eq!(parse(" NOT-INSTALLED "), Some(Behaviour::NotInstalled));
         assert_eq!(
-            "slow:250ms".parse(),
-            Ok(Behaviour::Slow(Duration::from_millis(250)))
+            parse("slow:250ms"),
+            Some(Behaviour::Slow(Duration::from_millis(250)))
         );
         assert_eq!(
-            "wrong-content:PEM-GARBAGE".parse(),
-            Ok(Behaviour::WrongContent(WrongContent::PemGarbage))
+            parse("wrong-content:PEM-GARBAGE"),
+            Some(Behaviour::WrongContent(WrongContent::PemGarbage))
         );
         assert_eq!(Behaviour::default(), Behaviour::Anonymous);
     }
