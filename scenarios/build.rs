@@ -30,7 +30,14 @@ fn main() {
         );
     }
     code.push_str("];\n");
-    let out =
-        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("catalog_files.rs");
-    std::fs::write(out, code).expect("OUT_DIR is writable");
+    // A build script reports failure by exiting non-zero; cargo shows the message.
+    let Some(out) = std::env::var_os("OUT_DIR") else {
+        eprintln!("OUT_DIR is not set: run this build script through cargo");
+        std::process::exit(1);
+    };
+    let out = Path::new(&out).join("catalog_files.rs");
+    if let Err(error) = std::fs::write(&out, code) {
+        eprintln!("cannot write {}: {error}", out.display());
+        std::process::exit(1);
+    }
 }

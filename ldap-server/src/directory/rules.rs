@@ -145,10 +145,15 @@ impl ClassRules {
 }
 
 impl Directory {
-    pub(super) fn known(&self, name: &str) -> AttrId {
-        self.schema
-            .attribute_id(name)
-            .unwrap_or_else(|| panic!("built-in schema lacks {name}"))
+    /// An attribute every schema this server builds has (objectClass, objectCategory, …). A
+    /// schema without it is a bug, answered as AD answers an internal error (80), not a panic.
+    pub(super) fn known(&self, name: &str) -> Result<AttrId, OpError> {
+        self.schema.attribute_id(name).ok_or_else(|| {
+            OpError::new(
+                ResultCode::Other,
+                format!("the server's schema lacks {name}"),
+            )
+        })
     }
 
     pub(super) fn attribute_for_write(
@@ -258,7 +263,7 @@ impl Directory {
         &self,
         attributes: &mut [Attribute],
     ) -> Result<ClassId, OpError> {
-        let object_class = self.known("objectClass");
+        let object_class = self.known("objectClass")?;
         let Some(attribute) = attributes
             .iter_mut()
             .find(|attribute| attribute.id == object_class)
@@ -330,8 +335,11 @@ impl Directory {
 
     /// The class ids an entry's objectClass values name.
     fn classes_of(&self, entry: &Entry) -> Vec<ClassId> {
+        let Ok(object_class) = self.known("objectClass") else {
+            return Vec::new();
+        };
         entry
-            .values(self.known("objectClass"))
+            .values(object_class)
             .unwrap_or(&[])
             .iter()
             .filter_map(|value| self.schema.class_id(std::str::from_utf8(value).ok()?))

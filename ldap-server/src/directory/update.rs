@@ -175,13 +175,14 @@ impl Directory {
             self.check_rdn(&rdn, structural, dn)?;
         }
         self.apply_rdn(&rdn, &mut resolved)?;
+        let object_category = self.known("objectCategory")?;
         if !resolved
             .iter()
-            .any(|attribute| attribute.id == self.known("objectCategory"))
+            .any(|attribute| attribute.id == object_category)
         {
             if let Some(category) = self.default_category_value(structural) {
                 resolved.push(Attribute {
-                    id: self.known("objectCategory"),
+                    id: object_category,
                     values: smallvec::smallvec![category],
                 });
             }
@@ -189,7 +190,7 @@ impl Directory {
         // An LDAP add that does not say gets the class's defaultHidingValue (MS-ADA1 2.145), as
         // AD and Samba do: `showInAdvancedViewOnly: TRUE` on PKI objects and containers, nothing
         // on users, groups and OUs. LDIF keeps what it was given (an export says what was there).
-        let hiding = self.known("showInAdvancedViewOnly");
+        let hiding = self.known("showInAdvancedViewOnly")?;
         if strictness == Strictness::Ldap
             && self.schema.class(structural).default_hiding
             && !resolved.iter().any(|attribute| attribute.id == hiding)
@@ -270,7 +271,7 @@ impl Directory {
         for modification in modifications {
             self.apply_modification(&mut after, modification, strictness)?;
         }
-        let object_class = self.known("objectClass");
+        let object_class = self.known("objectClass")?;
         if after.values(object_class) != before.values(object_class) {
             let mut attributes = after.attributes.clone();
             let old_structural = self.structural_of(&before);
