@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use ad_common::certfile;
 use der::Decode;
 use x509_cert::Certificate;
 
@@ -25,10 +26,11 @@ impl CaGeneration {
     }
 
     /// A generation from a file's bytes: PEM whose first CERTIFICATE block is the CA's
-    /// certificate and the rest its chain (other blocks and text between them are ignored), or
-    /// DER of one certificate.
+    /// certificate and the rest its chain (other blocks and text between them are ignored; a
+    /// block may also hold a certs-only PKCS#7, as certnew.p7b's base64 does), or DER of one
+    /// certificate. Read with the shared reader, [`ad_common::certfile`].
     pub fn from_bytes(bytes: &[u8]) -> Result<CaGeneration, Error> {
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let bytes = certfile::strip_bom(bytes);
         let first = bytes.iter().find(|byte| !byte.is_ascii_whitespace());
         let mut certificates = if first == Some(&0x30) {
             vec![bytes.to_vec()]
@@ -95,34 +97,14 @@ pub(crate) fn common_name(subject: &str) -> String {
         .replace('\\', "")
 }
 
-/// The DER of every `CERTIFICATE` block, in file order.
+/// The certificates of every `CERTIFICATE` block, in file order (none: no such block).
 fn pem_certificates(text: &str) -> Result<Vec<Vec<u8>>, String> {
-    use base64::Engine as _;
-    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
-    const END: &str = "-----END CERTIFICATE-----";
-    let mut certificates = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find(BEGIN) {
-        let after = &rest[start + BEGIN.len()..];
-        let end = after
-            .find(END)
-            .ok_or_else(|| format!("certificate {} has no {END} line", certificates.len() + 1))?;
-        let compact: String = after[..end]
-            .chars()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect();
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(compact)
-            .map_err(|error| {
-                format!(
-                    "certificate {} is not valid base64: {error}",
-                    certificates.len() + 1
-                )
-            })?;
-        certificates.push(der);
-        rest = &after[end + END.len()..];
+    let is_certificate = |label: &str| label == "CERTIFICATE";
+    let blocks = certfile::pem_blocks(text).map_err(|error| error.to_string())?;
+    if !blocks.iter().any(|block| is_certificate(block.label)) {
+        return Ok(Vec::new());
     }
-    Ok(certificates)
+    certfile::certificates_in_pem(text, is_certificate).map_err(|error| error.to_string())
 }
 
 /// The generations the directory publishes: the `cACertificate` values of the first

@@ -6,6 +6,16 @@ use smallvec::SmallVec;
 use crate::dn::Dn;
 use crate::schema::AttrId;
 
+/// What a modification does to an attribute's values: LDAP's modify operation (RFC 4511 §4.6) and
+/// LDIF's `add:` / `delete:` / `replace:` blocks (RFC 2849) are the same three, so both use this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModifyOp {
+    Add,
+    /// With no values: every value goes.
+    Delete,
+    Replace,
+}
+
 /// Index of an entry in the directory's slab.
 pub type EntryId = u32;
 

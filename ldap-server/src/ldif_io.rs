@@ -10,7 +10,7 @@ use std::path::Path;
 
 use bytes::Bytes;
 
-use crate::directory::{Directory, Modification, ModifyOp, Strictness};
+use crate::directory::{Directory, Modification, Strictness};
 use crate::dn::Dn;
 use crate::error::{Error, OpError};
 use crate::ldif::{self, LdifChange};
@@ -145,11 +145,7 @@ fn load_piece(
                 let modifications: Vec<Modification> = modifications
                     .into_iter()
                     .map(|modification| Modification {
-                        op: match modification.op {
-                            ldif::ModifyOp::Add => ModifyOp::Add,
-                            ldif::ModifyOp::Delete => ModifyOp::Delete,
-                            ldif::ModifyOp::Replace => ModifyOp::Replace,
-                        },
+                        op: modification.op,
                         attribute: modification.attribute,
                         values: modification.values.into_iter().map(Bytes::from).collect(),
                     })

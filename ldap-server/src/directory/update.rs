@@ -25,12 +25,7 @@ pub struct Modification {
     pub values: Vec<Bytes>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ModifyOp {
-    Add,
-    Delete,
-    Replace,
-}
+pub use crate::entry::ModifyOp;
 
 impl Directory {
     /// Creates a naming-context head (domain, Configuration, Schema): an entry with no parent.

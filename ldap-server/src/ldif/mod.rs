@@ -58,13 +58,8 @@ pub struct LdifAttribute {
     pub value: Vec<u8>,
 }
 
-/// The operation of one block of a `changetype: modify` record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ModifyOp {
-    Add,
-    Delete,
-    Replace,
-}
+/// The operation of one block of a `changetype: modify` record (the directory's own).
+pub use crate::entry::ModifyOp;
 
 /// One `add:` / `delete:` / `replace:` block of a modify record. `line` is the line of the
 /// operation line; an empty `values` with [`ModifyOp::Delete`] means "delete all values".
