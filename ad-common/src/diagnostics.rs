@@ -200,6 +200,36 @@ pub fn not_allowed_on_non_leaf() -> String {
     "0000208C: UpdErr: DSID-030F1AAA, problem 6003 (CANT_ON_NON_LEAF), data 0\n".to_string()
 }
 
+/// A control whose value does not decode (result 2).
+pub fn malformed_control(oid: &str) -> String {
+    format!("00000057: LdapErr: DSID-0C090A5D, comment: Error processing control, data 0, {VERSION} (malformed {oid} value)")
+}
+
+/// A paged-results cookie the server does not know (result 53).
+pub fn unknown_paged_cookie() -> String {
+    "00002024: SvcErr: DSID-02040A3A, problem 5010 (UNAVAIL_EXTENSION), data 0 (the paged-results cookie is unknown or expired)".to_string()
+}
+
+/// An extended operation the server does not implement (result 2).
+pub fn unknown_extended_operation(oid: &str) -> String {
+    format!("0000203D: LdapErr: DSID-0C090C4B, comment: Unknown extended request OID, data 0, {VERSION} ({oid})")
+}
+
+/// A DN that does not parse (result 34).
+pub fn bad_name(dn: &str) -> String {
+    format!("0000208F: NameErr: DSID-03100225, problem 2006 (BAD_NAME), data 8350, best match of:\n\t'{dn}'\n")
+}
+
+/// A multi-valued RDN, which AD does not allow (result 34).
+pub fn bad_attribute_syntax_in_name(dn: &str) -> String {
+    format!("00002081: NameErr: DSID-03050F42, problem 2003 (BAD_ATT_SYNTAX), data 0, best match of:\n\t'{dn}'\n")
+}
+
+/// Adding a value the attribute already holds (result 20).
+pub fn attribute_or_value_exists(name: &str) -> String {
+    format!("00002083: AtrErr: DSID-03151904, #1:\n\t0: 00002083: DSID-03151904, problem 1006 (ATT_OR_VALUE_EXISTS), data 0, Att 0 ({name})\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

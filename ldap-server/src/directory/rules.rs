@@ -368,7 +368,7 @@ impl Directory {
         if rdn.avas().len() != 1 {
             return Err(OpError::new(
                 ResultCode::InvalidDnSyntax,
-                format!("00002081: NameErr: DSID-03050F42, problem 2003 (BAD_ATT_SYNTAX), data 0, best match of:\n\t'{dn}'\n"),
+                ad_text::bad_attribute_syntax_in_name(&dn.to_string()),
             ));
         }
         let naming = self.naming_attribute(structural);

@@ -343,7 +343,10 @@ impl Directory {
                         .iter()
                         .any(|existing| syntax.normalize(existing) == key)
                     {
-                        return Err(OpError::new(ResultCode::AttributeOrValueExists, format!("00002083: AtrErr: DSID-03151904, #1:\n\t0: 00002083: DSID-03151904, problem 1006 (ATT_OR_VALUE_EXISTS), data 0, Att 0 ({})\n", attribute.name)));
+                        return Err(OpError::new(
+                            ResultCode::AttributeOrValueExists,
+                            crate::ad_text::attribute_or_value_exists(&attribute.name),
+                        ));
                     }
                     values.push(value.clone());
                 }

@@ -28,7 +28,10 @@ pub fn parse(controls: &[Control]) -> Result<RequestControls, OpError> {
         if oid == PAGED_RESULTS {
             let value = control.control_value.as_deref().unwrap_or_default();
             let paged = rasn::ber::decode::<PagedResultsValue>(value).map_err(|_| {
-                OpError::new(ResultCode::ProtocolError, format!("00000057: LdapErr: DSID-0C090A5D, comment: Error processing control, data 0, v4563 (malformed {PAGED_RESULTS} value)"))
+                OpError::new(
+                    ResultCode::ProtocolError,
+                    crate::ad_text::malformed_control(PAGED_RESULTS),
+                )
             })?;
             parsed.paged = Some(paged);
         } else if control.criticality && !SUPPORTED_CONTROLS.contains(&oid.as_ref()) {

@@ -31,7 +31,7 @@ impl Session {
             ExtendedResponse {
                 result_code: ResultCode::ProtocolError,
                 matched_dn: "".into(),
-                diagnostic_message: format!("0000203D: LdapErr: DSID-0C090C4B, comment: Unknown extended request OID, data 0, v4563 ({oid})").into(),
+                diagnostic_message: crate::ad_text::unknown_extended_operation(&oid).into(),
                 referral: None,
                 response_name: None,
                 response_value: None,

@@ -78,7 +78,7 @@ pub(crate) fn parse_dn(text: &str) -> Result<crate::dn::Dn, OpError> {
     crate::dn::Dn::parse(text).map_err(|error| {
         OpError::new(
             ResultCode::InvalidDnSyntax,
-            format!("0000208F: NameErr: DSID-03100225, problem 2006 (BAD_NAME), data 8350, best match of:\n\t'{}'\n", error.dn),
+            crate::ad_text::bad_name(&error.dn),
         )
     })
 }

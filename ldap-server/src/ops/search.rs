@@ -125,7 +125,7 @@ impl Session {
             self.paged.remove(&cookie).ok_or_else(|| {
                 OpError::new(
                     ResultCode::UnwillingToPerform,
-                    "00002024: SvcErr: DSID-02040A3A, problem 5010 (UNAVAIL_EXTENSION), data 0 (the paged-results cookie is unknown or expired)",
+                    crate::ad_text::unknown_paged_cookie(),
                 )
             })?
         };
