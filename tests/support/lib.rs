@@ -1,5 +1,16 @@
 //! Shared helpers for the end-to-end tests.
 //!
+//! The tests are three binaries (`cargo test -p e2e --test NAME`), one per kind of test, so that the
+//! whole stack is linked three times, not once per topic:
+//!
+//! * `in_process` (`tests/in_process/`): our servers started in-process (the library
+//!   `ldap_server::Server`, certsrv over HTTP) and Rust clients (the `ldap3` crate, the phone's
+//!   library) over real loopback sockets.
+//! * `peers` (`tests/peers/`): outside programs and peers: OpenLDAP's tools and slapd, Samba AD
+//!   DC, dnsmasq, python's ldap3 (`$E2E_PYTHON`).
+//! * `cli` (`tests/cli/`): our own executables built next to the test binary (`ldap-server`,
+//!   `adpki`, `phone-client`, `scenarios`).
+//!
 //! Every test starts its own directory on `127.0.0.1:0` (no fixed ports, no shared state), loads the
 //! LDIF it needs from a private temporary directory and talks to it with a real client: the `ldap3`
 //! crate, OpenLDAP's `ldapsearch`/`ldapwhoami`, or raw bytes over TCP.
@@ -15,13 +26,19 @@
 //! * [`adpki_binary`]: the `adpki` executable (`adpki publish`, `adpki audit`).
 //! * [`slapd::Slapd`], [`samba::Samba`]: private OpenLDAP and Samba AD DC peers on loopback
 //!   (Samba always on 127.0.0.1:389, so its tests take a lock and run one at a time).
+//! * [`web_enrollment`]: a CA in two generations, an HTTP/1.1 client and `openssl` helpers for the
+//!   certsrv tests (library server and `ldap-server serve --certsrv-…`).
+//! * [`phone_rig`]: the phone's world for the `phone_directory` tests (test PKI, `openssl s_server`
+//!   registrar, static certsrv, `phone-client --dc/--dns`).
 //!
 //! Every wait is bounded by a timeout; nothing here sleeps to make a test pass.
 
 pub mod http;
 pub mod phone;
+pub mod phone_rig;
 pub mod samba;
 pub mod slapd;
+pub mod web_enrollment;
 
 mod cli;
 mod ldif;

@@ -16,8 +16,9 @@
 //! 127.0.0.1. Every [`Samba::start`] therefore first takes an exclusive lock on
 //! [`SAMBA_LOCK_FILE`] ([`SambaLock`]: `flock(1)` holding the lock while a `cat` reads a pipe the
 //! test owns, so the kernel releases the lock when the test ends, even if it is killed) and holds
-//! it until the Samba is dropped. Test binaries running in parallel (`cargo test` runs several)
-//! wait for each other instead of fighting over port 389. The wait is bounded
+//! it until the Samba is dropped. Tests running at the same time (the tests of one binary run in
+//! parallel threads; other test processes may share the machine) wait for each other instead of
+//! fighting over port 389. The wait is bounded
 //! ([`LOCK_WAIT`]).
 //!
 //! If Samba is not installed the start panics with the `apt-get install` line (`.ci/run` installs

@@ -32,6 +32,11 @@ impl std::fmt::Display for ToolOutput {
     }
 }
 
+/// Asserts that a tool exited with `code` (ldapsearch exits with the LDAP result code).
+pub fn assert_exit(out: &ToolOutput, code: i32) {
+    assert_eq!(out.code, code, "unexpected exit code\n{out}");
+}
+
 /// Runs `program args` without reading any LDAP client configuration, with a timeout.
 pub async fn run_tool(program: &str, args: &[String]) -> ToolOutput {
     let mut cmd = tokio::process::Command::new(program);

@@ -1,7 +1,11 @@
-//! The phone (`phone-client` binary) end to end: a real directory (our `ldap-server` in-process on
-//! port 0), a registrar played by `openssl s_server` with a leaf issued by the test's CA, and AD CS
-//! web enrollment played by a plain static HTTP server (python's http.server) serving
-//! `openssl crl2pkcs7` output. The three paths: directory, web enrollment, failure.
+//! The rig the phone boots in for the `phone_directory` tests: a test PKI (a root and the
+//! registrar's leaf as PEM files), a registrar played by `openssl s_server`, AD CS web enrollment
+//! played by a plain static HTTP server (python's http.server) serving `openssl crl2pkcs7` output,
+//! and the `phone-client` binary pointed at a DC (`--dc`) or a DNS server (`--dns`).
+//!
+//! Used by the `cli` tests (`cli/phone_directory`: our directory in-process on port 0) and the
+//! `peers` tests (`peers/phone_directory`: OpenLDAP slapd as the directory, dnsmasq as the DC
+//! locator).
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -10,31 +14,30 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
-use e2e::*;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use tokio::process::{Child, Command};
 
-mod directory;
-mod dns;
-mod quirks;
-mod slapd;
+use crate::phone::phone_binary;
+use crate::*;
 
-pub(crate) const POOL: &str = "pool.example.test";
-pub(crate) const CA_HOST: &str = "ca1.example.test";
+pub const POOL: &str = "pool.example.test";
+pub const CA_HOST: &str = "ca1.example.test";
 
 /// A test PKI: a root and the registrar's leaf (SAN pool.example.test), as PEM files.
-pub(crate) struct Pki {
-    dir: tempfile::TempDir,
-    root_der: Vec<u8>,
+pub struct Pki {
+    pub dir: tempfile::TempDir,
+    pub root_der: Vec<u8>,
 }
 
 impl Pki {
-    fn new() -> Pki {
+    /// A PKI whose root is "Example Test Root CA" (new keys every call, hence no `Default`).
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Pki {
         Pki::named("Example Test Root CA")
     }
 
     /// A PKI whose root is called `root_cn` (a renewed root keeps its name but not its key).
-    fn named(root_cn: &str) -> Pki {
+    pub fn named(root_cn: &str) -> Pki {
         let dir = tempfile::tempdir().expect("tempdir");
         let root_key = KeyPair::generate().expect("root key");
         let mut root_params = CertificateParams::new(Vec::<String>::new()).expect("params");
@@ -59,12 +62,12 @@ impl Pki {
         }
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 }
 
-pub(crate) fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
@@ -72,7 +75,7 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
-pub(crate) async fn wait_for_port(port: u16) {
+pub async fn wait_for_port(port: u16) {
     let deadline = tokio::time::Instant::now() + WAIT;
     while tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
@@ -87,7 +90,7 @@ pub(crate) async fn wait_for_port(port: u16) {
 }
 
 /// `openssl s_server` presenting the leaf for pool.example.test.
-pub(crate) async fn registrar(pki: &Pki) -> (Child, u16) {
+pub async fn registrar(pki: &Pki) -> (Child, u16) {
     let port = free_port();
     let child = Command::new("openssl")
         .args([
@@ -112,7 +115,7 @@ pub(crate) async fn registrar(pki: &Pki) -> (Child, u16) {
 
 /// A static web server whose /certsrv/certnew.p7b is `openssl crl2pkcs7` of the root, base64
 /// armoured as `-----BEGIN CERTIFICATE-----` (what real AD CS sends for Enc=b64).
-pub(crate) async fn certsrv(pki: &Pki) -> (Child, u16) {
+pub async fn certsrv(pki: &Pki) -> (Child, u16) {
     let root = pki.path("root.pem");
     let p7 = Command::new("openssl")
         .args(["crl2pkcs7", "-nocrl", "-outform", "DER", "-certfile"])
@@ -148,22 +151,11 @@ pub(crate) async fn certsrv(pki: &Pki) -> (Child, u16) {
     (child, port)
 }
 
-pub(crate) fn phone_binary() -> PathBuf {
-    let server = server_binary();
-    let phone = server.with_file_name("phone-client");
-    assert!(
-        phone.is_file(),
-        "{} does not exist: run `cargo build --workspace --bins` first",
-        phone.display()
-    );
-    phone
-}
-
-pub(crate) fn alice() -> String {
+pub fn alice() -> String {
     user_ldif("alice", USER_PASSWORD, &[])
 }
 
-pub(crate) async fn boot(
+pub async fn boot(
     dc_port: u16,
     registrar_port: u16,
     extra: &[String],
@@ -171,7 +163,7 @@ pub(crate) async fn boot(
     boot_as(USER_PASSWORD, dc_port, registrar_port, extra).await
 }
 
-pub(crate) async fn boot_as(
+pub async fn boot_as(
     password: &str,
     dc_port: u16,
     registrar_port: u16,
@@ -187,7 +179,7 @@ pub(crate) async fn boot_as(
     .await
 }
 
-pub(crate) async fn boot_with(
+pub async fn boot_with(
     user: &str,
     password: &str,
     dc_port: u16,
@@ -200,7 +192,7 @@ pub(crate) async fn boot_with(
 
 /// Runs `phone-client --format json` with the sign-in, how to find the DC, the registrar (mapped
 /// to 127.0.0.1) and extra arguments; returns the exit code, the parsed report and its text.
-pub(crate) async fn run_phone(
+pub async fn run_phone(
     user: &str,
     password: &str,
     locate: &[String],
@@ -237,6 +229,6 @@ pub(crate) async fn run_phone(
     (output.status.code().unwrap_or(-1), report, stdout)
 }
 
-pub(crate) fn root_ldif(der: &[u8]) -> String {
+pub fn root_ldif(der: &[u8]) -> String {
     ca_ldif("Example Test Root CA", "Certification Authorities", der)
 }

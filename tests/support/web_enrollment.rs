@@ -1,32 +1,25 @@
-//! End-to-end tests of AD CS Web Enrollment (`/certsrv`, `shared/domain.md` §C) served beside the
-//! directory: real HTTP/1.1 over loopback TCP (a plain client written here, so a silent server
-//! and exact headers can be observed), bodies judged by the real `openssl` binary, a CA made
-//! with rcgen: two generations of an issuing CA under a policy CA under a root that was itself
-//! renewed.
+//! AD CS Web Enrollment (`/certsrv`, `shared/domain.md` §C) as the tests see it from outside: a CA
+//! made with rcgen (two generations of an issuing CA under a policy CA under a root that was itself
+//! renewed), a plain HTTP/1.1 client written here (so a silent server and exact headers can be
+//! observed), and the real `openssl` binary to judge the bodies.
+//!
+//! Used by the `in_process` tests (`in_process/web_enrollment`: the library server with certsrv) and the
+//! `cli` tests (`cli/certsrv_cli.rs`: `ldap-server serve --certsrv-…`).
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
-use certsrv::{Behaviour as CertsrvBehaviour, Config as CertsrvConfig};
-use e2e::*;
-use ldap_server::{RunningServer, Server};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-mod behaviours;
-mod certificates;
-mod cli;
-mod directory;
-mod pages;
+use crate::{b64, unb64, WAIT};
 
-pub(crate) const ISSUING_CN: &str = "Example Issuing CA";
-pub(crate) const POLICY_CN: &str = "Example Policy CA";
-pub(crate) const ROOT_CN: &str = "Example Root CA";
+pub const ISSUING_CN: &str = "Example Issuing CA";
+pub const POLICY_CN: &str = "Example Policy CA";
+pub const ROOT_CN: &str = "Example Root CA";
 /// The host name clients put in `Host:` (never resolved: every connection goes to 127.0.0.1).
-pub(crate) const CA_HOST: &str = "ca1.example.test";
+pub const CA_HOST: &str = "ca1.example.test";
 
 // ---------------------------------------------------------------------------------------------
 // The CA
@@ -34,29 +27,29 @@ pub(crate) const CA_HOST: &str = "ca1.example.test";
 
 /// One generation: the issuing CA's certificate and its chain (policy CA, root), DER.
 #[derive(Clone)]
-pub(crate) struct Generation {
-    issuing: Vec<u8>,
-    policy: Vec<u8>,
-    root: Vec<u8>,
+pub struct Generation {
+    pub issuing: Vec<u8>,
+    pub policy: Vec<u8>,
+    pub root: Vec<u8>,
 }
 
 impl Generation {
-    fn chain(&self) -> Vec<Vec<u8>> {
+    pub fn chain(&self) -> Vec<Vec<u8>> {
         vec![self.policy.clone(), self.root.clone()]
     }
 
-    fn all(&self) -> Vec<Vec<u8>> {
+    pub fn all(&self) -> Vec<Vec<u8>> {
         vec![self.issuing.clone(), self.policy.clone(), self.root.clone()]
     }
 
     /// PEM: the issuing CA first, then its chain (what `--certsrv-ca FILE` reads).
-    fn pem(&self) -> String {
+    pub fn pem(&self) -> String {
         self.all().iter().map(|der| pem(der)).collect()
     }
 }
 
 /// A CA's parameters (so it can sign) with a fresh key.
-pub(crate) fn ca_params(cn: &str) -> (CertificateParams, KeyPair) {
+pub fn ca_params(cn: &str) -> (CertificateParams, KeyPair) {
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
     params.distinguished_name.push(DnType::CommonName, cn);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -65,7 +58,7 @@ pub(crate) fn ca_params(cn: &str) -> (CertificateParams, KeyPair) {
 
 /// A root, a policy CA and an issuing CA, each with new keys: renewal 0 is the original
 /// hierarchy, renewal 1 the renewed root's (same names, new keys and serials).
-pub(crate) fn generation() -> Generation {
+pub fn generation() -> Generation {
     let (root_params, root_key) = ca_params(ROOT_CN);
     let root = root_params.self_signed(&root_key).expect("root");
     let root_issuer = Issuer::new(root_params, root_key);
@@ -86,23 +79,14 @@ pub(crate) fn generation() -> Generation {
 }
 
 /// Renewal 0 and renewal 1.
-pub(crate) fn two_generations() -> [Generation; 2] {
+pub fn two_generations() -> [Generation; 2] {
     let original = generation();
     let renewed = generation();
     assert_ne!(original.issuing, renewed.issuing);
     [original, renewed]
 }
 
-pub(crate) fn config(generations: &[Generation], behaviour: CertsrvBehaviour) -> CertsrvConfig {
-    generations
-        .iter()
-        .fold(CertsrvConfig::new(), |config, generation| {
-            config.generation(generation.issuing.clone(), generation.chain())
-        })
-        .behaviour(behaviour)
-}
-
-pub(crate) fn pem(der: &[u8]) -> String {
+pub fn pem(der: &[u8]) -> String {
     let text = b64(der);
     let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
     for line in text.as_bytes().chunks(64) {
@@ -114,49 +98,19 @@ pub(crate) fn pem(der: &[u8]) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Servers
-// ---------------------------------------------------------------------------------------------
-
-/// A library server with Web Enrollment on 127.0.0.1:0, seeded with `ldif` (may be empty).
-pub(crate) async fn start(config: CertsrvConfig, ldif: &str) -> (RunningServer, SocketAddr) {
-    let loopback: SocketAddr = "127.0.0.1:0".parse().expect("addr");
-    let mut builder = Server::builder(DOMAIN)
-        .admin_password(ADMIN_PASSWORD)
-        .listen(loopback)
-        .certsrv(loopback, config);
-    if !ldif.is_empty() {
-        builder = builder.ldif_text("certsrv-test.ldif", ldif);
-    }
-    let server = tokio::time::timeout(WAIT, builder.start())
-        .await
-        .expect("start timed out")
-        .unwrap_or_else(|e| panic!("server failed to start: {e}"));
-    let http = server.certsrv_addr().expect("certsrv address");
-    assert_eq!(http.ip().to_string(), "127.0.0.1");
-    assert_ne!(http.port(), 0);
-    (server, http)
-}
-
-pub(crate) async fn stop(server: RunningServer) {
-    tokio::time::timeout(Duration::from_secs(10), server.shutdown())
-        .await
-        .expect("shutdown did not finish within 10 s");
-}
-
-// ---------------------------------------------------------------------------------------------
 // A minimal HTTP/1.1 client
 // ---------------------------------------------------------------------------------------------
 
 #[derive(Debug)]
-pub(crate) struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
 impl Reply {
     /// Every value of header `name` (case-insensitive), in order.
-    fn header_values(&self, name: &str) -> Vec<&str> {
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
         self.headers
             .iter()
             .filter(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -164,26 +118,26 @@ impl Reply {
             .collect()
     }
 
-    fn content_type(&self) -> &str {
+    pub fn content_type(&self) -> &str {
         self.header_values("content-type")
             .first()
             .copied()
             .unwrap_or_default()
     }
 
-    fn text(&self) -> String {
+    pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 }
 
 /// `GET target` with `Host: ca1.example.test`, `Connection: close` and `headers`.
-pub(crate) async fn get(addr: SocketAddr, target: &str, headers: &[(&str, &str)]) -> Reply {
+pub async fn get(addr: SocketAddr, target: &str, headers: &[(&str, &str)]) -> Reply {
     tokio::time::timeout(WAIT, exchange(addr, target, headers))
         .await
         .unwrap_or_else(|_| panic!("GET {target}: no answer within {WAIT:?}"))
 }
 
-pub(crate) async fn exchange(addr: SocketAddr, target: &str, headers: &[(&str, &str)]) -> Reply {
+pub async fn exchange(addr: SocketAddr, target: &str, headers: &[(&str, &str)]) -> Reply {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     stream
         .write_all(request(target, headers).as_bytes())
@@ -194,7 +148,7 @@ pub(crate) async fn exchange(addr: SocketAddr, target: &str, headers: &[(&str, &
     parse_reply(&raw)
 }
 
-pub(crate) fn request(target: &str, headers: &[(&str, &str)]) -> String {
+pub fn request(target: &str, headers: &[(&str, &str)]) -> String {
     let mut text = format!("GET {target} HTTP/1.1\r\nHost: {CA_HOST}\r\nConnection: close\r\n");
     for (name, value) in headers {
         text.push_str(&format!("{name}: {value}\r\n"));
@@ -203,7 +157,7 @@ pub(crate) fn request(target: &str, headers: &[(&str, &str)]) -> String {
     text
 }
 
-pub(crate) fn parse_reply(raw: &[u8]) -> Reply {
+pub fn parse_reply(raw: &[u8]) -> Reply {
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -238,7 +192,7 @@ pub(crate) fn parse_reply(raw: &[u8]) -> Reply {
     reply
 }
 
-pub(crate) fn dechunk(mut body: &[u8]) -> Vec<u8> {
+pub fn dechunk(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
         let line_end = body
@@ -257,7 +211,7 @@ pub(crate) fn dechunk(mut body: &[u8]) -> Vec<u8> {
     }
 }
 
-pub(crate) fn basic(user: &str, password: &str) -> String {
+pub fn basic(user: &str, password: &str) -> String {
     format!("Basic {}", b64(format!("{user}:{password}").as_bytes()))
 }
 
@@ -265,14 +219,14 @@ pub(crate) fn basic(user: &str, password: &str) -> String {
 // openssl
 // ---------------------------------------------------------------------------------------------
 
-pub(crate) struct Openssl {
-    ok: bool,
-    stdout: String,
-    stderr: String,
+pub struct Openssl {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// Runs `openssl args` with `input` on stdin.
-pub(crate) fn openssl(args: &[&str], input: &[u8]) -> Openssl {
+pub fn openssl(args: &[&str], input: &[u8]) -> Openssl {
     let mut child = std::process::Command::new("openssl")
         .args(args)
         .stdin(Stdio::piped())
@@ -297,7 +251,7 @@ pub(crate) fn openssl(args: &[&str], input: &[u8]) -> Openssl {
 
 /// The CNs `openssl pkcs7 -inform DER -print_certs` prints, in order, and the certificates'
 /// DER in the same order.
-pub(crate) fn print_certs(p7_der: &[u8]) -> (Vec<String>, Vec<Vec<u8>>) {
+pub fn print_certs(p7_der: &[u8]) -> (Vec<String>, Vec<Vec<u8>>) {
     let out = openssl(&["pkcs7", "-inform", "DER", "-print_certs"], p7_der);
     assert!(out.ok, "openssl pkcs7 failed: {}", out.stderr);
     let subjects = out
@@ -310,7 +264,7 @@ pub(crate) fn print_certs(p7_der: &[u8]) -> (Vec<String>, Vec<Vec<u8>>) {
 }
 
 /// The DER of every PEM block in `text`.
-pub(crate) fn pem_blocks(text: &str) -> Vec<Vec<u8>> {
+pub fn pem_blocks(text: &str) -> Vec<Vec<u8>> {
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;
     for line in text.lines() {
@@ -329,7 +283,7 @@ pub(crate) fn pem_blocks(text: &str) -> Vec<Vec<u8>> {
 }
 
 /// A `Enc=b64` body: CERTIFICATE armour (not PKCS7) around the DER.
-pub(crate) fn unarmour(body: &[u8]) -> Vec<u8> {
+pub fn unarmour(body: &[u8]) -> Vec<u8> {
     let text = String::from_utf8(body.to_vec()).expect("b64 body is text");
     assert!(
         text.starts_with("-----BEGIN CERTIFICATE-----"),
@@ -342,7 +296,7 @@ pub(crate) fn unarmour(body: &[u8]) -> Vec<u8> {
     blocks.into_iter().next().unwrap_or_default()
 }
 
-pub(crate) fn x509_subject(body: &[u8], inform: &str) -> String {
+pub fn x509_subject(body: &[u8], inform: &str) -> String {
     let out = openssl(&["x509", "-inform", inform, "-noout", "-subject"], body);
     assert!(out.ok, "openssl x509 failed: {}", out.stderr);
     out.stdout.trim().to_string()

@@ -1,6 +1,8 @@
 //! The `ldap-server` command line: serve and SIGTERM, a broken LDIF, and export/import round trips.
 
-use super::*;
+use std::time::Duration;
+
+use e2e::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_serve_prints_address_answers_ldapwhoami_and_exits_0_on_sigterm() {

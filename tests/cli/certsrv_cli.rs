@@ -1,6 +1,12 @@
 //! The `ldap-server serve` command line serving certsrv from CA files, and naming a bad CA file.
 
-use super::*;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Stdio;
+
+use e2e::web_enrollment::*;
+use e2e::*;
+use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// `ldap-server serve … <extra>` and the address from its `# Web Enrollment on http://…` line.
 async fn spawn_cli(extra: &[&str]) -> (tokio::process::Child, SocketAddr) {

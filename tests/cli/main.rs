@@ -1,0 +1,21 @@
+//! End-to-end tests, command-line kind: our own executables, built next to this test binary by
+//! `cargo build --workspace --bins` (`ldap-server`, `adpki`, `phone-client`, `scenarios`; see
+//! [`e2e::server_binary`]), run as child processes. Run with `cargo test -p e2e --test cli`.
+//!
+//! * [`server_cli`]: `ldap-server serve` (SIGTERM, broken LDIF) and export/import round trips.
+//! * [`durability`]: acknowledged writes survive `kill -9` of `ldap-server serve`.
+//! * [`certsrv_cli`]: `ldap-server serve --certsrv-…` serving Web Enrollment from CA files.
+//! * [`publish`], [`audit`]: `adpki publish` and `adpki audit` against our directory.
+//! * [`phone_directory`], [`phone_revocation`], [`phone_pin`]: the `phone-client` binary signing in.
+//! * [`scenarios_catalog`], [`seed_story`]: the `scenarios` binary.
+
+mod audit;
+mod certsrv_cli;
+mod durability;
+mod phone_directory;
+mod phone_pin;
+mod phone_revocation;
+mod publish;
+mod scenarios_catalog;
+mod seed_story;
+mod server_cli;

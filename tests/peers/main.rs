@@ -1,0 +1,18 @@
+//! End-to-end tests, peers kind: programs we did not write, driving our server or driven by our
+//! code: OpenLDAP's `ldapsearch`/`ldapwhoami`/`ldapadd`/`ldapmodify`/`ldapdelete`/`ldapmodrdn` and
+//! slapd, Samba AD DC, dnsmasq, python's ldap3 (`$E2E_PYTHON`). `.ci/run` installs them; a missing
+//! peer is a failure. Run with `cargo test -p e2e --test peers`.
+//!
+//! * [`directory_ldapsearch`]: the directory read with `ldapsearch` and `ldapwhoami`.
+//! * [`directory_writes`]: Add, Modify, Delete and ModifyDN with the OpenLDAP write tools.
+//! * [`directory_python_ldap3`]: python's ldap3 decoding values with the subschema.
+//! * [`phone_directory`]: the phone against OpenLDAP slapd, and finding the DC through dnsmasq.
+//! * [`publish_openldap`]: `adpki publish --profile rfc` into OpenLDAP slapd.
+//! * [`publish_samba`]: `adpki publish` into Samba AD DC and into `ldap-server`, compared.
+
+mod directory_ldapsearch;
+mod directory_python_ldap3;
+mod directory_writes;
+mod phone_directory;
+mod publish_openldap;
+mod publish_samba;
