@@ -5,15 +5,18 @@
 use std::path::Path;
 
 use crate::world::World;
+use crate::Error;
 
 /// Writes `<id>.pem` for every certificate, `registrar-chain.pem`, and `phone-profile.toml`.
 /// Returns the file names written.
-pub fn write(world: &World, dir: &Path) -> Result<Vec<String>, String> {
-    std::fs::create_dir_all(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+pub fn write(world: &World, dir: &Path) -> Result<Vec<String>, Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|error| Error::Files(format!("{}: {error}", dir.display())))?;
     let mut written = Vec::new();
-    let mut put = |name: &str, contents: &[u8]| -> Result<(), String> {
+    let mut put = |name: &str, contents: &[u8]| -> Result<(), Error> {
         let path = dir.join(name);
-        std::fs::write(&path, contents).map_err(|error| format!("{}: {error}", path.display()))?;
+        std::fs::write(&path, contents)
+            .map_err(|error| Error::Files(format!("{}: {error}", path.display())))?;
         written.push(path.display().to_string());
         Ok(())
     };
@@ -32,7 +35,7 @@ pub fn write(world: &World, dir: &Path) -> Result<Vec<String>, String> {
         .collect();
     put("registrar-chain.pem", chain.as_bytes())?;
     let profile = world.profile()?;
-    let text = toml::to_string(&profile).map_err(|error| error.to_string())?;
+    let text = toml::to_string(&profile).map_err(|error| Error::Files(error.to_string()))?;
     put("phone-profile.toml", text.as_bytes())?;
     Ok(written)
 }

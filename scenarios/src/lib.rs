@@ -6,6 +6,7 @@
 //! expectations. [`catalog`] holds the built-in scenarios, among them README's seed story.
 
 pub mod catalog;
+mod error;
 pub mod files;
 pub mod output;
 pub mod pki;
@@ -13,3 +14,5 @@ pub mod registrar;
 pub mod run;
 pub mod spec;
 pub mod world;
+
+pub use error::Error;

@@ -98,7 +98,7 @@ pub async fn run(scenario: &Scenario, options: RunOptions) -> ScenarioResult {
             }
             world.shutdown().await;
         }
-        Err(error) => result.error = Some(error),
+        Err(error) => result.error = Some(error.to_string()),
     }
     result.ms = elapsed_ms(started);
     result
@@ -142,7 +142,7 @@ async fn play(
     world: &mut World,
     act: &crate::spec::ActSpec,
     options: RunOptions,
-) -> Result<ActResult, String> {
+) -> Result<ActResult, crate::Error> {
     let started = Instant::now();
     let mut actions = Vec::new();
     // LDIF first (it may clear the way, e.g. delete an object), then the publishes.
@@ -167,7 +167,12 @@ async fn play(
     }
     let report = tokio::time::timeout(BOOT_LIMIT, world.boot())
         .await
-        .map_err(|_| format!("the phone did not finish within {} s", BOOT_LIMIT.as_secs()))??;
+        .map_err(|_| {
+            crate::Error::Act(format!(
+                "the phone did not finish within {} s",
+                BOOT_LIMIT.as_secs()
+            ))
+        })??;
     let installed: Vec<String> = report
         .installed
         .iter()

@@ -65,7 +65,11 @@ pub struct Hierarchy {
 
 impl Hierarchy {
     /// Issues every certificate of `scenario` (issuers first), the registrar's leaf and the CRLs.
-    pub fn build(scenario: &Scenario, keys: &KeyPool) -> Result<Hierarchy, String> {
+    pub fn build(scenario: &Scenario, keys: &KeyPool) -> Result<Hierarchy, crate::Error> {
+        Hierarchy::issue_all(scenario, keys).map_err(crate::Error::Pki)
+    }
+
+    fn issue_all(scenario: &Scenario, keys: &KeyPool) -> Result<Hierarchy, String> {
         let origin = scenario.origin.as_deref();
         let mut builder = Builder {
             specs: &scenario.pki,

@@ -163,7 +163,10 @@ fn a_missing_or_garbage_file_is_a_clear_error() {
     for file in ["missing.pem", "bad.pem"] {
         let text = format!("title = \"t\"\ncause = \"c\"\nsymptom = \"s\"\nfix = \"f\"\n[pki.root]\nfile = \"{file}\"\n[[act]]\ntitle = \"a\"\nexpect = {{ outcome = \"signed_in\" }}\n");
         let spec = Scenario::parse(&text, "x.toml", Some(dir.path())).unwrap();
-        let error = Hierarchy::build(&spec, KeyPool::shared()).err().unwrap();
+        let error = Hierarchy::build(&spec, KeyPool::shared())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(error.contains(file), "{error}");
     }
 }
@@ -181,7 +184,10 @@ fn issuing_from_a_certificate_without_key_is_refused() {
     .unwrap();
     let text = "title = \"t\"\ncause = \"c\"\nsymptom = \"s\"\nfix = \"f\"\n[pki.root]\nfile = \"root.pem\"\n[[act]]\ntitle = \"a\"\nexpect = { outcome = \"signed_in\" }\n";
     let spec = Scenario::parse(text, "x.toml", Some(dir.path())).unwrap();
-    let error = Hierarchy::build(&spec, KeyPool::shared()).err().unwrap();
+    let error = Hierarchy::build(&spec, KeyPool::shared())
+        .err()
+        .unwrap()
+        .to_string();
     assert!(error.contains("no private key"), "{error}");
 }
 
@@ -347,7 +353,10 @@ fn sha1_with_a_supplied_ecdsa_issuer_key_is_refused_when_built() {
     std::fs::write(dir.path().join("root.key"), key.serialize_pem()).unwrap();
     let text = "title = \"t\"\ncause = \"c\"\nsymptom = \"s\"\nfix = \"f\"\n[pki.root]\nfile = \"root.pem\"\nkey_file = \"root.key\"\n[pki.sub]\nsubject = \"Sub\"\nissuer = \"root\"\nkey = \"rsa-2048\"\nsignature = \"sha1\"\n[[act]]\ntitle = \"a\"\nexpect = { outcome = \"signed_in\" }\n";
     let spec = Scenario::parse(text, "x.toml", Some(dir.path())).unwrap();
-    let error = Hierarchy::build(&spec, KeyPool::shared()).err().unwrap();
+    let error = Hierarchy::build(&spec, KeyPool::shared())
+        .err()
+        .unwrap()
+        .to_string();
     assert_eq!(
         error,
         "pki.sub: signature = \"sha1\" needs an RSA issuer key (sha1WithRSAEncryption), but its issuer `root`'s key is not RSA"

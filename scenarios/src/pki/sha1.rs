@@ -47,7 +47,11 @@ pub fn is_rsa(key: &KeyPair) -> bool {
 
 /// `certificate` (DER, as rcgen made it) re-signed by `issuer_key` with `sha1WithRSAEncryption`:
 /// both AlgorithmIdentifiers (parameters NULL) and the signature change, nothing else.
-pub fn resign_sha1(certificate: &[u8], issuer_key: &KeyPair) -> Result<Vec<u8>, String> {
+pub fn resign_sha1(certificate: &[u8], issuer_key: &KeyPair) -> Result<Vec<u8>, crate::Error> {
+    resign(certificate, issuer_key).map_err(crate::Error::Pki)
+}
+
+fn resign(certificate: &[u8], issuer_key: &KeyPair) -> Result<Vec<u8>, String> {
     let mut parsed = x509_cert::Certificate::from_der(certificate)
         .map_err(|error| format!("the certificate to re-sign does not parse: {error}"))?;
     let algorithm = AlgorithmIdentifierOwned {
@@ -60,7 +64,7 @@ pub fn resign_sha1(certificate: &[u8], issuer_key: &KeyPair) -> Result<Vec<u8>, 
         .tbs_certificate
         .to_der()
         .map_err(|error| format!("cannot encode the TBS certificate: {error}"))?;
-    let signature = sign_pkcs1_sha1(&issuer_key.serialize_der(), &tbs)?;
+    let signature = sign(&issuer_key.serialize_der(), &tbs)?;
     parsed.signature = BitString::from_bytes(&signature)
         .map_err(|error| format!("cannot encode the signature: {error}"))?;
     parsed
@@ -69,7 +73,11 @@ pub fn resign_sha1(certificate: &[u8], issuer_key: &KeyPair) -> Result<Vec<u8>, 
 }
 
 /// RSASSA-PKCS1-v1_5 with SHA-1 over `message`, with the RSA key in `pkcs8` (PKCS#8 DER).
-pub fn sign_pkcs1_sha1(pkcs8: &[u8], message: &[u8]) -> Result<Vec<u8>, String> {
+pub fn sign_pkcs1_sha1(pkcs8: &[u8], message: &[u8]) -> Result<Vec<u8>, crate::Error> {
+    sign(pkcs8, message).map_err(crate::Error::Pki)
+}
+
+fn sign(pkcs8: &[u8], message: &[u8]) -> Result<Vec<u8>, String> {
     let key = RsaPrivateKey::from_pkcs8(pkcs8)?;
     let k =
         usize::try_from(key.n.bits().div_ceil(8)).map_err(|_| "the RSA modulus is too large")?;
@@ -272,7 +280,9 @@ mod tests {
         let key = KeyPair::generate().unwrap();
         assert!(!is_rsa(&key));
         assert!(is_rsa(&rsa_key()));
-        let error = sign_pkcs1_sha1(&key.serialize_der(), b"x").unwrap_err();
+        let error = sign_pkcs1_sha1(&key.serialize_der(), b"x")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("not an RSA key"), "{error}");
     }
 }

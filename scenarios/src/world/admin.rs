@@ -10,6 +10,8 @@ use adpki::publish::{self, PublishType, Request, Settings};
 use ldap3::Mod;
 use ldap_server::{records_from, LdifChange, ModifyOp};
 
+use crate::Error;
+
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Publishes a PEM certificate as `kind`, creating the object (`-f`). Returns certutil-like text.
@@ -20,7 +22,7 @@ pub async fn publish(
     pem: &str,
     file: &str,
     kind: PublishType,
-) -> Result<String, String> {
+) -> Result<String, Error> {
     let settings = Settings {
         address: dc,
         user: Some(user.to_string()),
@@ -38,7 +40,7 @@ pub async fn publish(
     };
     let report = publish::publish(pem.as_bytes(), &settings)
         .await
-        .map_err(|error| format!("publish {}: {error}", kind.name()))?;
+        .map_err(|error| Error::Act(format!("publish {}: {error}", kind.name())))?;
     let action = match report.action {
         publish::Action::Created => "created",
         publish::Action::Appended => "appended to",
@@ -54,6 +56,17 @@ pub async fn publish(
 
 /// Applies every record of `text` in order; stops at the first refusal. Returns the count.
 pub async fn apply_ldif(
+    dc: SocketAddr,
+    user: &str,
+    password: &str,
+    text: &str,
+) -> Result<usize, Error> {
+    apply_records(dc, user, password, text)
+        .await
+        .map_err(Error::Act)
+}
+
+async fn apply_records(
     dc: SocketAddr,
     user: &str,
     password: &str,

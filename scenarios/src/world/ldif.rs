@@ -37,7 +37,11 @@ impl Names {
     }
 
     /// Replaces `${configuration}`, `${domain_dn}`, `${pks}` and `${cert:ID}`.
-    pub fn substitute(&self, text: &str, pki: &Hierarchy) -> Result<String, String> {
+    pub fn substitute(&self, text: &str, pki: &Hierarchy) -> Result<String, crate::Error> {
+        self.substitute_text(text, pki).map_err(crate::Error::Act)
+    }
+
+    fn substitute_text(&self, text: &str, pki: &Hierarchy) -> Result<String, String> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(start) = rest.find("${") {
@@ -75,7 +79,7 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 /// The whole start-up LDIF of a scenario.
-pub fn initial(
+pub(crate) fn initial(
     scenario: &Scenario,
     pki: &Hierarchy,
     clutter: &[Vec<u8>],
@@ -159,7 +163,7 @@ pub fn initial(
         ldif.push('\n');
     }
     if !scenario.directory.ldif.trim().is_empty() {
-        ldif.push_str(&names.substitute(&scenario.directory.ldif, pki)?);
+        ldif.push_str(&names.substitute_text(&scenario.directory.ldif, pki)?);
         ldif.push('\n');
     }
     Ok(ldif)
@@ -238,14 +242,17 @@ mod tests {
         assert!(names
             .substitute("${nope}", &pki)
             .unwrap_err()
+            .to_string()
             .contains("nope"));
         assert!(names
             .substitute("${cert:other}", &pki)
             .unwrap_err()
+            .to_string()
             .contains("other"));
         assert!(names
             .substitute("x ${pks", &pki)
             .unwrap_err()
+            .to_string()
             .contains("unterminated"));
         let text = names
             .substitute("dn: ${pks}\nv:: ${cert:root}\n", &pki)

@@ -21,6 +21,7 @@ use tokio::task::JoinHandle;
 
 use crate::pki::{Hierarchy, KeyPool};
 use crate::spec::{Locate, PhoneSpec, Scenario};
+use crate::Error;
 
 pub use admin::apply_ldif;
 pub use dns::Zone;
@@ -58,8 +59,13 @@ pub struct World {
 
 impl World {
     /// Issues the PKI and starts every server of `scenario`.
-    pub async fn start(scenario: &Scenario) -> Result<World, String> {
+    pub async fn start(scenario: &Scenario) -> Result<World, Error> {
         let pki = Hierarchy::build(scenario, KeyPool::shared())?;
+        World::start_with(scenario, pki).await.map_err(Error::World)
+    }
+
+    /// [`World::start`] once the PKI is issued.
+    async fn start_with(scenario: &Scenario, pki: Hierarchy) -> Result<World, String> {
         let names = Names::for_domain(&scenario.domain.dns);
         let clutter = clutter_certificates(scenario.directory.clutter_ca_objects)?;
         let mut scenario = scenario.clone();
@@ -237,7 +243,11 @@ impl World {
     }
 
     /// The phone's firmware profile with the scenario's settings applied.
-    pub fn profile(&self) -> Result<Profile, String> {
+    pub fn profile(&self) -> Result<Profile, Error> {
+        self.profile_text().map_err(Error::Phone)
+    }
+
+    fn profile_text(&self) -> Result<Profile, String> {
         let name = self.phone.profile.as_deref().unwrap_or("cpe-2007r2");
         let base = match Profile::built_in(name) {
             Some(profile) => profile,
@@ -261,7 +271,7 @@ impl World {
     }
 
     /// Boots the phone once.
-    pub async fn boot(&self) -> Result<Report, String> {
+    pub async fn boot(&self) -> Result<Report, Error> {
         let profile = self.profile()?;
         let (user, password) = self.credentials();
         let pin = profile.sign_in_method == phone_client::profile::SignInMethod::Pin;
@@ -300,13 +310,13 @@ impl World {
     }
 
     /// Runs the `certutil -f -dspublish FILE TYPE` equivalent over LDAP as the Administrator.
-    pub async fn publish(&self, certificate: &str, kind: &str) -> Result<String, String> {
+    pub async fn publish(&self, certificate: &str, kind: &str) -> Result<String, Error> {
         let issued = self
             .pki
             .get(certificate)
-            .ok_or_else(|| format!("publish: no certificate {certificate}"))?;
+            .ok_or_else(|| Error::Act(format!("publish: no certificate {certificate}")))?;
         let kind = adpki::publish::PublishType::parse(kind)
-            .ok_or_else(|| format!("publish: unknown type {kind}"))?;
+            .ok_or_else(|| Error::Act(format!("publish: unknown type {kind}")))?;
         admin::publish(
             self.ldap_address(),
             &self.administrator(),
@@ -319,7 +329,7 @@ impl World {
     }
 
     /// Applies an ldapmodify-style LDIF (with substitutions) over LDAP as the Administrator.
-    pub async fn modify(&self, text: &str) -> Result<usize, String> {
+    pub async fn modify(&self, text: &str) -> Result<usize, Error> {
         let text = self.names.substitute(text, &self.pki)?;
         apply_ldif(
             self.ldap_address(),
