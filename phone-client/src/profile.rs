@@ -247,20 +247,6 @@ mod defaults {
     }
 }
 
-/// Why a profile could not be had.
-#[derive(Debug, thiserror::Error)]
-pub enum ProfileError {
-    #[error("unknown profile {name:?}; built-in profiles: {known}")]
-    Unknown { name: String, known: String },
-    #[error("{path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: {message}")]
-    Parse { path: String, message: String },
-}
-
 /// The built-in profiles' names.
 pub const BUILT_IN: &[&str] = &[
     "cpe-2007r2",
@@ -318,26 +304,25 @@ impl Profile {
     }
 
     /// A built-in profile by name, or a TOML file when `name` is a path ending in `.toml`.
-    pub fn load(name: &str) -> Result<Profile, ProfileError> {
+    pub fn load(name: &str) -> Result<Profile, crate::Error> {
         if name.ends_with(".toml") {
             return Profile::from_file(Path::new(name));
         }
-        Profile::built_in(name).ok_or_else(|| ProfileError::Unknown {
-            name: name.to_string(),
-            known: BUILT_IN.join(", "),
+        Profile::built_in(name).ok_or_else(|| {
+            crate::Error::usage(format!(
+                "unknown profile {name:?}; built-in profiles: {}",
+                BUILT_IN.join(", ")
+            ))
         })
     }
 
-    pub fn from_file(path: &Path) -> Result<Profile, ProfileError> {
-        let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
-            path: display.clone(),
-            source,
-        })?;
-        Profile::from_toml(&text).map_err(|error| ProfileError::Parse {
-            path: display,
-            message: error.to_string(),
-        })
+    /// A profile file; errors name the file (a usage error: the tool was given it).
+    pub fn from_file(path: &Path) -> Result<Profile, crate::Error> {
+        let display = path.display();
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| crate::Error::usage(format!("{display}: {error}")))?;
+        Profile::from_toml(&text)
+            .map_err(|error| error.map_text(|text| format!("{display}: {text}")))
     }
 
     /// Parses TOML; the error carries the line, column and key (toml's own message).
