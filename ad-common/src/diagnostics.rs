@@ -200,6 +200,31 @@ pub fn not_allowed_on_non_leaf() -> String {
     "0000208C: UpdErr: DSID-030F1AAA, problem 6003 (CANT_ON_NON_LEAF), data 0\n".to_string()
 }
 
+/// A simple bind without TLS on a DC that requires signing (result 8; LDAPServerIntegrity = 2,
+/// the default of new Windows Server 2025 forests). Real DCs end the text with a NUL byte.
+pub fn signing_required() -> String {
+    format!("00002028: LdapErr: DSID-0C090259, comment: The server requires binds to turn on integrity checking if SSL\\TLS are not already active on the connection, data 0, {VERSION}\0")
+}
+
+/// StartTLS on a DC without a certificate (result 52).
+pub fn tls_unavailable() -> String {
+    format!(
+        "00000000: LdapErr: DSID-0C09102C, comment: Error initializing SSL/TLS, data 0, {VERSION}"
+    )
+}
+
+/// StartTLS on a connection that already has TLS (result 1, RFC 4511 §4.14.2). UNCERTAIN: AD's
+/// exact text is not documented; the comment is RFC 4511's reason in AD's format.
+pub fn tls_already_active() -> String {
+    format!("00000000: LdapErr: DSID-0C09102C, comment: TLS is already in effect on the connection, data 0, {VERSION}")
+}
+
+/// StartTLS sent while other requests were still coming (result 1, RFC 4511 §4.14.1). UNCERTAIN
+/// like [`tls_already_active`].
+pub fn tls_with_operations_outstanding() -> String {
+    format!("00000000: LdapErr: DSID-0C09102C, comment: StartTLS must be the only outstanding operation, data 0, {VERSION}")
+}
+
 /// A control whose value does not decode (result 2).
 pub fn malformed_control(oid: &str) -> String {
     format!("00000057: LdapErr: DSID-0C090A5D, comment: Error processing control, data 0, {VERSION} (malformed {oid} value)")
@@ -242,6 +267,14 @@ mod tests {
         assert!(
             no_such_object("DC=example,DC=test").contains("best match of:\n\t'DC=example,DC=test'")
         );
+    }
+
+    #[test]
+    fn the_signing_refusal_is_ads_text_with_its_nul() {
+        let text = signing_required();
+        assert!(text.starts_with("00002028: LdapErr: DSID-0C090259, comment: The server requires binds to turn on integrity checking if SSL\\TLS are not already active"));
+        assert!(text.ends_with("v4563\0"));
+        assert!(tls_unavailable().contains("Error initializing SSL/TLS"));
     }
 
     #[test]

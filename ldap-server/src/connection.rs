@@ -1,20 +1,109 @@
 //! One TCP connection: read bytes, cut messages, let the [`Session`] answer, write replies.
 //! Malformed input, oversized messages, idle clients and shutdown all end here, politely.
+//!
+//! One code path serves plain LDAP and TLS: [`exchange`] is generic over the stream. LDAPS
+//! handshakes first; StartTLS answers success in the clear, then handshakes on the same socket
+//! and goes on with the same session over TLS (RFC 4511 §4.14, RFC 4513 §3).
+
+use std::sync::Arc;
 
 use bytes::BytesMut;
 use rasn_ldap::ResultCode;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use crate::codec::{self, FrameError};
 use crate::session::{Flow, Session};
+use crate::tls::DcTls;
 
+/// How a connection starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// LDAP (389, 3268): plain, StartTLS possible.
+    Plain,
+    /// LDAPS (636, 3269): TLS from the first byte.
+    Tls,
+}
+
+/// Serves one accepted connection until it ends.
 pub async fn serve(
     mut stream: TcpStream,
     mut session: Session,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
+    transport: Transport,
+    tls: Option<Arc<DcTls>>,
 ) {
+    if transport == Transport::Tls {
+        // A DC without a certificate drops the LDAPS handshake (domain.md §I).
+        let Some(tls) = tls else {
+            tracing::info!(
+                conn = session.connection,
+                "LDAPS without a certificate: dropping"
+            );
+            return;
+        };
+        if let Some(mut secure) = handshake(&tls, stream, &session).await {
+            session.tls_active = true;
+            exchange(&mut secure, &mut session, shutdown).await;
+        }
+        return;
+    }
+    match exchange(&mut stream, &mut session, shutdown.clone()).await {
+        Ended::Closed => {}
+        Ended::StartTls => {
+            // The session only answers success when the DC has a certificate.
+            let Some(tls) = tls else { return };
+            if let Some(mut secure) = handshake(&tls, stream, &session).await {
+                session.tls_active = true;
+                exchange(&mut secure, &mut session, shutdown).await;
+            }
+        }
+    }
+}
+
+/// The TLS handshake, bounded by the handshake timeout; `None` (logged) when it fails.
+async fn handshake(
+    tls: &DcTls,
+    stream: TcpStream,
+    session: &Session,
+) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
+    match tokio::time::timeout(tls.handshake_timeout, tls.acceptor.accept(stream)).await {
+        Ok(Ok(secure)) => {
+            tracing::debug!(conn = session.connection, "TLS established");
+            Some(secure)
+        }
+        Ok(Err(error)) => {
+            tracing::info!(conn = session.connection, %error, "TLS handshake failed");
+            None
+        }
+        Err(_) => {
+            tracing::info!(
+                conn = session.connection,
+                timeout = ?tls.handshake_timeout,
+                "TLS handshake timed out"
+            );
+            None
+        }
+    }
+}
+
+/// Why [`exchange`] returned.
+enum Ended {
+    Closed,
+    /// StartTLS was answered with success: the next bytes are a TLS handshake.
+    StartTls,
+}
+
+/// Messages in, replies out, over any stream.
+async fn exchange<S>(
+    stream: &mut S,
+    session: &mut Session,
+    mut shutdown: watch::Receiver<bool>,
+) -> Ended
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let limits = session.shared.limits.clone();
     let mut buffer = BytesMut::with_capacity(4096);
     let mut replies = Vec::new();
@@ -25,20 +114,27 @@ pub async fn serve(
             match codec::next_message(&mut buffer, limits.max_message_size) {
                 Ok(Some(message)) => {
                     replies.clear();
+                    // StartTLS must be the last thing the client sent (RFC 4511 §4.14.1).
+                    session.input_pending = !buffer.is_empty();
                     let flow = session.handle(message, &mut replies);
                     wire.clear();
                     codec::encode_all(&replies, &mut wire);
                     // A client that stops reading must not hold the task forever.
-                    let write = tokio::time::timeout(limits.idle_timeout, stream.write_all(&wire));
+                    let write = tokio::time::timeout(limits.idle_timeout, async {
+                        stream.write_all(&wire).await?;
+                        stream.flush().await
+                    });
                     if !wire.is_empty() && !matches!(write.await, Ok(Ok(()))) {
                         tracing::info!(
                             conn = session.connection,
                             "client stopped reading; closing the connection"
                         );
-                        return;
+                        return Ended::Closed;
                     }
-                    if flow == Flow::Close {
-                        return;
+                    match flow {
+                        Flow::Continue => {}
+                        Flow::Close => return Ended::Closed,
+                        Flow::StartTls => return Ended::StartTls,
                     }
                 }
                 Ok(None) => break,
@@ -48,21 +144,21 @@ pub async fn serve(
                         FrameError::TooLarge { .. } => ResultCode::UnwillingToPerform,
                         FrameError::Malformed(_) => ResultCode::ProtocolError,
                     };
-                    say_goodbye(&mut stream, code, &error.to_string()).await;
+                    say_goodbye(stream, code, &error.to_string()).await;
                     codec::discard(&mut buffer);
-                    return;
+                    return Ended::Closed;
                 }
             }
         }
         let read = tokio::select! {
             read = tokio::time::timeout(limits.idle_timeout, stream.read_buf(&mut buffer)) => read,
             _ = shutdown.changed() => {
-                say_goodbye(&mut stream, ResultCode::Unavailable, "the server is shutting down").await;
-                return;
+                say_goodbye(stream, ResultCode::Unavailable, "the server is shutting down").await;
+                return Ended::Closed;
             }
         };
         match read {
-            Ok(Ok(0)) | Ok(Err(_)) => return,
+            Ok(Ok(0)) | Ok(Err(_)) => return Ended::Closed,
             Ok(Ok(_)) => {}
             Err(_) => {
                 tracing::info!(
@@ -70,19 +166,22 @@ pub async fn serve(
                     "idle timeout; closing the connection"
                 );
                 say_goodbye(
-                    &mut stream,
+                    stream,
                     ResultCode::Unavailable,
                     "idle connection closed (MaxConnIdleTime)",
                 )
                 .await;
-                return;
+                return Ended::Closed;
             }
         }
     }
 }
 
 /// Sends a Notice of Disconnection and closes, without waiting long on a peer that stopped reading.
-async fn say_goodbye(stream: &mut TcpStream, code: ResultCode, reason: &str) {
+async fn say_goodbye<S>(stream: &mut S, code: ResultCode, reason: &str)
+where
+    S: AsyncWrite + Unpin,
+{
     let mut wire = Vec::new();
     codec::encode_all(
         &[crate::wire::Reply::Message(codec::notice_of_disconnection(

@@ -26,10 +26,12 @@
 //!
 //! # Layout
 //!
-//! * `server`: the listeners (LDAP, Global Catalog, `/certsrv`), limits, shutdown, and the
-//!   builder API above.
-//! * `connection`: one TCP connection: framing in, replies out, idle timeout, Notice of
-//!   Disconnection.
+//! * `server`: the listeners (LDAP, LDAPS, Global Catalog and GC over TLS, `/certsrv`), limits,
+//!   shutdown, and the builder API above.
+//! * `connection`: one connection, plain or TLS through one code path: framing in, replies out,
+//!   StartTLS, idle timeout, Notice of Disconnection.
+//! * `tls`: the DC's certificate (files, or issued at start by a CA of the forest), the TLS
+//!   acceptor, and the signing policy (LDAPServerIntegrity).
 //! * `codec`: cutting BER messages off the stream and decoding them with `rasn-ldap`.
 //! * `wire`: search result entries encoded with their values in stored order.
 //! * `session`: one connection's protocol state; a request in, replies out, no I/O.
@@ -54,7 +56,7 @@
 //! * `password`: stored passwords (`unicodePwd`, `userPassword`, `{SSHA}`).
 //! * `web_enrollment`: the directory as the `certsrv` crate sees it (enrollment services'
 //!   certificates, Basic credentials).
-//! * `ad_text`: AD's diagnostic messages, word for word.
+//! * `ad_text`: AD's diagnostic messages, word for word (from the shared `ad-common` crate).
 //! * `error`: `OpError` for an operation's result (code, AD's text, matched DN), [`Error`] for
 //!   the rest.
 
@@ -80,6 +82,7 @@ mod schema;
 mod search;
 mod server;
 mod session;
+mod tls;
 mod web_enrollment;
 mod wire;
 
@@ -93,3 +96,4 @@ pub use ldif::{
 pub use ldif_io::export as export_ldif;
 pub use password::hash_ssha;
 pub use server::{RunningServer, Server, ServerBuilder, DEFAULT_ADMIN_PASSWORD};
+pub use tls::{DcCertificate, SigningPolicy, START_TLS};

@@ -60,7 +60,12 @@ const POLICIES: &[&str] = &[
 ];
 
 /// The rootDSE's attributes in AD's spelling, with their values now.
-pub fn attributes(dir: &Directory, forest: &Forest) -> Vec<(&'static str, Vec<Bytes>)> {
+/// `start_tls`: the DC has a certificate, so it advertises StartTLS.
+pub fn attributes(
+    dir: &Directory,
+    forest: &Forest,
+    start_tls: bool,
+) -> Vec<(&'static str, Vec<Bytes>)> {
     let text = |value: String| vec![Bytes::from(value)];
     let list = |values: &[&str]| {
         values
@@ -91,7 +96,14 @@ pub fn attributes(dir: &Directory, forest: &Forest) -> Vec<(&'static str, Vec<By
         ("supportedControl", list(SUPPORTED_CONTROLS)),
         ("supportedLDAPVersion", list(&["3", "2"])),
         ("supportedLDAPPolicies", list(POLICIES)),
-        ("supportedExtension", list(&[WHO_AM_I])),
+        (
+            "supportedExtension",
+            if start_tls {
+                list(&[crate::tls::START_TLS, WHO_AM_I])
+            } else {
+                list(&[WHO_AM_I])
+            },
+        ),
         ("highestCommittedUSN", text(dir.highest_usn().to_string())),
         (
             "supportedSASLMechanisms",

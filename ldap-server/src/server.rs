@@ -13,11 +13,13 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::acl::AccessPolicy;
+use crate::connection::Transport;
 use crate::directory::Directory;
 use crate::error::{Error, Result};
 use crate::forest::{Forest, ForestConfig};
 use crate::schema::Schema;
 use crate::session::{Limits, Session, Shared};
+use crate::tls::{DcCertificate, DcTls, SigningPolicy, TlsSettings};
 use crate::web_enrollment::WebEnrollmentDirectory;
 
 /// The Administrator's password when the caller gives none (printed by the CLI).
@@ -40,6 +42,10 @@ impl Server {
             global_catalog: None,
             admin_password_wins: false,
             certsrv: None,
+            ldaps: None,
+            global_catalog_ldaps: None,
+            tls: TlsSettings::default(),
+            signing: SigningPolicy::None,
         }
     }
 }
@@ -57,6 +63,10 @@ pub struct ServerBuilder {
     global_catalog: Option<SocketAddr>,
     admin_password_wins: bool,
     certsrv: Option<(SocketAddr, certsrv::Config)>,
+    ldaps: Option<SocketAddr>,
+    global_catalog_ldaps: Option<SocketAddr>,
+    tls: TlsSettings,
+    signing: SigningPolicy,
 }
 
 impl ServerBuilder {
@@ -101,6 +111,44 @@ impl ServerBuilder {
     /// Configuration NC's certificationAuthority objects.
     pub fn global_catalog_listen(mut self, addr: SocketAddr) -> Self {
         self.global_catalog = Some(addr);
+        self
+    }
+
+    /// Also serve LDAPS (AD's 636): TLS from the first byte, with the DC's certificate.
+    pub fn ldaps_listen(mut self, addr: SocketAddr) -> Self {
+        self.ldaps = Some(addr);
+        self
+    }
+
+    /// Also serve the Global Catalog over TLS (AD's 3269).
+    pub fn global_catalog_ldaps_listen(mut self, addr: SocketAddr) -> Self {
+        self.global_catalog_ldaps = Some(addr);
+        self
+    }
+
+    /// Where the DC's certificate comes from (default: issued at start by a CA of the forest,
+    /// as AD auto-enrolls it; [`RunningServer::dc_ca_pem`] gives that CA).
+    pub fn dc_certificate(mut self, certificate: DcCertificate) -> Self {
+        self.tls.certificate = certificate;
+        self
+    }
+
+    /// A name the issued DC certificate carries besides the DC's dNSHostName (repeatable; an IP
+    /// address becomes an IP SAN, so clients can check `127.0.0.1`).
+    pub fn tls_name(mut self, name: impl Into<String>) -> Self {
+        self.tls.names.push(name.into());
+        self
+    }
+
+    /// How long a TLS handshake may take before the connection is dropped.
+    pub fn tls_handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.tls.handshake_timeout = timeout;
+        self
+    }
+
+    /// LDAPServerIntegrity: `Require` refuses simple binds without TLS (8, AD's 00002028 text).
+    pub fn ldap_signing(mut self, policy: SigningPolicy) -> Self {
+        self.signing = policy;
         self
     }
 
@@ -202,16 +250,8 @@ impl ServerBuilder {
             config.validate()?;
         }
         let (forest, directory, journal) = self.build_durable()?;
-        let listener = TcpListener::bind(self.listen)
-            .await
-            .map_err(|source| Error::Listen {
-                addr: self.listen.to_string(),
-                source,
-            })?;
-        let local_addr = listener.local_addr().map_err(|source| Error::Listen {
-            addr: self.listen.to_string(),
-            source,
-        })?;
+        let tls = DcTls::new(&self.tls, &forest)?.map(Arc::new);
+        let (listener, local_addr) = bind(self.listen).await?;
         let shared = Arc::new(Shared {
             directory: RwLock::new(directory),
             journal: journal.map(std::sync::Mutex::new),
@@ -220,27 +260,39 @@ impl ServerBuilder {
                 allow_anonymous_reads: self.forest.allow_anonymous_reads,
             },
             limits: self.limits,
+            tls,
+            signing: self.signing,
         });
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let mut global_catalog_addr = None;
-        let mut gc_task = None;
-        if let Some(addr) = self.global_catalog {
-            let gc = TcpListener::bind(addr)
-                .await
-                .map_err(|source| Error::Listen {
-                    addr: addr.to_string(),
-                    source,
-                })?;
-            global_catalog_addr = Some(gc.local_addr().map_err(|source| Error::Listen {
-                addr: addr.to_string(),
-                source,
-            })?);
-            gc_task = Some(tokio::spawn(accept_loop(
-                gc,
+        // Every extra listener (GC, LDAPS, GC over TLS) shares the directory and the shutdown.
+        let mut tasks = Vec::new();
+        let mut extra = |listener: TcpListener, global_catalog: bool, transport: Transport| {
+            tasks.push(tokio::spawn(accept_loop(
+                listener,
                 shared.clone(),
                 shutdown_rx.clone(),
-                true,
+                global_catalog,
+                transport,
             )));
+        };
+        let mut global_catalog_addr = None;
+        if let Some(addr) = self.global_catalog {
+            let (gc, bound) = bind(addr).await?;
+            global_catalog_addr = Some(bound);
+            extra(gc, true, Transport::Plain);
+        }
+        let mut ldaps_addr = None;
+        if let Some(addr) = self.ldaps {
+            let (ldaps, bound) = bind(addr).await?;
+            tracing::info!(%bound, certificate = shared.tls.is_some(), "LDAPS listening");
+            ldaps_addr = Some(bound);
+            extra(ldaps, false, Transport::Tls);
+        }
+        let mut global_catalog_ldaps_addr = None;
+        if let Some(addr) = self.global_catalog_ldaps {
+            let (gc, bound) = bind(addr).await?;
+            global_catalog_ldaps_addr = Some(bound);
+            extra(gc, true, Transport::Tls);
         }
         let mut web_enrollment = None;
         if let Some((addr, config)) = self.certsrv {
@@ -253,18 +305,37 @@ impl ServerBuilder {
             let directory = Arc::new(WebEnrollmentDirectory::new(shared.clone()));
             web_enrollment = Some(certsrv::start(listener, config, Some(directory))?);
         }
-        let task = tokio::spawn(accept_loop(listener, shared.clone(), shutdown_rx, false));
+        let task = tokio::spawn(accept_loop(
+            listener,
+            shared.clone(),
+            shutdown_rx,
+            false,
+            Transport::Plain,
+        ));
         tracing::info!(%local_addr, domain = %shared.forest.domain, "listening");
         Ok(RunningServer {
             local_addr,
             global_catalog_addr,
-            gc_task,
+            ldaps_addr,
+            global_catalog_ldaps_addr,
+            extra_tasks: tasks,
             certsrv: web_enrollment,
             shared,
             shutdown_tx,
             task,
         })
     }
+}
+
+/// A bound listener and its address (port 0 resolved).
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr)> {
+    let listen_error = |source| Error::Listen {
+        addr: addr.to_string(),
+        source,
+    };
+    let listener = TcpListener::bind(addr).await.map_err(listen_error)?;
+    let bound = listener.local_addr().map_err(listen_error)?;
+    Ok((listener, bound))
 }
 
 /// Gives the forest's Administrator the configured password (and no other stored password).
@@ -297,7 +368,9 @@ fn reset_admin_password(forest: &Forest, directory: &mut Directory, password: &s
 pub struct RunningServer {
     local_addr: SocketAddr,
     global_catalog_addr: Option<SocketAddr>,
-    gc_task: Option<JoinHandle<()>>,
+    ldaps_addr: Option<SocketAddr>,
+    global_catalog_ldaps_addr: Option<SocketAddr>,
+    extra_tasks: Vec<JoinHandle<()>>,
     certsrv: Option<certsrv::RunningCertsrv>,
     shared: Arc<Shared>,
     shutdown_tx: watch::Sender<bool>,
@@ -312,6 +385,30 @@ impl RunningServer {
     /// The Global Catalog port's address, when one was asked for.
     pub fn global_catalog_addr(&self) -> Option<SocketAddr> {
         self.global_catalog_addr
+    }
+
+    /// The LDAPS port's address, when one was asked for.
+    pub fn ldaps_addr(&self) -> Option<SocketAddr> {
+        self.ldaps_addr
+    }
+
+    /// The Global Catalog over TLS port's address, when one was asked for.
+    pub fn global_catalog_ldaps_addr(&self) -> Option<SocketAddr> {
+        self.global_catalog_ldaps_addr
+    }
+
+    /// The CA that issued the DC's certificate at start (PEM), for clients to trust; `None` when
+    /// the certificate came from files or there is none.
+    pub fn dc_ca_pem(&self) -> Option<String> {
+        self.shared
+            .tls
+            .as_ref()
+            .and_then(|tls| tls.issuing_ca_pem.clone())
+    }
+
+    /// Whether the DC has a certificate (LDAPS and StartTLS work).
+    pub fn has_tls(&self) -> bool {
+        self.shared.tls.is_some()
     }
 
     /// The Web Enrollment listener's address, when [`ServerBuilder::certsrv`] asked for one.
@@ -347,8 +444,8 @@ impl RunningServer {
         let _ = self.shutdown_tx.send(true);
         let directory = async {
             let _ = self.task.await;
-            if let Some(gc) = self.gc_task {
-                let _ = gc.await;
+            for task in self.extra_tasks {
+                let _ = task.await;
             }
         };
         let web_enrollment = async {
@@ -365,6 +462,7 @@ async fn accept_loop(
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
     global_catalog: bool,
+    transport: Transport,
 ) {
     let slots = Arc::new(Semaphore::new(shared.limits.max_connections));
     let next_connection = AtomicU64::new(1);
@@ -397,8 +495,9 @@ async fn accept_loop(
             Session::new(shared.clone(), connection)
         };
         let shutdown = shutdown.clone();
+        let tls = shared.tls.clone();
         connections.spawn(async move {
-            crate::connection::serve(stream, session, shutdown).await;
+            crate::connection::serve(stream, session, shutdown, transport, tls).await;
             drop(permit);
         });
         // Reap finished connections so the set does not grow without bound.

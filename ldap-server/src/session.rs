@@ -51,6 +51,10 @@ pub struct Shared {
     pub forest: Forest,
     pub policy: AccessPolicy,
     pub limits: Limits,
+    /// The DC's TLS when it has a certificate (LDAPS, StartTLS).
+    pub tls: Option<Arc<crate::tls::DcTls>>,
+    /// LDAPServerIntegrity: whether simple binds need TLS.
+    pub signing: crate::tls::SigningPolicy,
 }
 
 impl Shared {
@@ -90,6 +94,8 @@ pub struct PagedSearch {
 pub enum Flow {
     Continue,
     Close,
+    /// StartTLS succeeded: the connection handshakes before reading the next request.
+    StartTls,
 }
 
 pub struct Session {
@@ -99,6 +105,10 @@ pub struct Session {
     pub(crate) connection: u64,
     /// A Global Catalog connection: a subtree search based at "" spans every naming context.
     pub(crate) global_catalog: bool,
+    /// TLS is active on this connection (LDAPS, or after StartTLS).
+    pub(crate) tls_active: bool,
+    /// More bytes follow the request being handled (set by the connection before each one).
+    pub(crate) input_pending: bool,
 }
 
 impl Session {
@@ -109,6 +119,8 @@ impl Session {
             paged: HashMap::new(),
             connection,
             global_catalog: false,
+            tls_active: false,
+            input_pending: false,
         }
     }
 

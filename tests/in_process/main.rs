@@ -7,7 +7,9 @@
 //!   limits, referrals, robustness, LDIF export).
 //! * [`web_enrollment`]: AD CS Web Enrollment (`/certsrv`) beside the directory.
 //! * [`audit`]: `adpki::audit` against the directory.
+//! * [`dc_tls`]: the DC's StartTLS, LDAPS and signing policy with the ldap3 crate over rustls.
 
 mod audit;
+mod dc_tls;
 mod directory_ldap3;
 mod web_enrollment;

@@ -22,6 +22,8 @@ struct Cli {
     log_format: LogFormat,
 }
 
+// Parsed once per process: the size of the biggest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Serve LDAP until Ctrl-C or SIGTERM. The first stdout line is the bound address.
@@ -60,6 +62,8 @@ enum Command {
         /// slow:MS, silent, wrong-content:html|garbage|empty|pem-garbage.
         #[arg(long, value_name = "NAME", requires = "certsrv_listen")]
         certsrv_behaviour: Option<CertsrvBehaviour>,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// Build the forest and load the LDIF files, report what was loaded, and exit (a dry run).
     Check {
@@ -74,6 +78,65 @@ enum Command {
         #[arg(long, default_value = "-")]
         out: PathBuf,
     },
+}
+
+/// The DC's TLS and signing policy (domain.md §I).
+#[derive(Args)]
+struct TlsArgs {
+    /// Also serve LDAPS (AD's 636) here; port 0 picks one ("# LDAPS on …").
+    #[arg(long, value_name = "ADDR")]
+    ldaps_listen: Option<SocketAddr>,
+    /// Also serve the Global Catalog over TLS (AD's 3269) here.
+    #[arg(long, value_name = "ADDR")]
+    gc_ldaps_listen: Option<SocketAddr>,
+    /// The DC's certificate chain (PEM, leaf first). Default: one issued at start by a CA of the
+    /// forest, as AD auto-enrolls its Domain Controller certificate.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_key",
+        conflicts_with = "no_tls_certificate"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, RSA or EC).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// A DC without a certificate: StartTLS answers 52, LDAPS drops the handshake.
+    #[arg(long)]
+    no_tls_certificate: bool,
+    /// A name the issued certificate carries besides the DC's dNSHostName (repeatable; an IP
+    /// address becomes an IP SAN, e.g. 127.0.0.1 for clients that connect by address).
+    #[arg(long = "tls-name", value_name = "NAME")]
+    tls_names: Vec<String>,
+    /// Write the CA that issued the DC's certificate here (PEM), for clients to trust.
+    #[arg(long, value_name = "FILE")]
+    tls_ca_out: Option<PathBuf>,
+    /// LDAPServerIntegrity: `require` refuses simple binds without TLS (8, AD's 00002028 text).
+    #[arg(long, value_name = "POLICY", default_value = "none")]
+    ldap_signing: ldap_server::SigningPolicy,
+}
+
+impl TlsArgs {
+    fn apply(&self, mut builder: ServerBuilder) -> ServerBuilder {
+        if let Some(addr) = self.ldaps_listen {
+            builder = builder.ldaps_listen(addr);
+        }
+        if let Some(addr) = self.gc_ldaps_listen {
+            builder = builder.global_catalog_ldaps_listen(addr);
+        }
+        if self.no_tls_certificate {
+            builder = builder.dc_certificate(ldap_server::DcCertificate::Absent);
+        } else if let (Some(certificate), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            builder = builder.dc_certificate(ldap_server::DcCertificate::Files {
+                certificate: certificate.clone(),
+                key: key.clone(),
+            });
+        }
+        for name in &self.tls_names {
+            builder = builder.tls_name(name);
+        }
+        builder.ldap_signing(self.ldap_signing)
+    }
 }
 
 #[derive(Args)]
@@ -154,9 +217,11 @@ async fn run(command: Command) -> Result<(), ldap_server::Error> {
             certsrv_listen,
             certsrv_ca,
             certsrv_behaviour,
+            tls,
         } => {
-            let builder = forest
-                .builder()
+            let builder = forest.builder();
+            let builder = tls
+                .apply(builder)
                 .listen(listen)
                 .idle_timeout(std::time::Duration::from_secs(idle_timeout))
                 .max_connections(max_connections)
@@ -186,6 +251,31 @@ async fn run(command: Command) -> Result<(), ldap_server::Error> {
             println!("{}", server.local_addr());
             if let Some(gc) = server.global_catalog_addr() {
                 println!("# Global Catalog on {gc}");
+            }
+            if let Some(ldaps) = server.ldaps_addr() {
+                println!("# LDAPS on ldaps://{ldaps}");
+            }
+            if let Some(gc) = server.global_catalog_ldaps_addr() {
+                println!("# Global Catalog over TLS on ldaps://{gc}");
+            }
+            match (server.dc_ca_pem(), &tls.tls_ca_out) {
+                (Some(pem), Some(path)) => {
+                    std::fs::write(path, pem).map_err(|source| ldap_server::Error::Io {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    println!(
+                        "# the DC's certificate was issued by the CA in {}",
+                        path.display()
+                    );
+                }
+                (None, Some(path)) => {
+                    eprintln!("ldap-server: --tls-ca-out {}: the DC's certificate was not issued here (it came from --tls-cert, or there is none); nothing written", path.display());
+                }
+                _ => {}
+            }
+            if !server.has_tls() {
+                println!("# no DC certificate: StartTLS answers 52, LDAPS drops the handshake");
             }
             if let Some(certsrv) = server.certsrv_addr() {
                 println!(

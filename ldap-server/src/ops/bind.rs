@@ -27,6 +27,18 @@ impl Session {
             )
         } else {
             match &request.authentication {
+                // LDAPServerIntegrity = 2: a simple bind that authenticates needs TLS; an
+                // anonymous one (no password) still works, as on AD.
+                AuthenticationChoice::Simple(password)
+                    if !password.is_empty()
+                        && !self.tls_active
+                        && self.shared.signing == crate::tls::SigningPolicy::Require =>
+                {
+                    (
+                        ResultCode::StrongerAuthRequired,
+                        crate::ad_text::signing_required(),
+                    )
+                }
                 AuthenticationChoice::Simple(password) => {
                     let shared = self.shared.clone();
                     let dir = shared.read();

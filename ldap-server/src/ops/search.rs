@@ -184,7 +184,8 @@ impl Session {
         types_only: bool,
     ) -> OrderedEntry {
         let all = attributes.is_empty() || attributes.contains(&"*") || attributes.contains(&"+");
-        let chosen = crate::rootdse::attributes(dir, &self.shared.forest)
+        let start_tls = self.shared.tls.is_some();
+        let chosen = crate::rootdse::attributes(dir, &self.shared.forest, start_tls)
             .into_iter()
             .filter(|(name, _)| {
                 all || attributes

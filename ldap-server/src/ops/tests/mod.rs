@@ -81,6 +81,8 @@ fn session_with(limits: Limits) -> Session {
         forest,
         policy: AccessPolicy::default(),
         limits,
+        tls: None,
+        signing: crate::tls::SigningPolicy::None,
     });
     Session::new(shared, 1)
 }
