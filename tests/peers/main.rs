@@ -3,6 +3,8 @@
 //! slapd, Samba AD DC, dnsmasq, python's ldap3 (`$E2E_PYTHON`). `.ci/run` installs them; a missing
 //! peer is a failure. Run with `cargo test -p e2e --test peers`.
 //!
+//! * [`dc_tls`]: the DC's StartTLS, LDAPS and signing policy through `ldapsearch`, `openssl
+//!   s_client` and python's ldap3.
 //! * [`directory_ldapsearch`]: the directory read with `ldapsearch` and `ldapwhoami`.
 //! * [`directory_writes`]: Add, Modify, Delete and ModifyDN with the OpenLDAP write tools.
 //! * [`directory_python_ldap3`]: python's ldap3 decoding values with the subschema.
@@ -10,6 +12,7 @@
 //! * [`publish_openldap`]: `adpki publish --profile rfc` into OpenLDAP slapd.
 //! * [`publish_samba`]: `adpki publish` into Samba AD DC and into `ldap-server`, compared.
 
+mod dc_tls;
 mod directory_ldapsearch;
 mod directory_python_ldap3;
 mod directory_writes;
