@@ -3,6 +3,7 @@
 //! [`e2e::server_binary`]), run as child processes. Run with `cargo test -p e2e --test cli`.
 //!
 //! * [`server_cli`]: `ldap-server serve` (SIGTERM, broken LDIF) and export/import round trips.
+//! * [`server_tls_cli`]: `ldap-server serve` with LDAPS, StartTLS, `--tls-…` and `--ldap-signing`.
 //! * [`durability`]: acknowledged writes survive `kill -9` of `ldap-server serve`.
 //! * [`certsrv_cli`]: `ldap-server serve --certsrv-…` serving Web Enrollment from CA files.
 //! * [`publish`], [`audit`]: `adpki publish` and `adpki audit` against our directory.
@@ -19,3 +20,4 @@ mod publish;
 mod scenarios_catalog;
 mod seed_story;
 mod server_cli;
+mod server_tls_cli;
