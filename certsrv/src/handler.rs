@@ -33,6 +33,8 @@ pub(crate) struct CertsrvState {
     pub(crate) host_name: String,
     /// The CA's name on the pages when it has no certificate.
     pub(crate) ca_name: String,
+    /// Requests arrive over HTTPS (then `https-required` is satisfied).
+    pub(crate) secure: bool,
     /// Becomes `true` when the server shuts down (cuts `slow` delays short).
     pub(crate) shutdown: watch::Receiver<bool>,
 }
@@ -148,7 +150,7 @@ pub(crate) fn respond(
             return Reply::html(StatusCode::NOT_FOUND, pages::not_found())
                 .noted("web enrollment not installed")
         }
-        Behaviour::HttpsRequired => {
+        Behaviour::HttpsRequired if !state.secure => {
             return Reply::html(StatusCode::FORBIDDEN, pages::ssl_required()).noted("403.4")
         }
         Behaviour::Basic => {

@@ -57,6 +57,7 @@ mod pages;
 mod pkcs7;
 mod request;
 mod serve;
+mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -88,6 +89,9 @@ pub struct Config {
     /// The CA's name on the pages while it has no certificate. `None`: the directory's
     /// [`default_ca_name`](Directory::default_ca_name).
     pub ca_name: Option<String>,
+    /// Serve HTTPS with this TLS configuration (the site's certificate) instead of HTTP. Over
+    /// HTTPS the `https-required` behaviour is satisfied and answers normally.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Config {
@@ -110,6 +114,12 @@ impl Config {
     /// See [`Config::host_name`](#structfield.host_name).
     pub fn host_name(mut self, name: impl Into<String>) -> Config {
         self.host_name = Some(name.into());
+        self
+    }
+
+    /// Serve HTTPS with `tls` (see [`Config::tls`](#structfield.tls)).
+    pub fn tls(mut self, tls: Arc<rustls::ServerConfig>) -> Config {
+        self.tls = Some(tls);
         self
     }
 
@@ -157,7 +167,12 @@ pub fn start(
                 .map(|directory| directory.default_ca_name())
         })
         .unwrap_or_else(|| FALLBACK_CA_NAME.to_string());
-    tracing::info!(url = %format!("http://{local_addr}/certsrv/"), behaviour = %config.behaviour, host = %host_name, "Web Enrollment listening");
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    tracing::info!(url = %format!("{scheme}://{local_addr}/certsrv/"), behaviour = %config.behaviour, host = %host_name, "Web Enrollment listening");
     let (shutdown_tx, shutdown) = watch::channel(false);
     let generations = (!config.generations.is_empty()).then(|| config.generations.into());
     let state = Arc::new(handler::CertsrvState {
@@ -166,9 +181,10 @@ pub fn start(
         directory,
         host_name,
         ca_name,
+        secure: config.tls.is_some(),
         shutdown: shutdown.clone(),
     });
-    let task = tokio::spawn(serve::run(listener, state, shutdown));
+    let task = tokio::spawn(serve::run(listener, config.tls, state, shutdown));
     Ok(RunningCertsrv {
         local_addr,
         shutdown_tx,

@@ -23,14 +23,44 @@ const MAX_HEAD: usize = 64 * 1024;
 /// Serves until `shutdown` becomes true (or its sender goes away, as for the LDAP listener).
 pub(crate) async fn run(
     listener: TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
     state: Arc<CertsrvState>,
     shutdown: watch::Receiver<bool>,
 ) {
+    // `silent` over HTTPS holds the TCP connection before any handshake: the client waits
+    // either way, which is all the behaviour promises.
     if state.behaviour == Behaviour::Silent {
         return silent(listener, shutdown).await;
     }
     let app = Router::new().fallback(handler::handle).with_state(state);
-    let serving = axum::serve(listener, app).with_graceful_shutdown(stopped(shutdown.clone()));
+    match tls {
+        Some(config) => {
+            let local = match listener.local_addr() {
+                Ok(local) => local,
+                Err(error) => {
+                    tracing::warn!(%error, "certsrv listener has no address");
+                    return;
+                }
+            };
+            let listener = crate::tls::TlsListener::new(listener, config, local);
+            let serving =
+                axum::serve(listener, app).with_graceful_shutdown(stopped(shutdown.clone()));
+            bounded(serving, shutdown).await;
+        }
+        None => {
+            let serving =
+                axum::serve(listener, app).with_graceful_shutdown(stopped(shutdown.clone()));
+            bounded(serving, shutdown).await;
+        }
+    }
+}
+
+/// Serves until done, but waits at most [`GRACE`] after shutdown for exchanges in flight.
+async fn bounded(
+    serving: impl std::future::IntoFuture<Output = std::io::Result<()>>,
+    shutdown: watch::Receiver<bool>,
+) {
+    let serving = serving.into_future();
     let give_up = async {
         stopped(shutdown).await;
         tokio::time::sleep(GRACE).await;

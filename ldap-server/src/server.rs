@@ -42,6 +42,7 @@ impl Server {
             global_catalog: None,
             admin_password_wins: false,
             certsrv: None,
+            certsrv_https: None,
             ldaps: None,
             global_catalog_ldaps: None,
             tls: TlsSettings::default(),
@@ -63,6 +64,7 @@ pub struct ServerBuilder {
     global_catalog: Option<SocketAddr>,
     admin_password_wins: bool,
     certsrv: Option<(SocketAddr, certsrv::Config)>,
+    certsrv_https: Option<(SocketAddr, certsrv::Config)>,
     ldaps: Option<SocketAddr>,
     global_catalog_ldaps: Option<SocketAddr>,
     tls: TlsSettings,
@@ -157,6 +159,14 @@ impl ServerBuilder {
     /// [`RunningServer::certsrv_directory`]).
     pub fn certsrv(mut self, listen: SocketAddr, config: certsrv::Config) -> Self {
         self.certsrv = Some((listen, config));
+        self
+    }
+
+    /// Also serve AD CS Web Enrollment over HTTPS (`https://ADDR/certsrv/`) with the DC's
+    /// certificate (the CA's web server is this host), against this directory. There the
+    /// `https-required` behaviour is satisfied. Needs the DC to have a certificate.
+    pub fn certsrv_https(mut self, listen: SocketAddr, config: certsrv::Config) -> Self {
+        self.certsrv_https = Some((listen, config));
         self
     }
 
@@ -305,6 +315,19 @@ impl ServerBuilder {
             let directory = Arc::new(WebEnrollmentDirectory::new(shared.clone()));
             web_enrollment = Some(certsrv::start(listener, config, Some(directory))?);
         }
+        let mut web_enrollment_https = None;
+        if let Some((addr, config)) = self.certsrv_https {
+            let Some(tls) = &shared.tls else {
+                return Err(Error::Config(
+                    "Web Enrollment over HTTPS needs the DC's certificate (not --no-tls-certificate)"
+                        .into(),
+                ));
+            };
+            let (listener, _) = bind(addr).await?;
+            let directory = Arc::new(WebEnrollmentDirectory::new(shared.clone()));
+            let config = config.tls(tls.server_config.clone());
+            web_enrollment_https = Some(certsrv::start(listener, config, Some(directory))?);
+        }
         let task = tokio::spawn(accept_loop(
             listener,
             shared.clone(),
@@ -319,6 +342,7 @@ impl ServerBuilder {
             ldaps_addr,
             global_catalog_ldaps_addr,
             extra_tasks: tasks,
+            certsrv_https: web_enrollment_https,
             certsrv: web_enrollment,
             shared,
             shutdown_tx,
@@ -372,6 +396,7 @@ pub struct RunningServer {
     global_catalog_ldaps_addr: Option<SocketAddr>,
     extra_tasks: Vec<JoinHandle<()>>,
     certsrv: Option<certsrv::RunningCertsrv>,
+    certsrv_https: Option<certsrv::RunningCertsrv>,
     shared: Arc<Shared>,
     shutdown_tx: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -418,6 +443,14 @@ impl RunningServer {
             .map(certsrv::RunningCertsrv::local_addr)
     }
 
+    /// The Web Enrollment over HTTPS listener's address, when [`ServerBuilder::certsrv_https`]
+    /// asked for one.
+    pub fn certsrv_https_addr(&self) -> Option<SocketAddr> {
+        self.certsrv_https
+            .as_ref()
+            .map(certsrv::RunningCertsrv::local_addr)
+    }
+
     /// This directory as AD CS Web Enrollment sees it, to start more `/certsrv` hosts against
     /// it with [`certsrv::start`] (each reads the live tree and checks Basic credentials here).
     pub fn certsrv_directory(&self) -> Arc<dyn certsrv::Directory> {
@@ -450,6 +483,9 @@ impl RunningServer {
         };
         let web_enrollment = async {
             if let Some(certsrv) = self.certsrv {
+                certsrv.shutdown().await;
+            }
+            if let Some(certsrv) = self.certsrv_https {
                 certsrv.shutdown().await;
             }
         };

@@ -82,6 +82,8 @@ impl std::str::FromStr for SigningPolicy {
 /// The DC's TLS, once its certificate is ready.
 pub struct DcTls {
     pub(crate) acceptor: TlsAcceptor,
+    /// The same certificate for Web Enrollment over HTTPS beside the DC.
+    pub(crate) server_config: Arc<rustls::ServerConfig>,
     pub(crate) handshake_timeout: Duration,
     /// The CA that issued the DC's certificate, PEM, when it was issued at start.
     pub(crate) issuing_ca_pem: Option<String>,
@@ -117,8 +119,10 @@ impl DcTls {
             .with_no_client_auth()
             .with_single_cert(chain, key)
             .map_err(|error| Error::Config(format!("the DC's TLS certificate: {error}")))?;
+        let config = Arc::new(config);
         Ok(Some(DcTls {
-            acceptor: TlsAcceptor::from(Arc::new(config)),
+            acceptor: TlsAcceptor::from(config.clone()),
+            server_config: config,
             handshake_timeout: settings.handshake_timeout,
             issuing_ca_pem,
         }))

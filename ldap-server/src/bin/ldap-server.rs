@@ -56,11 +56,15 @@ enum Command {
         /// One CA certificate file per renewal, in renewal order (the first is renewal 0): PEM whose
         /// first certificate is the CA's and the rest its chain, or DER of one certificate. Without
         /// any, /certsrv serves the cACertificate of the directory's enrollment service.
-        #[arg(long = "certsrv-ca", value_name = "FILE", requires = "certsrv_listen")]
+        /// Also serve Web Enrollment over HTTPS at https://ADDR/certsrv/ with the DC's certificate
+        /// (same CA files and behaviour; there `https-required` is satisfied).
+        #[arg(long, value_name = "ADDR")]
+        certsrv_https_listen: Option<SocketAddr>,
+        #[arg(long = "certsrv-ca", value_name = "FILE")]
         certsrv_ca: Vec<PathBuf>,
         /// How /certsrv behaves: anonymous (default), basic, not-installed, https-required,
         /// slow:MS, silent, wrong-content:html|garbage|empty|pem-garbage.
-        #[arg(long, value_name = "NAME", requires = "certsrv_listen")]
+        #[arg(long, value_name = "NAME")]
         certsrv_behaviour: Option<CertsrvBehaviour>,
         #[command(flatten)]
         tls: TlsArgs,
@@ -215,6 +219,7 @@ async fn run(command: Command) -> Result<(), ldap_server::Error> {
             data,
             gc_listen,
             certsrv_listen,
+            certsrv_https_listen,
             certsrv_ca,
             certsrv_behaviour,
             tls,
@@ -234,15 +239,22 @@ async fn run(command: Command) -> Result<(), ldap_server::Error> {
                 Some(addr) => builder.global_catalog_listen(addr),
                 None => builder,
             };
+            let no_certsrv = certsrv_listen.is_none() && certsrv_https_listen.is_none();
+            if no_certsrv && (!certsrv_ca.is_empty() || certsrv_behaviour.is_some()) {
+                return Err(ldap_server::Error::Config(
+                    "--certsrv-ca and --certsrv-behaviour need --certsrv-listen or --certsrv-https-listen".into(),
+                ));
+            }
+            let mut config = CertsrvConfig::new().behaviour(certsrv_behaviour.unwrap_or_default());
+            for path in &certsrv_ca {
+                config.generations.push(CaGeneration::from_file(path)?);
+            }
             let builder = match certsrv_listen {
-                Some(addr) => {
-                    let mut config =
-                        CertsrvConfig::new().behaviour(certsrv_behaviour.unwrap_or_default());
-                    for path in &certsrv_ca {
-                        config.generations.push(CaGeneration::from_file(path)?);
-                    }
-                    builder.certsrv(addr, config)
-                }
+                Some(addr) => builder.certsrv(addr, config.clone()),
+                None => builder,
+            };
+            let builder = match certsrv_https_listen {
+                Some(addr) => builder.certsrv_https(addr, config),
                 None => builder,
             };
             let server = builder.start().await?;
@@ -273,6 +285,9 @@ async fn run(command: Command) -> Result<(), ldap_server::Error> {
                     eprintln!("ldap-server: --tls-ca-out {}: the DC's certificate was not issued here (it came from --tls-cert, or there is none); nothing written", path.display());
                 }
                 _ => {}
+            }
+            if let Some(https) = server.certsrv_https_addr() {
+                println!("# Web Enrollment over HTTPS on https://{https}/certsrv/ (the DC's certificate)");
             }
             if !server.has_tls() {
                 println!("# no DC certificate: StartTLS answers 52, LDAPS drops the handshake");

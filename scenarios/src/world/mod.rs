@@ -446,6 +446,7 @@ fn certsrv_config(
         behaviour,
         host_name: Some(host.host.clone()),
         ca_name: None,
+        tls: None,
     })
 }
 

@@ -17,6 +17,7 @@ use tokio::net::TcpStream;
 mod behaviours;
 mod certificates;
 mod directory;
+mod https;
 mod pages;
 
 pub(crate) fn config(generations: &[Generation], behaviour: CertsrvBehaviour) -> CertsrvConfig {
