@@ -289,7 +289,7 @@ async fn verdict(
         }
         SearchBase::GlobalCatalog => {
             let timeout = Duration::from_millis(profile.timeouts.ldap_ms);
-            let gc = SocketAddr::new(request.dc.ip(), profile.global_catalog_port);
+            let gc = SocketAddr::new(request.dc.ip(), profile.gc_port());
             let mut global_catalog = Directory::connect(gc, timeout).await?;
             global_catalog
                 .bind(&request.user, &request.password)
