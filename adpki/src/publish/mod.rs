@@ -14,7 +14,6 @@
 //! [`publish`] runs the whole sequence for the `adpki` binary.
 
 use std::fmt::Write as _;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -386,7 +385,9 @@ pub fn target(input: &Input, request: &Request, base: &str) -> Result<Target, Er
 /// Everything `adpki publish` needs.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub address: SocketAddr,
+    /// The directory: its address, and for StartTLS or LDAPS the name its certificate must carry
+    /// and the roots (a `SocketAddr` converts to plain LDAP).
+    pub address: phone_client::ldap::LdapTarget,
     /// Simple-bind name; None binds anonymously (no bind at all).
     pub user: Option<String>,
     pub password: String,
@@ -482,7 +483,7 @@ pub async fn publish(file: &[u8], settings: &Settings) -> Result<Report, Error> 
     }
     // Fail on a bad type/file combination before touching the network.
     target(&input, request, settings.base.as_deref().unwrap_or("CN=x"))?;
-    let mut connection = Connection::connect(settings.address, settings.timeout).await?;
+    let mut connection = Connection::connect(settings.address.clone(), settings.timeout).await?;
     if let Some(user) = &settings.user {
         connection.bind(user, &settings.password).await?;
     }
