@@ -426,7 +426,12 @@ async fn run_publish(args: PublishArgs) -> ExitCode {
             return fail(args.format, &Error::Input(message), None);
         }
     };
-    let timeout = Duration::from_secs(args.timeout.max(1));
+    // Refuse what needs no network before `auto` reads the rootDSE.
+    let offline = settings(&args, LdapTarget::plain(address));
+    if let Err(error) = publish::check(&file, &offline) {
+        return fail(args.format, &error, None);
+    }
+    let timeout = offline.timeout;
     let (target, choice) =
         match adpki::transport::target(requested, address, &name, trust, timeout).await {
             Ok(found) => found,
@@ -435,7 +440,10 @@ async fn run_publish(args: PublishArgs) -> ExitCode {
             }
             Err(error) => return fail(args.format, &Error::Connect(error.to_string()), None),
         };
-    let settings = settings(&args, target);
+    let settings = Settings {
+        address: target,
+        ..offline
+    };
     match publish::publish(&file, &settings).await {
         Ok(report) => {
             match args.format {

@@ -471,9 +471,10 @@ impl Report {
     }
 }
 
-/// Reads nothing from disk: `file` is the input's bytes. Connects, binds, finds the target,
-/// checks what is there, and applies (or, with `dry_run`, only renders) the changes.
-pub async fn publish(file: &[u8], settings: &Settings) -> Result<Report, Error> {
+/// Everything [`publish`] refuses without the network: the input (`file`'s bytes), `--profile
+/// rfc` without `--base`, a type that does not fit the file. Callers that dial the directory
+/// before [`publish`] (adpki's `--ldap-tls auto` reads the rootDSE) check this first.
+pub fn check(file: &[u8], settings: &Settings) -> Result<Input, Error> {
     let input = read_input(file)?;
     let request = &settings.request;
     if request.profile == DirectoryProfile::Rfc && settings.base.is_none() {
@@ -481,8 +482,15 @@ pub async fn publish(file: &[u8], settings: &Settings) -> Result<Report, Error> 
             "--profile rfc needs --base DN: the container that holds the object".into(),
         ));
     }
-    // Fail on a bad type/file combination before touching the network.
     target(&input, request, settings.base.as_deref().unwrap_or("CN=x"))?;
+    Ok(input)
+}
+
+/// Reads nothing from disk: `file` is the input's bytes. Connects, binds, finds the target,
+/// checks what is there, and applies (or, with `dry_run`, only renders) the changes.
+pub async fn publish(file: &[u8], settings: &Settings) -> Result<Report, Error> {
+    let input = check(file, settings)?;
+    let request = &settings.request;
     let mut connection = Connection::connect(settings.address.clone(), settings.timeout).await?;
     if let Some(user) = &settings.user {
         connection.bind(user, &settings.password).await?;
