@@ -8,7 +8,6 @@
 //! uses the phone's own pieces (the step 1 search, the install rules, the TLS verifier), so it
 //! cannot drift from what `phone-client` does.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use der::Decode;
@@ -24,7 +23,10 @@ use phone_client::trust::{validate_chain, ValidationFailure};
 /// What to audit and with which phone in mind.
 #[derive(Debug, Clone)]
 pub struct AuditRequest {
-    pub dc: SocketAddr,
+    /// The DC: its address, and for StartTLS or LDAPS the name its certificate must carry and
+    /// the roots (a `SocketAddr` converts to plain LDAP). The Global Catalog is reached the same
+    /// way on the profile's GC port.
+    pub dc: phone_client::ldap::LdapTarget,
     pub user: String,
     pub password: String,
     pub profile: Profile,
@@ -94,7 +96,7 @@ pub struct PhoneVerdict {
 /// Reads the directory and judges it.
 pub async fn audit(request: &AuditRequest) -> Result<AuditReport, crate::Error> {
     let timeout = Duration::from_millis(request.profile.timeouts.ldap_ms);
-    let mut directory = Directory::connect(request.dc, timeout).await?;
+    let mut directory = Directory::connect(request.dc.clone(), timeout).await?;
     directory.bind(&request.user, &request.password).await?;
     let (configuration_nc, default_nc) = directory.naming_contexts().await?;
     let certification_authorities = ca_objects(&mut directory, &configuration_nc).await?;
@@ -289,7 +291,7 @@ async fn verdict(
         }
         SearchBase::GlobalCatalog => {
             let timeout = Duration::from_millis(profile.timeouts.ldap_ms);
-            let gc = SocketAddr::new(request.dc.ip(), profile.global_catalog_port);
+            let gc = request.dc.with_port(profile.gc_port());
             let mut global_catalog = Directory::connect(gc, timeout).await?;
             global_catalog
                 .bind(&request.user, &request.password)

@@ -23,6 +23,10 @@ pub enum Error {
         code: u32,
         text: String,
     },
+    /// The DC refused the simple bind over plain LDAP for its policy (LDAP 8: signing or TLS
+    /// required): [`phone_client::ldap::SIGNING_REQUIRED`] and the DC's text (exit 1).
+    #[error("{0}")]
+    SigningRequired(String),
     /// The target (or its CDP container) does not exist and `-f` was not given (exit 1).
     #[error("{dn} does not exist: -f (--force-create) creates it")]
     Missing { dn: String },
@@ -48,13 +52,14 @@ impl Error {
         }
     }
 
-    /// "usage", "input", "connect", "ldap", "missing", "already-published".
+    /// "usage", "input", "connect", "ldap", "signing-required", "missing", "already-published".
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Usage(_) => "usage",
             Error::Input(_) => "input",
             Error::Connect(_) => "connect",
             Error::Ldap { .. } => "ldap",
+            Error::SigningRequired(_) => "signing-required",
             Error::Missing { .. } => "missing",
             Error::AlreadyPublished { .. } => "already-published",
             Error::Phone(_) => "directory",

@@ -7,6 +7,8 @@
 //! - [`audit`]: list the PKI objects a phone looks at, and, given the registrar's chain, judge
 //!   with the phone's own code ([`phone_client`]) whether a phone would sign in, and what fixes it.
 //!
+//! - [`transport`]: `--ldap-tls auto|none|starttls|ldaps` and `--ca-file`, how both reach a DC.
+//!
 //! This crate sits above the phone (it reuses the phone's directory steps, downloads and chain
 //! validation) and the directory (`adpki audit --ldif` loads an export into an in-process
 //! [`ldap_server`]); the phone itself never depends on the directory.
@@ -14,5 +16,6 @@
 pub mod audit;
 mod error;
 pub mod publish;
+pub mod transport;
 
 pub use error::Error;

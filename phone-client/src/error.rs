@@ -26,6 +26,16 @@ pub enum ReasonCode {
     DcUnreachable,
     /// The DC refused the bind (LDAP 49 and friends); AD's data code is beside it when there is one.
     BindRefused,
+    /// The DC refused a simple bind over plain LDAP for its security policy (LDAP 8
+    /// strongerAuthRequired: AD's LDAP signing requirement, `00002028 …`, or Samba's `BindSimple:
+    /// Transport encryption required.`): it wants LDAP signing or TLS (domain.md §I).
+    SigningRequired,
+    /// TLS to the DC could not be set up: StartTLS refused, the handshake refused, dropped or
+    /// timed out, or no roots to check the DC with.
+    DcTls,
+    /// The DC's TLS certificate was not accepted: it does not chain to a root of `--ca-file`
+    /// (unknown issuer), does not name the DC, is expired, …
+    DcCertificate,
     /// The LDAP connection failed under the phone (timeout, reset, an undecodable answer).
     DirectoryUnavailable,
     /// The DC answered a search (or the rootDSE read) with an error result, e.g. 000004DC.
@@ -96,11 +106,14 @@ pub enum ReasonCode {
 
 impl ReasonCode {
     /// Every code, for documentation and for checking scenario files.
-    pub const ALL: [ReasonCode; 35] = [
+    pub const ALL: [ReasonCode; 38] = [
         ReasonCode::Usage,
         ReasonCode::DcNotFound,
         ReasonCode::DcUnreachable,
         ReasonCode::BindRefused,
+        ReasonCode::SigningRequired,
+        ReasonCode::DcTls,
+        ReasonCode::DcCertificate,
         ReasonCode::DirectoryUnavailable,
         ReasonCode::SearchRefused,
         ReasonCode::NoCertificateInDirectory,
@@ -141,6 +154,9 @@ impl ReasonCode {
             ReasonCode::DcNotFound => "dc_not_found",
             ReasonCode::DcUnreachable => "dc_unreachable",
             ReasonCode::BindRefused => "bind_refused",
+            ReasonCode::SigningRequired => "signing_required",
+            ReasonCode::DcTls => "dc_tls",
+            ReasonCode::DcCertificate => "dc_certificate",
             ReasonCode::DirectoryUnavailable => "directory_unavailable",
             ReasonCode::SearchRefused => "search_refused",
             ReasonCode::NoCertificateInDirectory => "no_certificate_in_directory",

@@ -1,6 +1,11 @@
 //! The directory steps: bind, read the rootDSE, search for certificationAuthority objects (step 1)
 //! and pKIEnrollmentService objects (step 2), with the `ldap3` client. Works against AD, Samba,
 //! OpenLDAP (which names the attribute `cACertificate;binary`) and our own `ldap-server`.
+//!
+//! Every LDAP connection of the workspace's clients opens here ([`open`]): plain LDAP, StartTLS
+//! or LDAPS ([`LdapTransport`]) to an [`LdapTarget`], with TLS validated against exactly the
+//! roots of `--ca-file` ([`DcTrust`], module `tls`). A simple bind that a DC refuses for its
+//! signing policy is told apart ([`signing_refusal`], [`ReasonCode::SigningRequired`]).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -9,14 +14,74 @@ use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, ResultEntry, Scope, SearchEnt
 
 use crate::error::{Error, ReasonCode};
 use crate::machine::Candidate;
+pub use crate::profile::LdapTransport;
+
+mod tls;
+pub use tls::DcTrust;
 
 /// The attribute step 1 reads, in both spellings servers use.
 const CA_ATTRIBUTES: [&str; 2] = ["cACertificate", "cACertificate;binary"];
+
+/// The StartTLS extended operation (RFC 4511 §4.14), as the rootDSE's supportedExtension lists it.
+pub const STARTTLS_OID: &str = "1.3.6.1.4.1.1466.20037";
+
+/// LDAP result 8, strongerAuthRequired: what AD (signing required) and Samba (strong auth
+/// required) answer a simple bind over plain LDAP with.
+pub const STRONGER_AUTH_REQUIRED: u32 = 8;
+
+/// The plain sentence for a bind the DC refused for its policy (issue #10; domain.md §I).
+pub const SIGNING_REQUIRED: &str =
+    "the DC requires LDAP signing or TLS; this phone binds with a simple bind over plain LDAP";
+
+/// Where one LDAP connection goes and how: the address, the name the server's certificate
+/// must carry (what a TLS client checks: the `--dc` host name, or the IP when an IP literal was
+/// given), the transport and the roots for TLS.
+#[derive(Debug, Clone)]
+pub struct LdapTarget {
+    pub address: SocketAddr,
+    pub name: String,
+    pub transport: LdapTransport,
+    /// The roots the certificate must chain to (`--ca-file`); needed for StartTLS and LDAPS.
+    pub trust: Option<DcTrust>,
+}
+
+impl LdapTarget {
+    /// Plain LDAP to `address` (the name is the IP).
+    pub fn plain(address: SocketAddr) -> LdapTarget {
+        LdapTarget {
+            address,
+            name: address.ip().to_string(),
+            transport: LdapTransport::None,
+            trust: None,
+        }
+    }
+
+    /// The same server (name, transport, roots) on another port: the Global Catalog.
+    pub fn with_port(&self, port: u16) -> LdapTarget {
+        LdapTarget {
+            address: SocketAddr::new(self.address.ip(), port),
+            ..self.clone()
+        }
+    }
+
+    /// `ldap://ADDR` or `ldaps://ADDR`, with the TLS mode, the name checked and the roots'
+    /// file when there is TLS (for reports).
+    pub fn describe(&self) -> String {
+        tls::describe_target(self)
+    }
+}
+
+impl From<SocketAddr> for LdapTarget {
+    fn from(address: SocketAddr) -> LdapTarget {
+        LdapTarget::plain(address)
+    }
+}
 
 /// A connection to a directory.
 pub struct Directory {
     ldap: Ldap,
     timeout: Duration,
+    transport: LdapTransport,
 }
 
 /// What step 1 found.
@@ -61,29 +126,89 @@ pub struct EnrollmentService {
     pub dns_host_name: Option<String>,
 }
 
-/// An LDAP connection to `address` (plain LDAP, no name lookup), its driver running in the
-/// background. Every LDAP client in this crate (the phone, publish, audit) starts here.
-pub async fn open(address: SocketAddr, timeout: Duration) -> Result<ldap3::Ldap, Error> {
-    let settings = LdapConnSettings::new().set_conn_timeout(timeout);
-    let (connection, ldap) = LdapConnAsync::with_settings(settings, &format!("ldap://{address}"))
-        .await
-        .map_err(|error| {
-            Error::new(
-                ReasonCode::DcUnreachable,
-                format!("cannot connect to ldap://{address}: {error}"),
-            )
-        })?;
+/// An LDAP connection to `target` (a `SocketAddr` is plain LDAP), its driver running in the
+/// background; no name is looked up. Every LDAP client of the workspace (the phone, publish,
+/// audit, the scenarios' administrator) starts here.
+///
+/// StartTLS and LDAPS validate the server's certificate for `target.name` against exactly
+/// `target.trust`; failures are [`ReasonCode::DcTls`] (StartTLS refused, handshake refused,
+/// dropped or timed out, no roots given) or [`ReasonCode::DcCertificate`] (unknown issuer, name
+/// mismatch, expired), naming the DC and rustls's reason.
+pub async fn open(target: impl Into<LdapTarget>, timeout: Duration) -> Result<ldap3::Ldap, Error> {
+    let target = target.into();
+    let (connection, ldap) = if target.transport.is_tls() {
+        tls::connect(&target, timeout).await?
+    } else {
+        let address = target.address;
+        let settings = LdapConnSettings::new().set_conn_timeout(timeout);
+        LdapConnAsync::with_settings(settings, &format!("ldap://{address}"))
+            .await
+            .map_err(|error| {
+                Error::new(
+                    ReasonCode::DcUnreachable,
+                    format!("cannot connect to ldap://{address}: {error}"),
+                )
+            })?
+    };
     tokio::spawn(async move {
         let _ = connection.drive().await;
     });
     Ok(ldap)
 }
 
+/// Whether the server at `address` offers StartTLS: an anonymous read of the rootDSE's
+/// supportedExtension over plain LDAP (AD, Samba and slapd allow it) looking for
+/// [`STARTTLS_OID`]. What `adpki --ldap-tls auto` decides by.
+pub async fn offers_starttls(address: SocketAddr, timeout: Duration) -> Result<bool, Error> {
+    let mut ldap = open(address, timeout).await?;
+    let result = ldap
+        .with_timeout(timeout)
+        .search(
+            "",
+            Scope::Base,
+            "(objectClass=*)",
+            vec!["supportedExtension"],
+        )
+        .await;
+    let _ = ldap.unbind().await;
+    // A rootDSE that cannot be read advertises nothing.
+    let Ok(ldap3::SearchResult(entries, _)) = result else {
+        return Ok(false);
+    };
+    Ok(entries.into_iter().filter_map(entry_of).any(|entry| {
+        entry
+            .attrs
+            .iter()
+            .filter(|(key, _)| key.eq_ignore_ascii_case("supportedExtension"))
+            .flat_map(|(_, values)| values)
+            .any(|value| value.trim() == STARTTLS_OID)
+    }))
+}
+
+/// The report's text when a simple bind was refused with LDAP 8 (strongerAuthRequired) on a
+/// connection without TLS: [`SIGNING_REQUIRED`], then the DC's own text (AD's `00002028 …` with
+/// its trailing NUL removed, or Samba's `BindSimple: Transport encryption required.`). None for
+/// any other result.
+pub fn signing_refusal(user: &str, rc: u32, text: &str) -> Option<String> {
+    (rc == STRONGER_AUTH_REQUIRED).then(|| {
+        format!(
+            "{SIGNING_REQUIRED}. The DC answered the bind as {user}: LDAP 8 (strongerAuthRequired) {}",
+            text.trim_end_matches('\0').trim()
+        )
+    })
+}
+
 impl Directory {
-    pub async fn connect(address: SocketAddr, timeout: Duration) -> Result<Directory, Error> {
+    pub async fn connect(
+        target: impl Into<LdapTarget>,
+        timeout: Duration,
+    ) -> Result<Directory, Error> {
+        let target = target.into();
+        let transport = target.transport;
         Ok(Directory {
-            ldap: open(address, timeout).await?,
+            ldap: open(target, timeout).await?,
             timeout,
+            transport,
         })
     }
 
@@ -97,6 +222,11 @@ impl Directory {
             .map_err(|error| unavailable(format!("bind as {user} failed: {error}")))?;
         if result.rc == 0 {
             return Ok(());
+        }
+        if !self.transport.is_tls() {
+            if let Some(text) = signing_refusal(user, result.rc, &result.text) {
+                return Err(Error::new(ReasonCode::SigningRequired, text));
+            }
         }
         Err(Error::bind_refused(format!(
             "bind as {user} refused: LDAP {} {}{}",
@@ -332,6 +462,51 @@ pub fn explain_data_code(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// AD's refusal under LDAPServerIntegrity = 2, with the NUL byte real DCs end it with.
+    const AD_SIGNING: &str = "00002028: LdapErr: DSID-0C090259, comment: The server requires binds to turn on integrity checking if SSL\\TLS are not already active on the connection, data 0, v4563\0";
+    /// Samba's with `ldap server require strong auth = yes`.
+    const SAMBA_STRONG_AUTH: &str = "BindSimple: Transport encryption required.";
+
+    #[test]
+    fn a_policy_refusal_is_explained_plainly_with_the_dcs_text() {
+        let ad = signing_refusal("alice@example.test", 8, AD_SIGNING).unwrap();
+        assert!(ad.starts_with(SIGNING_REQUIRED), "{ad}");
+        assert!(
+            ad.ends_with("The DC answered the bind as alice@example.test: LDAP 8 (strongerAuthRequired) 00002028: LdapErr: DSID-0C090259, comment: The server requires binds to turn on integrity checking if SSL\\TLS are not already active on the connection, data 0, v4563"),
+            "{ad:?}"
+        );
+        let samba = signing_refusal("EXAMPLE\\alice", 8, SAMBA_STRONG_AUTH).unwrap();
+        assert_eq!(
+            samba,
+            "the DC requires LDAP signing or TLS; this phone binds with a simple bind over plain LDAP. The DC answered the bind as EXAMPLE\\alice: LDAP 8 (strongerAuthRequired) BindSimple: Transport encryption required."
+        );
+        // Other refusals keep their own reports.
+        assert_eq!(
+            signing_refusal("alice", 49, "80090308: … data 52e, v4563"),
+            None
+        );
+        assert_eq!(signing_refusal("alice", 53, "unwilling"), None);
+    }
+
+    #[test]
+    fn targets_keep_name_transport_and_roots_on_the_global_catalog_port() {
+        let plain = LdapTarget::from("127.0.0.1:389".parse::<SocketAddr>().unwrap());
+        assert_eq!(plain.transport, LdapTransport::None);
+        assert_eq!(plain.name, "127.0.0.1");
+        assert_eq!(plain.describe(), "ldap://127.0.0.1:389");
+        let ldaps = LdapTarget {
+            address: "127.0.0.1:636".parse().unwrap(),
+            name: "dc1.example.test".into(),
+            transport: LdapTransport::Ldaps,
+            trust: None,
+        };
+        let gc = ldaps.with_port(3269);
+        assert_eq!(gc.address.to_string(), "127.0.0.1:3269");
+        assert_eq!(gc.name, "dc1.example.test");
+        assert_eq!(gc.transport, LdapTransport::Ldaps);
+        assert_eq!(gc.describe(), "ldaps://127.0.0.1:3269");
+    }
 
     #[test]
     fn data_codes_are_explained() {

@@ -15,6 +15,36 @@ use crate::error::{Error, ReasonCode};
 
 /// LDAP's port.
 pub const LDAP_PORT: u16 = 389;
+/// LDAP over TLS (LDAPS).
+pub const LDAPS_PORT: u16 = 636;
+
+/// A DC the locator found: where to connect, the name its TLS certificate must carry, and how
+/// it was found (for the report).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocatedDc {
+    pub address: SocketAddr,
+    /// `--dc`'s host (a name, or the IP literal as given), or the SRV record's target; what a
+    /// TLS client checks the DC's certificate against.
+    pub name: String,
+    pub how: String,
+}
+
+/// The host part of `HOST[:PORT]` (an IPv6 literal may be bracketed).
+pub fn host_of(text: &str) -> &str {
+    let host = if text.parse::<SocketAddr>().is_ok() {
+        text.rsplit_once(':').map_or(text, |(host, _)| host)
+    } else if text.parse::<IpAddr>().is_ok() {
+        text
+    } else {
+        match text.rsplit_once(':') {
+            Some((host, port)) if !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()) => {
+                host
+            }
+            _ => text,
+        }
+    };
+    host.trim_start_matches('[').trim_end_matches(']')
+}
 
 /// How the phone was told to find its DC.
 #[derive(Debug, Clone, Default)]
@@ -111,17 +141,34 @@ pub fn resolve_host(
 }
 
 impl Locator {
-    /// The DC's address, and how it was found (for the report).
+    /// The DC's address, and how it was found (for the report), for plain LDAP.
     pub async fn locate(
         &self,
         user: &str,
         timeout: Duration,
     ) -> Result<(SocketAddr, String), Error> {
+        let found = self.locate_dc(user, timeout, LDAP_PORT).await?;
+        Ok((found.address, found.how))
+    }
+
+    /// The DC: its address, its name (for TLS) and how it was found. `port` is the port when
+    /// `--dc` names none, and the port dialled on an SRV record's target when it is not 389
+    /// (LDAPS: 636; the DC-locator record names the LDAP port, there is no LDAPS record).
+    pub async fn locate_dc(
+        &self,
+        user: &str,
+        timeout: Duration,
+        port: u16,
+    ) -> Result<LocatedDc, Error> {
         let not_found = |text: String| Error::new(ReasonCode::DcNotFound, text);
         if let Some(dc) = &self.dc {
-            let address = resolve_host(dc, LDAP_PORT, &self.resolve)
+            let address = resolve_host(dc, port, &self.resolve)
                 .map_err(|error| error.with_code(ReasonCode::DcNotFound))?;
-            return Ok((address, format!("--dc {dc} → {address}")));
+            return Ok(LocatedDc {
+                address,
+                name: host_of(dc).to_string(),
+                how: format!("--dc {dc} → {address}"),
+            });
         }
         let Some(dns) = self.dns else {
             return Err(not_found(
@@ -150,14 +197,21 @@ impl Locator {
                         })
                         .collect();
                     records.sort();
-                    for (_, _, target, port) in records {
+                    for (_, _, target, srv_port) in records {
                         let host = target.trim_end_matches('.').to_string();
-                        match self.address_of(&resolver, &host, port, timeout).await {
+                        let dialled = if port == LDAP_PORT { srv_port } else { port };
+                        match self.address_of(&resolver, &host, dialled, timeout).await {
                             Ok(address) => {
-                                return Ok((
+                                let how = if dialled == srv_port {
+                                    format!("SRV {name} → {host}:{srv_port} → {address}")
+                                } else {
+                                    format!("SRV {name} → {host}:{srv_port}, port {dialled} for LDAPS → {address}")
+                                };
+                                return Ok(LocatedDc {
                                     address,
-                                    format!("SRV {name} → {host}:{port} → {address}"),
-                                ))
+                                    name: host,
+                                    how,
+                                });
                             }
                             Err(error) => tried.push(error),
                         }
@@ -215,6 +269,45 @@ fn resolver(dns: SocketAddr, timeout: Duration) -> Result<Resolver<TokioRuntimeP
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dcs_tls_name_is_the_host_as_given() {
+        assert_eq!(host_of("dc1.example.test:636"), "dc1.example.test");
+        assert_eq!(host_of("dc1.example.test"), "dc1.example.test");
+        assert_eq!(host_of("127.0.0.1:389"), "127.0.0.1");
+        assert_eq!(host_of("127.0.0.1"), "127.0.0.1");
+        assert_eq!(host_of("[::1]:636"), "::1");
+        assert_eq!(host_of("::1"), "::1");
+    }
+
+    #[tokio::test]
+    async fn a_named_dc_keeps_its_name_and_takes_the_transports_port() {
+        let mut resolve = ResolveMap::new();
+        resolve.insert("dc1.example.test".into(), "127.0.0.1:0".parse().unwrap());
+        let locator = Locator {
+            dc: Some("dc1.example.test".into()),
+            resolve,
+            ..Locator::default()
+        };
+        let found = locator
+            .locate_dc("alice@example.test", Duration::from_secs(1), LDAPS_PORT)
+            .await
+            .unwrap();
+        assert_eq!(found.name, "dc1.example.test");
+        assert_eq!(found.address.to_string(), "127.0.0.1:636");
+        let literal = Locator {
+            dc: Some("127.0.0.1:3890".into()),
+            ..Locator::default()
+        };
+        let found = literal
+            .locate_dc("alice@example.test", Duration::from_secs(1), LDAPS_PORT)
+            .await
+            .unwrap();
+        assert_eq!(
+            (found.name.as_str(), found.address.port()),
+            ("127.0.0.1", 3890)
+        );
+    }
 
     #[test]
     fn upn_sign_in_uses_its_suffix() {

@@ -74,6 +74,65 @@ pub enum Revocation {
     HardFail,
 }
 
+/// How the phone's LDAP connections to the DC (and to the Global Catalog) are made: the profile's
+/// `ldap_transport`, phone-client's `--ldap-tls`.
+///
+/// UNCERTAIN: no source says whether CPE/LPE firmware ever used StartTLS or LDAPS for its AD
+/// search; `none` (a simple bind over plain LDAP on 389, what the deployment guide's sequence
+/// implies) is the assumed default. The other two model a firmware that does, so that a DC which
+/// requires LDAP signing (domain.md §I) can be reproduced on both sides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LdapTransport {
+    /// Plain LDAP (389; Global Catalog 3268). Default.
+    #[default]
+    None,
+    /// Plain LDAP, then the StartTLS extended operation (OID 1.3.6.1.4.1.1466.20037) before the
+    /// bind (389; Global Catalog 3268).
+    #[value(name = "starttls")]
+    StartTls,
+    /// TLS from the first byte (636; Global Catalog over TLS 3269).
+    Ldaps,
+}
+
+impl LdapTransport {
+    /// `none`, `starttls`, `ldaps` (as the profile and `--ldap-tls` spell it).
+    pub fn name(self) -> &'static str {
+        match self {
+            LdapTransport::None => "none",
+            LdapTransport::StartTls => "starttls",
+            LdapTransport::Ldaps => "ldaps",
+        }
+    }
+
+    /// The DC's port when none is given: 389, or 636 for LDAPS.
+    pub fn default_port(self) -> u16 {
+        match self {
+            LdapTransport::None | LdapTransport::StartTls => crate::locate::LDAP_PORT,
+            LdapTransport::Ldaps => crate::locate::LDAPS_PORT,
+        }
+    }
+
+    /// The Global Catalog's port: 3268, or 3269 for LDAPS.
+    pub fn global_catalog_port(self) -> u16 {
+        match self {
+            LdapTransport::None | LdapTransport::StartTls => 3268,
+            LdapTransport::Ldaps => 3269,
+        }
+    }
+
+    /// TLS at all (StartTLS or LDAPS).
+    pub fn is_tls(self) -> bool {
+        self != LdapTransport::None
+    }
+}
+
+impl std::fmt::Display for LdapTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// How the phone signs in, which decides where its root chain comes from (domain.md §D.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -116,9 +175,16 @@ pub struct Profile {
     pub description: String,
     #[serde(default = "defaults::search_base")]
     pub search_base: SearchBase,
-    /// The Global Catalog's port for `search_base = "global_catalog"` (AD: 3268).
-    #[serde(default = "defaults::global_catalog_port")]
-    pub global_catalog_port: u16,
+    /// The Global Catalog's port for `search_base = "global_catalog"`; absent: AD's, 3268, or
+    /// 3269 with `ldap_transport = "ldaps"` ([`Profile::gc_port`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub global_catalog_port: Option<u16>,
+    /// How the phone's LDAP connections (the DC and the Global Catalog) are made: `none` (plain
+    /// LDAP, default), `starttls` or `ldaps`. UNCERTAIN: what CPE/LPE firmware did is not
+    /// documented; see [`LdapTransport`]. A TLS transport needs the roots the DC's certificate
+    /// chains to (phone-client `--ca-file`), and checks the DC's name (`--dc`'s host).
+    #[serde(default)]
+    pub ldap_transport: LdapTransport,
     /// Step 1's filter. `(objectCategory=certificationAuthority)` relies on AD's shortcut; against
     /// OpenLDAP use `(objectClass=certificationAuthority)` or the full category DN.
     #[serde(default = "defaults::ca_filter")]
@@ -239,9 +305,6 @@ mod defaults {
     pub fn max_rsa_bits() -> u32 {
         4096
     }
-    pub fn global_catalog_port() -> u16 {
-        3268
-    }
     pub fn retries() -> u32 {
         1
     }
@@ -288,6 +351,12 @@ impl Profile {
             return Some("this firmware cannot read ECDSA keys".into());
         }
         None
+    }
+
+    /// The Global Catalog's port: `global_catalog_port`, else 3268 (3269 over LDAPS).
+    pub fn gc_port(&self) -> u16 {
+        self.global_catalog_port
+            .unwrap_or_else(|| self.ldap_transport.global_catalog_port())
     }
 
     /// The limits the TLS step validates with.
@@ -451,6 +520,33 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(wrong.contains("sign_in_method"), "{wrong}");
+    }
+
+    #[test]
+    fn ldap_transport_defaults_to_plain_ldap_and_picks_the_ports() {
+        for name in BUILT_IN {
+            let profile = Profile::load(name).unwrap();
+            assert_eq!(profile.ldap_transport, LdapTransport::None, "{name}");
+            assert_eq!(profile.gc_port(), 3268, "{name}");
+        }
+        let starttls = Profile::from_toml("name = \"x\"\nldap_transport = \"starttls\"\n").unwrap();
+        assert_eq!(starttls.ldap_transport, LdapTransport::StartTls);
+        assert_eq!(starttls.ldap_transport.default_port(), 389);
+        assert_eq!(starttls.gc_port(), 3268);
+        let ldaps = Profile::from_toml("name = \"x\"\nldap_transport = \"ldaps\"\n").unwrap();
+        assert_eq!(ldaps.ldap_transport.default_port(), 636);
+        assert_eq!(ldaps.gc_port(), 3269);
+        let custom = Profile::from_toml(
+            "name = \"x\"\nldap_transport = \"ldaps\"\nglobal_catalog_port = 13269\n",
+        )
+        .unwrap();
+        assert_eq!(custom.gc_port(), 13269);
+        let wrong = Profile::from_toml("name = \"x\"\nldap_transport = \"tls\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(wrong.contains("ldap_transport"), "{wrong}");
+        assert!(LdapTransport::Ldaps.is_tls() && !LdapTransport::None.is_tls());
+        assert_eq!(LdapTransport::StartTls.to_string(), "starttls");
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! The executor: performs each state's network step, feeds the observed event to the pure
 //! machine, and records a report line per step with its measured duration.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 mod directory;
@@ -10,7 +9,7 @@ mod registrar;
 use crate::certinfo::describe;
 use crate::enroll::{self, ResolveMap};
 use crate::error::{Error, ReasonCode};
-use crate::ldap::Directory;
+use crate::ldap::{DcTrust, Directory, LdapTarget};
 use crate::locate::{resolve_host, Locator};
 use crate::machine::{transition, Candidate, Event, Rules, State};
 use crate::pin;
@@ -37,12 +36,15 @@ pub struct Boot {
     /// DHCP option 120 ([`crate::pin::registrar_target`]).
     pub registrar: String,
     pub resolve: ResolveMap,
+    /// The roots the DC's certificate must chain to (`--ca-file`), for the profile's
+    /// `ldap_transport = "starttls" | "ldaps"`; unused over plain LDAP.
+    pub dc_trust: Option<DcTrust>,
 }
 
 /// What the steps carry forward.
 #[derive(Default)]
 struct Context {
-    dc: Option<SocketAddr>,
+    dc: Option<LdapTarget>,
     directory: Option<Directory>,
     configuration_nc: String,
     installed: Vec<Installed>,
@@ -88,23 +90,39 @@ impl Boot {
         let ldap_timeout = Duration::from_millis(timeouts.ldap_ms);
         match state {
             State::LocatingDomainController => {
+                let transport = self.profile.ldap_transport;
                 let located = self
                     .locator
-                    .locate(&self.user, Duration::from_millis(timeouts.locate_ms))
+                    .locate_dc(
+                        &self.user,
+                        Duration::from_millis(timeouts.locate_ms),
+                        transport.default_port(),
+                    )
                     .await;
-                let (address, how) = match located {
+                let found = match located {
                     Ok(found) => found,
                     Err(reason) => {
                         let detail = reason.to_string();
                         return (Event::DomainControllerNotFound { reason }, detail);
                     }
                 };
+                let target = LdapTarget {
+                    address: found.address,
+                    name: found.name,
+                    transport,
+                    trust: self.dc_trust.clone(),
+                };
+                let how = if transport.is_tls() {
+                    format!("{}\nover {}", found.how, target.describe())
+                } else {
+                    found.how
+                };
                 match self
-                    .retry(|| Directory::connect(address, ldap_timeout))
+                    .retry(|| Directory::connect(target.clone(), ldap_timeout))
                     .await
                 {
                     Ok(directory) => {
-                        context.dc = Some(address);
+                        context.dc = Some(target);
                         context.directory = Some(directory);
                         (Event::DomainControllerFound, how)
                     }

@@ -292,7 +292,7 @@ async fn audit(world: &World, report: &Report) -> AuditCheck {
     let (user, password) = world.credentials();
     let pin = profile.sign_in_method == phone_client::profile::SignInMethod::Pin;
     let request = adpki::audit::AuditRequest {
-        dc: world.ldap_address(),
+        dc: world.ldap_address().into(),
         user,
         password,
         profile,

@@ -8,11 +8,14 @@
 //! * [`certsrv_cli`]: `ldap-server serve --certsrv-…` serving Web Enrollment from CA files.
 //! * [`publish`], [`audit`]: `adpki publish` and `adpki audit` against our directory.
 //! * [`phone_directory`], [`phone_revocation`], [`phone_pin`]: the `phone-client` binary signing in.
+//! * [`ldap_tls_flags`]: `--ldap-tls`/`--ca-file` of `phone-client` and `adpki` refused before any
+//!   connection, and `adpki`'s `auto` on a DC that offers no StartTLS.
 //! * [`scenarios_catalog`], [`seed_story`]: the `scenarios` binary.
 
 mod audit;
 mod certsrv_cli;
 mod durability;
+mod ldap_tls_flags;
 mod phone_directory;
 mod phone_pin;
 mod phone_revocation;

@@ -8,6 +8,8 @@
 //! * [`directory_ldapsearch`]: the directory read with `ldapsearch` and `ldapwhoami`.
 //! * [`directory_writes`]: Add, Modify, Delete and ModifyDN with the OpenLDAP write tools.
 //! * [`directory_python_ldap3`]: python's ldap3 decoding values with the subschema.
+//! * [`ldap_tls`]: `phone-client` and `adpki` over StartTLS and LDAPS to slapd and to Samba AD DC
+//!   as installed (strong auth required); bad certificates and policy refusals reported.
 //! * [`phone_directory`]: the phone against OpenLDAP slapd, and finding the DC through dnsmasq.
 //! * [`publish_openldap`]: `adpki publish --profile rfc` into OpenLDAP slapd.
 //! * [`publish_samba`]: `adpki publish` into Samba AD DC and into `ldap-server`, compared.
@@ -16,6 +18,7 @@ mod dc_tls;
 mod directory_ldapsearch;
 mod directory_python_ldap3;
 mod directory_writes;
+mod ldap_tls;
 mod phone_directory;
 mod publish_openldap;
 mod publish_samba;

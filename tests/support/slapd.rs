@@ -23,7 +23,10 @@ olcObjectClasses: ( 1.2.840.113556.1.5.178 NAME 'pKIEnrollmentService' SUP top S
 
 /// A running slapd; killed when dropped.
 pub struct Slapd {
+    /// Plain LDAP (and StartTLS, when started with TLS).
     pub port: u16,
+    /// LDAPS, when started with TLS ([`Slapd::start_tls`]).
+    pub ldaps_port: Option<u16>,
     _dir: tempfile::TempDir,
     pid: u32,
 }
@@ -39,12 +42,30 @@ impl Drop for Slapd {
 impl Slapd {
     /// Builds the configuration, loads `data` (LDIF under [`SUFFIX`]) with slapadd, and starts slapd.
     pub async fn start(data: &str) -> Slapd {
+        Slapd::start_with(data, None).await
+    }
+
+    /// The same, with TLS: `olcTLSCertificateFile`/`KeyFile`/`CACertificateFile` from `cert`
+    /// (StartTLS on [`Slapd::port`]) and a second listener for LDAPS ([`Slapd::ldaps_port`]).
+    pub async fn start_tls(data: &str, cert: &crate::dc_cert::DcCert) -> Slapd {
+        Slapd::start_with(data, Some(cert)).await
+    }
+
+    async fn start_with(data: &str, tls: Option<&crate::dc_cert::DcCert>) -> Slapd {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
         std::fs::create_dir_all(root.join("slapd.d")).expect("mkdir");
         std::fs::create_dir_all(root.join("db")).expect("mkdir");
+        let tls_config = tls.map_or_else(String::new, |cert| {
+            format!(
+                "olcTLSCertificateFile: {}\nolcTLSCertificateKeyFile: {}\nolcTLSCACertificateFile: {}\n",
+                cert.cert().display(),
+                cert.key().display(),
+                cert.ca().display()
+            )
+        });
         let config = format!(
-            "dn: cn=config\nobjectClass: olcGlobal\ncn: config\nolcPidFile: {pid}\nolcLogLevel: 0\n\n\
+            "dn: cn=config\nobjectClass: olcGlobal\ncn: config\nolcPidFile: {pid}\nolcLogLevel: 0\n{tls_config}\n\
              dn: cn=module{{0}},cn=config\nobjectClass: olcModuleList\ncn: module{{0}}\nolcModulePath: /usr/lib/ldap\nolcModuleLoad: back_mdb\n\n\
              dn: cn=schema,cn=config\nobjectClass: olcSchemaConfig\ncn: schema\n\n\
              include: file:///etc/ldap/schema/core.ldif\n\ninclude: file:///etc/ldap/schema/cosine.ldif\n\n\
@@ -80,36 +101,38 @@ impl Slapd {
             ],
         )
         .await;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("bind")
-            .local_addr()
-            .expect("addr")
-            .port();
-        run(
-            "slapd",
-            &[
-                "-F",
-                &path(root, "slapd.d"),
-                "-h",
-                &format!("ldap://127.0.0.1:{port}/"),
-            ],
-        )
-        .await;
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "slapd did not start listening on {port}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        let free_port = || {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .expect("bind")
+                .local_addr()
+                .expect("addr")
+                .port()
+        };
+        let port = free_port();
+        let ldaps_port = tls.map(|_| free_port());
+        let mut urls = format!("ldap://127.0.0.1:{port}/");
+        if let Some(ldaps) = ldaps_port {
+            urls.push_str(&format!(" ldaps://127.0.0.1:{ldaps}/"));
+        }
+        run("slapd", &["-F", &path(root, "slapd.d"), "-h", &urls]).await;
+        for listening in std::iter::once(port).chain(ldaps_port) {
+            let deadline = tokio::time::Instant::now() + WAIT;
+            while tokio::net::TcpStream::connect(("127.0.0.1", listening))
+                .await
+                .is_err()
+            {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "slapd did not start listening on {listening}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
         }
         let pid_text = std::fs::read_to_string(root.join("slapd.pid")).unwrap_or_default();
         let pid = pid_text.trim().parse().expect("slapd wrote its pid");
         Slapd {
             port,
+            ldaps_port,
             _dir: dir,
             pid,
         }
@@ -121,14 +144,19 @@ fn path(root: &Path, name: &str) -> String {
 }
 
 async fn run(program: &str, args: &[&str]) {
-    let output = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap_or_else(|error| {
-            panic!("{program} cannot run (is slapd installed? .ci/run installs it): {error}")
-        });
+    let output = tokio::time::timeout(
+        WAIT,
+        Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("{program} {args:?} did not finish within {WAIT:?}"))
+    .unwrap_or_else(|error| {
+        panic!("{program} cannot run (is slapd installed? .ci/run installs it): {error}")
+    });
     assert!(
         output.status.success(),
         "{program} {args:?} failed:\n{}\n{}",

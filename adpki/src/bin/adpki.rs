@@ -15,8 +15,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use adpki::publish::{self, DirectoryProfile, Error, PublishType, Request, Settings};
+use adpki::transport::{Choice, LdapTls};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use phone_client::locate::resolve_host;
+use phone_client::ldap::{DcTrust, LdapTarget};
+use phone_client::locate::{host_of, resolve_host};
 
 #[derive(Parser)]
 #[command(
@@ -40,9 +42,18 @@ enum Command {
 
 #[derive(Args)]
 struct AuditArgs {
-    /// The domain controller, `HOST[:PORT]` (an IP address or a --resolve name; default port 389).
+    /// The domain controller, `HOST[:PORT]` (an IP address or a --resolve name; default port 389,
+    /// 636 with --ldap-tls ldaps).
     #[arg(long, required_unless_present = "ldif", conflicts_with = "ldif")]
     dc: Option<String>,
+    /// auto (StartTLS when the DC's rootDSE advertises it and --ca-file is given, else plain
+    /// LDAP), none, starttls, or ldaps (port 636; the Global Catalog over TLS on 3269).
+    #[arg(long, value_enum, default_value_t = LdapTls::Auto, value_name = "auto|none|starttls|ldaps")]
+    ldap_tls: LdapTls,
+    /// PEM file with the roots the DC's certificate must chain to (nothing else is trusted);
+    /// the certificate must name the --dc host (or its IP when --dc is an IP address).
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<std::path::PathBuf>,
     /// Audit an LDIF export (e.g. `ldifde -f pks.ldf -d "CN=Public Key Services,..."`) instead of
     /// a live DC: it is loaded into an in-process directory for --domain (repeatable).
     #[arg(long)]
@@ -85,15 +96,24 @@ struct PublishArgs {
     /// RootCA, SubCA, NTAuthCA, CrossCA, KRA or crl (any letter case); a CRL file may omit it.
     #[arg(value_name = "TYPE", value_parser = parse_type)]
     kind: Option<PublishType>,
-    /// The directory, `ldap://HOST[:PORT]` (HOST an IP address or a --resolve name).
+    /// The directory, `ldap://HOST[:PORT]` or `ldaps://HOST[:PORT]` (HOST an IP address or a
+    /// --resolve name; ldaps:// is --ldap-tls ldaps, default port 636).
     #[arg(long, conflicts_with_all = ["host", "port"])]
     url: Option<String>,
     /// The directory's host (an IP address or a --resolve name), instead of --url.
     #[arg(long)]
     host: Option<String>,
-    /// The directory's port with --host (default 389).
+    /// The directory's port with --host (default 389, 636 with --ldap-tls ldaps).
     #[arg(long)]
     port: Option<u16>,
+    /// auto (StartTLS when the DC's rootDSE advertises it and --ca-file is given, else plain
+    /// LDAP), none, starttls, or ldaps (port 636).
+    #[arg(long, value_enum, default_value_t = LdapTls::Auto, value_name = "auto|none|starttls|ldaps")]
+    ldap_tls: LdapTls,
+    /// PEM file with the roots the DC's certificate must chain to (nothing else is trusted);
+    /// the certificate must name the directory's host (or its IP when that is an IP address).
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<std::path::PathBuf>,
     /// Simple-bind name: `DOMAIN\user`, a UPN or a DN. Without it nothing is bound (anonymous).
     #[arg(long)]
     user: Option<String>,
@@ -145,19 +165,37 @@ fn parse_profile(text: &str) -> Result<DirectoryProfile, String> {
     DirectoryProfile::parse(text).ok_or_else(|| format!("{text:?} is not ad or rfc"))
 }
 
-/// The directory's address from --url or --host/--port, without the system resolver.
-fn address(args: &PublishArgs) -> Result<SocketAddr, String> {
+/// The directory from --url or --host/--port: its address (without the system resolver), the
+/// name its certificate must carry, and the transport asked for (`ldaps://` means LDAPS).
+fn directory(args: &PublishArgs) -> Result<(SocketAddr, String, LdapTls), String> {
     let resolve =
         phone_client::enroll::parse_resolve(&args.resolve).map_err(|error| error.to_string())?;
+    let mut requested = args.ldap_tls;
     let host_port = match (&args.url, &args.host) {
         (Some(url), _) => {
             let lower = url.to_ascii_lowercase();
-            if lower.starts_with("ldaps://") {
-                return Err(format!("--url {url}: ldaps is not supported, use ldap://"));
+            let (scheme_length, ldaps) = if lower.starts_with("ldaps://") {
+                (8, true)
+            } else {
+                (7, false)
+            };
+            if ldaps {
+                match requested {
+                    LdapTls::Auto | LdapTls::Ldaps => requested = LdapTls::Ldaps,
+                    other => {
+                        return Err(format!(
+                            "--url {url} is LDAPS, but --ldap-tls says {}",
+                            other
+                                .to_possible_value()
+                                .map(|value| value.get_name().to_string())
+                                .unwrap_or_default()
+                        ))
+                    }
+                }
             }
             let rest = url
-                .get(7..)
-                .filter(|_| lower.starts_with("ldap://"))
+                .get(scheme_length..)
+                .filter(|_| ldaps || lower.starts_with("ldap://"))
                 .ok_or_else(|| format!("--url {url:?}: expected ldap://HOST[:PORT]"))?;
             let rest = rest.split('/').next().unwrap_or("");
             if rest.is_empty() {
@@ -171,12 +209,14 @@ fn address(args: &PublishArgs) -> Result<SocketAddr, String> {
         },
         (None, None) => return Err("no directory: give --url ldap://HOST:PORT or --host".into()),
     };
-    resolve_host(&host_port, 389, &resolve).map_err(|error| error.to_string())
+    let address = resolve_host(&host_port, requested.default_port(), &resolve)
+        .map_err(|error| error.to_string())?;
+    Ok((address, host_of(&host_port).to_string(), requested))
 }
 
-fn settings(args: &PublishArgs) -> Result<Settings, String> {
-    Ok(Settings {
-        address: address(args)?,
+fn settings(args: &PublishArgs, address: LdapTarget) -> Settings {
+    Settings {
+        address,
         user: args.user.clone(),
         password: args.password.clone(),
         base: args.base.clone(),
@@ -189,10 +229,19 @@ fn settings(args: &PublishArgs) -> Result<Settings, String> {
         },
         dry_run: args.dry_run,
         timeout: Duration::from_secs(args.timeout.max(1)),
-    })
+    }
 }
 
-fn fail(format: Format, error: &Error) -> ExitCode {
+/// The `--ca-file` roots, if given.
+fn dc_trust(ca_file: Option<&std::path::Path>) -> Result<Option<DcTrust>, phone_client::Error> {
+    ca_file.map(DcTrust::from_file).transpose()
+}
+
+fn fail(format: Format, error: &Error, choice: Option<&Choice>) -> ExitCode {
+    let hint = match error {
+        Error::SigningRequired(_) => choice.map(Choice::hint),
+        _ => None,
+    };
     if format == Format::Json {
         let mut body = serde_json::json!({
             "status": if error.exit_code() == 2 { "error" } else { "refused" },
@@ -204,9 +253,15 @@ fn fail(format: Format, error: &Error) -> ExitCode {
             body["ldap_name"] = publish::result_name(*code).into();
             body["diagnostic"] = text.clone().into();
         }
+        if let Some(hint) = &hint {
+            body["hint"] = hint.clone().into();
+        }
         println!("{body}");
     }
     eprintln!("adpki: {error}");
+    if let Some(hint) = hint {
+        eprintln!("adpki: {hint}");
+    }
     ExitCode::from(error.exit_code())
 }
 
@@ -229,17 +284,35 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
     };
     // With --ldif, the export is served by an in-process directory on loopback and audited there.
     let mut local = None;
+    let mut choice = None;
     let (dc, user, password) = if args.ldif.is_empty() {
         let Some(dc_text) = &args.dc else {
             return usage("--dc or --ldif is required".into());
         };
-        match resolve_host(dc_text, phone_client::locate::LDAP_PORT, &resolve) {
-            Ok(dc) => (
-                dc,
-                args.user.clone().unwrap_or_default(),
-                args.password.clone(),
-            ),
+        let address = match resolve_host(dc_text, args.ldap_tls.default_port(), &resolve) {
+            Ok(address) => address,
             Err(message) => return usage(message.to_string()),
+        };
+        let trust = match dc_trust(args.ca_file.as_deref()) {
+            Ok(trust) => trust,
+            Err(message) => return usage(message.to_string()),
+        };
+        let timeout = Duration::from_secs(10);
+        match adpki::transport::target(args.ldap_tls, address, host_of(dc_text), trust, timeout)
+            .await
+        {
+            Ok((target, chosen)) => {
+                choice = Some(chosen);
+                (
+                    target,
+                    args.user.clone().unwrap_or_default(),
+                    args.password.clone(),
+                )
+            }
+            Err(error) => {
+                eprintln!("adpki audit: {error}");
+                return ExitCode::from(2);
+            }
         }
     } else {
         let password = format!("Audit-{}!", std::process::id());
@@ -254,7 +327,11 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
             Ok(server) => {
                 let address = server.local_addr();
                 local = Some(server);
-                (address, format!("Administrator@{}", args.domain), password)
+                (
+                    LdapTarget::plain(address),
+                    format!("Administrator@{}", args.domain),
+                    password,
+                )
             }
             Err(error) => return usage(error.to_string()),
         }
@@ -323,22 +400,49 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
         }
         Err(message) => {
             eprintln!("adpki audit: {message}");
+            if let (adpki::Error::Phone(error), Some(choice)) = (&message, &choice) {
+                if error.code() == phone_client::ReasonCode::SigningRequired {
+                    eprintln!("adpki audit: {}", choice.hint());
+                }
+            }
             ExitCode::from(2)
         }
     }
 }
 
 async fn run_publish(args: PublishArgs) -> ExitCode {
-    let settings = match settings(&args) {
-        Ok(settings) => settings,
-        Err(message) => return fail(args.format, &Error::Usage(message)),
+    let (address, name, requested) = match directory(&args) {
+        Ok(found) => found,
+        Err(message) => return fail(args.format, &Error::Usage(message), None),
+    };
+    let trust = match dc_trust(args.ca_file.as_deref()) {
+        Ok(trust) => trust,
+        Err(error) => return fail(args.format, &Error::Usage(error.to_string()), None),
     };
     let file = match std::fs::read(&args.certfile) {
         Ok(bytes) => bytes,
         Err(error) => {
             let message = format!("cannot read {}: {error}", args.certfile.display());
-            return fail(args.format, &Error::Input(message));
+            return fail(args.format, &Error::Input(message), None);
         }
+    };
+    // Refuse what needs no network before `auto` reads the rootDSE.
+    let offline = settings(&args, LdapTarget::plain(address));
+    if let Err(error) = publish::check(&file, &offline) {
+        return fail(args.format, &error, None);
+    }
+    let timeout = offline.timeout;
+    let (target, choice) =
+        match adpki::transport::target(requested, address, &name, trust, timeout).await {
+            Ok(found) => found,
+            Err(error) if error.code() == phone_client::ReasonCode::Usage => {
+                return fail(args.format, &Error::Usage(error.to_string()), None)
+            }
+            Err(error) => return fail(args.format, &Error::Connect(error.to_string()), None),
+        };
+    let settings = Settings {
+        address: target,
+        ..offline
     };
     match publish::publish(&file, &settings).await {
         Ok(report) => {
@@ -348,6 +452,6 @@ async fn run_publish(args: PublishArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(error) => fail(args.format, &error),
+        Err(error) => fail(args.format, &error, Some(&choice)),
     }
 }

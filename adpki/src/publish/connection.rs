@@ -2,14 +2,15 @@
 
 use super::*;
 use ldap3::{Ldap, Mod, Scope, SearchEntry};
+use phone_client::ldap::{LdapTarget, LdapTransport};
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 /// A connection to the directory.
 pub struct Connection {
     ldap: Ldap,
     timeout: Duration,
+    transport: LdapTransport,
 }
 
 pub(super) fn ldap_failure(operation: &str, dn: &str, code: u32, text: &str) -> Error {
@@ -26,11 +27,21 @@ pub(super) fn io_failure(operation: &str, dn: &str, error: ldap3::LdapError) -> 
 }
 
 impl Connection {
-    pub async fn connect(address: SocketAddr, timeout: Duration) -> Result<Connection, Error> {
-        let ldap = phone_client::ldap::open(address, timeout)
+    /// Plain LDAP, StartTLS or LDAPS as `target` says (a `SocketAddr` is plain LDAP).
+    pub async fn connect(
+        target: impl Into<LdapTarget>,
+        timeout: Duration,
+    ) -> Result<Connection, Error> {
+        let target = target.into();
+        let transport = target.transport;
+        let ldap = phone_client::ldap::open(target, timeout)
             .await
             .map_err(|error| Error::Connect(error.to_string()))?;
-        Ok(Connection { ldap, timeout })
+        Ok(Connection {
+            ldap,
+            timeout,
+            transport,
+        })
     }
 
     /// Simple bind: `DOMAIN\user`, a UPN or a DN, as AD accepts them.
@@ -42,6 +53,13 @@ impl Connection {
             .await
             .map_err(|error| io_failure("bind as", user, error))?;
         if result.rc != 0 {
+            if !self.transport.is_tls() {
+                if let Some(text) =
+                    phone_client::ldap::signing_refusal(user, result.rc, &result.text)
+                {
+                    return Err(Error::SigningRequired(text));
+                }
+            }
             return Err(ldap_failure("bind as", user, result.rc, &result.text));
         }
         Ok(())

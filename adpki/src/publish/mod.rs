@@ -14,7 +14,6 @@
 //! [`publish`] runs the whole sequence for the `adpki` binary.
 
 use std::fmt::Write as _;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -386,7 +385,9 @@ pub fn target(input: &Input, request: &Request, base: &str) -> Result<Target, Er
 /// Everything `adpki publish` needs.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub address: SocketAddr,
+    /// The directory: its address, and for StartTLS or LDAPS the name its certificate must carry
+    /// and the roots (a `SocketAddr` converts to plain LDAP).
+    pub address: phone_client::ldap::LdapTarget,
     /// Simple-bind name; None binds anonymously (no bind at all).
     pub user: Option<String>,
     pub password: String,
@@ -470,9 +471,10 @@ impl Report {
     }
 }
 
-/// Reads nothing from disk: `file` is the input's bytes. Connects, binds, finds the target,
-/// checks what is there, and applies (or, with `dry_run`, only renders) the changes.
-pub async fn publish(file: &[u8], settings: &Settings) -> Result<Report, Error> {
+/// Everything [`publish`] refuses without the network: the input (`file`'s bytes), `--profile
+/// rfc` without `--base`, a type that does not fit the file. Callers that dial the directory
+/// before [`publish`] (adpki's `--ldap-tls auto` reads the rootDSE) check this first.
+pub fn check(file: &[u8], settings: &Settings) -> Result<Input, Error> {
     let input = read_input(file)?;
     let request = &settings.request;
     if request.profile == DirectoryProfile::Rfc && settings.base.is_none() {
@@ -480,9 +482,16 @@ pub async fn publish(file: &[u8], settings: &Settings) -> Result<Report, Error> 
             "--profile rfc needs --base DN: the container that holds the object".into(),
         ));
     }
-    // Fail on a bad type/file combination before touching the network.
     target(&input, request, settings.base.as_deref().unwrap_or("CN=x"))?;
-    let mut connection = Connection::connect(settings.address, settings.timeout).await?;
+    Ok(input)
+}
+
+/// Reads nothing from disk: `file` is the input's bytes. Connects, binds, finds the target,
+/// checks what is there, and applies (or, with `dry_run`, only renders) the changes.
+pub async fn publish(file: &[u8], settings: &Settings) -> Result<Report, Error> {
+    let input = check(file, settings)?;
+    let request = &settings.request;
+    let mut connection = Connection::connect(settings.address.clone(), settings.timeout).await?;
     if let Some(user) = &settings.user {
         connection.bind(user, &settings.password).await?;
     }

@@ -5,8 +5,9 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
+use phone_client::ldap::DcTrust;
 use phone_client::locate::Locator;
-use phone_client::profile::{Profile, SignInMethod};
+use phone_client::profile::{LdapTransport, Profile, SignInMethod};
 use phone_client::run::Boot;
 
 #[derive(Parser)]
@@ -54,6 +55,16 @@ struct Cli {
     /// Firmware profile: cpe-2007r2, cpe-2007r2-old-firmware, lpe-2010, lpe-2010-pin, or a TOML file.
     #[arg(long, default_value = "cpe-2007r2")]
     profile: String,
+    /// How the phone talks LDAP to the DC and the Global Catalog: none (plain LDAP, 389/3268),
+    /// starttls (389/3268, StartTLS before the bind) or ldaps (636/3269). Default: the profile's
+    /// `ldap_transport` (none in every built-in profile).
+    #[arg(long, value_enum, value_name = "none|starttls|ldaps")]
+    ldap_tls: Option<LdapTransport>,
+    /// PEM file with the roots the DC's certificate must chain to (StartTLS and LDAPS; nothing
+    /// else is trusted for the DC). The certificate must name the `--dc` host (or its IP, when
+    /// `--dc` is an IP address).
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<std::path::PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
@@ -111,7 +122,25 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let setup = || -> Result<Boot, String> {
-        let profile = Profile::load(&cli.profile).map_err(|error| error.to_string())?;
+        let mut profile = Profile::load(&cli.profile).map_err(|error| error.to_string())?;
+        if let Some(transport) = cli.ldap_tls {
+            profile.ldap_transport = transport;
+        }
+        let dc_trust = cli
+            .ca_file
+            .as_deref()
+            .map(DcTrust::from_file)
+            .transpose()
+            .map_err(|error| error.to_string())?;
+        if profile.ldap_transport.is_tls()
+            && dc_trust.is_none()
+            && profile.sign_in_method == SignInMethod::Directory
+        {
+            return Err(format!(
+                "LDAP over {} (--ldap-tls or the profile's ldap_transport) needs --ca-file FILE: the PEM roots the DC's certificate chains to",
+                profile.ldap_transport
+            ));
+        }
         let resolve =
             phone_client::enroll::parse_resolve(&cli.resolve).map_err(|error| error.to_string())?;
         let dns = cli.dns.as_deref().map(parse_dns).transpose()?;
@@ -131,6 +160,7 @@ async fn main() -> ExitCode {
             },
             registrar,
             resolve,
+            dc_trust,
         })
     };
     let boot = match setup() {

@@ -42,7 +42,7 @@ impl Boot {
                 String::new(),
             ),
             SearchBase::GlobalCatalog => {
-                let Some(dc) = context.dc else {
+                let Some(dc) = &context.dc else {
                     return (
                         Event::DirectoryFailed {
                             reason: Error::internal("no DC address"),
@@ -50,7 +50,8 @@ impl Boot {
                         String::new(),
                     );
                 };
-                let gc = SocketAddr::new(dc.ip(), self.profile.global_catalog_port);
+                let gc = dc.with_port(self.profile.gc_port());
+                let gc_address = gc.address;
                 let result = match Directory::connect(gc, ldap_timeout).await {
                     Ok(mut global_catalog) => {
                         let found = match global_catalog.bind(&self.user, &self.password).await {
@@ -69,7 +70,7 @@ impl Boot {
                 (
                     result,
                     String::new(),
-                    format!(" on the Global Catalog {gc}"),
+                    format!(" on the Global Catalog {gc_address}"),
                 )
             }
         };

@@ -24,7 +24,7 @@ pub async fn publish(
     kind: PublishType,
 ) -> Result<String, Error> {
     let settings = Settings {
-        address: dc,
+        address: dc.into(),
         user: Some(user.to_string()),
         password: password.to_string(),
         base: None,

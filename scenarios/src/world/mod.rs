@@ -304,6 +304,7 @@ impl World {
             locator,
             registrar,
             resolve: self.resolve.clone(),
+            dc_trust: None,
         }
         .run()
         .await)

@@ -12,4 +12,4 @@ use e2e::*;
 use tokio::process::{Child, Command};
 
 mod dns;
-mod slapd;
+pub(crate) mod slapd;

@@ -2,10 +2,10 @@
 
 use super::*;
 
-const SLAPD_ALICE: &str = "uid=alice,cn=Users,dc=example,dc=test";
+pub(crate) const SLAPD_ALICE: &str = "uid=alice,cn=Users,dc=example,dc=test";
 
 /// slapd has no objectCategory shortcut and no AD schema: the profile names RFC 4523's pkiCA.
-fn slapd_profile(dir: &std::path::Path) -> String {
+pub(crate) fn slapd_profile(dir: &std::path::Path) -> String {
     let path = dir.join("slapd-profile.toml");
     std::fs::write(
         &path,
@@ -15,7 +15,7 @@ fn slapd_profile(dir: &std::path::Path) -> String {
     path.display().to_string()
 }
 
-fn slapd_data(root_der: Option<&[u8]>, enrollment_host: Option<&str>) -> String {
+pub(crate) fn slapd_data(root_der: Option<&[u8]>, enrollment_host: Option<&str>) -> String {
     let mut ldif = format!(
         "dn: dc=example,dc=test\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: example\n\n\
          dn: cn=Users,dc=example,dc=test\nobjectClass: applicationProcess\ncn: Users\n\n\
