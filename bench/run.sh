@@ -2,7 +2,10 @@
 # The issue #2 benchmark: ldap-server beside OpenLDAP slapd (back_mdb), same data, same load
 # generator, same machine. Prints searches/s for the phone's query at 1 and 64 connections and phone
 # boots/s (connect, bind, search, unbind) at 64 connections, against 10,000 users; LDIF load time
-# and peak memory for 10,000 users (and 1,000,000 with BENCH_MILLION=1).
+# and peak memory for 10,000 users (and 1,000,000 with BENCH_MILLION=1). Each load line is followed by
+# the server's own CPU time per operation (from /proc/PID/stat over the measured window). Then the
+# same phone boots over LDAPS (issue #10): ours with the certificate it issues itself, slapd with one
+# from openssl, both checked by the client against their CA.
 #
 # usage: bash bench/run.sh            (needs slapd, ldap-utils, openssl; run as root on loopback)
 set -euo pipefail
@@ -26,10 +29,12 @@ python3 bench/gen_ldif.py rfc "$USERS" "$work/root.der" "$hash" > "$work/rfc.ldi
 echo "== LDIF load ($USERS users): ldap-server check (build the forest, load the file)"
 /usr/bin/time -f "   %e s wall, %M KiB peak RSS" "$bin" check --ldif "$work/ad.ldif" 2>&1 | grep -v INFO || true
 
-"$bin" serve --listen 127.0.0.1:0 --admin-password 'Passw0rd!' --ldif "$work/ad.ldif" > "$work/server.out" 2>/dev/null &
+"$bin" serve --listen 127.0.0.1:0 --admin-password 'Passw0rd!' --ldif "$work/ad.ldif" \
+  --ldaps-listen 127.0.0.1:0 --tls-name 127.0.0.1 --tls-ca-out "$work/dc-ca.pem" > "$work/server.out" 2>/dev/null &
 server_pid=$!
 for _ in $(seq 100); do [ -s "$work/server.out" ] && break; sleep 0.1; done
 ours=ldap://$(head -1 "$work/server.out")
+ours_ldaps=$(sed -n 's/^# LDAPS on //p' "$work/server.out")
 
 mkdir -p "$work/slapd.d" "$work/db"
 cat > "$work/config.ldif" <<LDIF
@@ -38,6 +43,9 @@ objectClass: olcGlobal
 cn: config
 olcPidFile: $work/slapd.pid
 olcLogLevel: 0
+olcTLSCACertificateFile: $work/slapd-ca.pem
+olcTLSCertificateFile: $work/slapd.pem
+olcTLSCertificateKeyFile: $work/slapd.key
 
 dn: cn=module{0},cn=config
 objectClass: olcModuleList
@@ -66,16 +74,25 @@ olcDbIndex: uid eq
 olcDbMaxSize: 4294967296
 olcAccess: to * by * read
 LDIF
+# slapd's certificate: a CA and a leaf for 127.0.0.1, as an administrator would make them.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=slapd bench CA" -days 30 \
+  -keyout "$work/slapd-ca.key" -out "$work/slapd-ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+  -keyout "$work/slapd.key" -out "$work/slapd.csr" 2>/dev/null
+openssl x509 -req -in "$work/slapd.csr" -CA "$work/slapd-ca.pem" -CAkey "$work/slapd-ca.key" -CAcreateserial \
+  -days 30 -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') -out "$work/slapd.pem" 2>/dev/null
 slapadd -n0 -F "$work/slapd.d" -l "$work/config.ldif" >/dev/null
 echo "== LDIF load ($USERS users): slapd (slapadd -q)"
 /usr/bin/time -f "   %e s wall, %M KiB peak RSS" slapadd -q -n1 -F "$work/slapd.d" -l "$work/rfc.ldif" 2>&1 | tail -1
 port=$((20000 + RANDOM % 20000))
-slapd -F "$work/slapd.d" -h "ldap://127.0.0.1:$port/"
+slapd -F "$work/slapd.d" -h "ldap://127.0.0.1:$port/ ldaps://127.0.0.1:$((port + 1))/"
 for _ in $(seq 100); do LDAPNOINIT=1 ldapsearch -x -H "ldap://127.0.0.1:$port" -b '' -s base >/dev/null 2>&1 && break; sleep 0.1; done
 theirs=ldap://127.0.0.1:$port
+theirs_ldaps=ldaps://127.0.0.1:$((port + 1))
+slapd_pid=$(cat "$work/slapd.pid")
 
-ours_args=(--url "$ours" --bind 'user1@example.test' --password 'User!Passw0rd' --base 'CN=Configuration,DC=example,DC=test' --filter '(objectCategory=certificationAuthority)' --attribute cACertificate --seconds "$SECONDS_PER_RUN" --label ldap-server)
-theirs_args=(--url "$theirs" --bind 'uid=user1,cn=Users,dc=example,dc=test' --password 'User!Passw0rd' --base 'cn=Configuration,dc=example,dc=test' --filter '(objectClass=pkiCA)' --attribute 'cACertificate;binary' --seconds "$SECONDS_PER_RUN" --label slapd)
+ours_args=(--url "$ours" --bind 'user1@example.test' --password 'User!Passw0rd' --base 'CN=Configuration,DC=example,DC=test' --filter '(objectCategory=certificationAuthority)' --attribute cACertificate --seconds "$SECONDS_PER_RUN" --label ldap-server --server-pid "$server_pid")
+theirs_args=(--url "$theirs" --bind 'uid=user1,cn=Users,dc=example,dc=test' --password 'User!Passw0rd' --base 'cn=Configuration,dc=example,dc=test' --filter '(objectClass=pkiCA)' --attribute 'cACertificate;binary' --seconds "$SECONDS_PER_RUN" --label slapd --server-pid "$slapd_pid")
 
 echo "== the phone's query and phone boots, $USERS users (load generator on the same 2 cores)"
 echo "   raw: pre-encoded requests, replies framed not decoded (server-bound); ldap3: the ldap3 crate (client-bound)"
@@ -88,6 +105,12 @@ for client in raw ldap3; do
   done
 done
 
+echo "== phone boots over LDAPS (connect, TLS handshake, bind, search, unbind), 64 connections, ldap3 client"
+ours_tls=("${ours_args[@]}"); ours_tls[1]=$ours_ldaps
+theirs_tls=("${theirs_args[@]}"); theirs_tls[1]=$theirs_ldaps
+"$load" "${ours_tls[@]}" --client ldap3 --connections 64 --mode boot --ca-file "$work/dc-ca.pem"
+"$load" "${theirs_tls[@]}" --client ldap3 --connections 64 --mode boot --ca-file "$work/slapd-ca.pem"
+
 if [ "${BENCH_MILLION:-0}" = 1 ]; then
   kill "$server_pid"; server_pid=
   python3 bench/gen_ldif.py ad 1000000 "$work/root.der" "$hash" > "$work/million.ldif"
@@ -99,6 +122,7 @@ if [ "${BENCH_MILLION:-0}" = 1 ]; then
   for _ in $(seq 600); do [ -s "$work/server.out" ] && break; sleep 0.1; done
   ours=ldap://$(head -1 "$work/server.out")
   ours_args[1]=$ours
+  ours_args[${#ours_args[@]}-1]=$server_pid
   echo "== the phone's query with 1,000,000 users"
   "$load" "${ours_args[@]}" --client raw --connections 1 --mode search
   "$load" "${ours_args[@]}" --client raw --connections 64 --mode search

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ldap3::{LdapConnAsync, Scope};
+use ldap3::{LdapConnAsync, LdapConnSettings, Scope};
 
 struct Options {
     url: String,
@@ -33,6 +33,55 @@ struct Options {
     /// `raw`: pre-encoded requests and length-framed replies, so the client spends almost no CPU
     /// and the server's speed shows; `ldap3`: a full client library, like real applications.
     raw: bool,
+    /// `--ca-file PEM`: trust these roots for `ldaps://` URLs (ldap3 client only).
+    tls: Option<Arc<rustls::ClientConfig>>,
+    /// `--server-pid PID`: also print the server's CPU time per operation, read from
+    /// /proc/PID/stat over the measured window (the server's own cost, whatever the client's).
+    server_pid: Option<u32>,
+}
+
+impl Options {
+    fn settings(&self) -> LdapConnSettings {
+        match &self.tls {
+            Some(config) => LdapConnSettings::new().set_config(config.clone()),
+            None => LdapConnSettings::new(),
+        }
+    }
+}
+
+/// rustls trusting exactly the PEM roots in `path`.
+fn client_config(path: &str) -> Arc<rustls::ClientConfig> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in rustls::pki_types::CertificateDer::pem_file_iter(path).expect("--ca-file") {
+        roots.add(certificate.expect("PEM")).expect("root");
+    }
+    Arc::new(
+        rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth(),
+    )
+}
+
+/// The process's user+system CPU time so far, from /proc/PID/stat.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("server's /proc stat");
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    let after = stat.rsplit_once(')').expect("stat format").1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    let per_second: u64 = std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8_lossy(&out.stdout).trim().parse().ok())
+        .unwrap_or(100);
+    Duration::from_secs_f64(ticks as f64 / per_second as f64)
 }
 
 fn parse() -> Options {
@@ -48,6 +97,8 @@ fn parse() -> Options {
         boot: false,
         label: "server".into(),
         raw: false,
+        tls: None,
+        server_pid: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -67,6 +118,8 @@ fn parse() -> Options {
             "--mode" => options.boot = value() == "boot",
             "--label" => options.label = value(),
             "--client" => options.raw = value() == "raw",
+            "--ca-file" => options.tls = Some(client_config(&value())),
+            "--server-pid" => options.server_pid = Some(value().parse().expect("--server-pid PID")),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -106,7 +159,9 @@ async fn main() {
                 }
             } else {
                 let (connection, mut ldap) =
-                    LdapConnAsync::new(&options.url).await.expect("connect");
+                    LdapConnAsync::with_settings(options.settings(), &options.url)
+                        .await
+                        .expect("connect");
                 ldap3::drive!(connection);
                 ldap.simple_bind(&options.bind, &options.password)
                     .await
@@ -141,9 +196,15 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let start_count = count.load(Ordering::Relaxed);
     let start_entries = entries.load(Ordering::Relaxed);
+    let start_cpu = options.server_pid.map(cpu_time);
     let started = Instant::now();
     tokio::time::sleep(Duration::from_secs(options.seconds)).await;
     let operations = count.load(Ordering::Relaxed) - start_count;
+    let server_cpu = options
+        .server_pid
+        .map(cpu_time)
+        .zip(start_cpu)
+        .map(|(end, start)| end.saturating_sub(start));
     let found = entries.load(Ordering::Relaxed) - start_entries;
     let elapsed = started.elapsed().as_secs_f64();
     done.store(true, Ordering::Relaxed);
@@ -167,11 +228,21 @@ async fn main() {
         per_op,
         errors.load(Ordering::Relaxed)
     );
+    if let Some(cpu) = server_cpu {
+        println!(
+            "{:<10} server CPU {:.1} µs/op ({:.2} s over {} ops)",
+            options.label,
+            cpu.as_secs_f64() * 1e6 / operations.max(1) as f64,
+            cpu.as_secs_f64(),
+            operations
+        );
+    }
 }
 
 /// A phone boot: new connection, bind, the certificate search, unbind.
 async fn boot(options: &Options) -> ldap3::result::Result<u64> {
-    let (connection, mut ldap) = LdapConnAsync::new(&options.url).await?;
+    let (connection, mut ldap) =
+        LdapConnAsync::with_settings(options.settings(), &options.url).await?;
     ldap3::drive!(connection);
     ldap.simple_bind(&options.bind, &options.password)
         .await?
