@@ -7,7 +7,8 @@ use std::path::Path;
 use crate::world::World;
 use crate::Error;
 
-/// Writes `<id>.pem` for every certificate, `registrar-chain.pem`, and `phone-profile.toml`.
+/// Writes `<id>.pem` for every certificate, `registrar-chain.pem`, `dc-ca.pem` (the CA of the
+/// DC's TLS certificate, for `--ca-file`), and `phone-profile.toml`.
 /// Returns the file names written.
 pub fn write(world: &World, dir: &Path) -> Result<Vec<String>, Error> {
     std::fs::create_dir_all(dir)
@@ -34,6 +35,9 @@ pub fn write(world: &World, dir: &Path) -> Result<Vec<String>, Error> {
         .map(|der| crate::pki::pem_certificate(der))
         .collect();
     put("registrar-chain.pem", chain.as_bytes())?;
+    if let Some(ca) = world.dc_ca_pem() {
+        put("dc-ca.pem", ca.as_bytes())?;
+    }
     let profile = world.profile()?;
     let text = toml::to_string(&profile).map_err(|error| Error::Files(error.to_string()))?;
     put("phone-profile.toml", text.as_bytes())?;

@@ -239,6 +239,12 @@ pub fn reach(world: &World, profile_file: Option<&std::path::Path>) -> String {
     if let Some(gc) = world.global_catalog_address() {
         let _ = writeln!(out, "global catalog  ldap://{gc}");
     }
+    if let Some(ldaps) = world.ldaps_address() {
+        let _ = writeln!(
+            out,
+            "LDAPS           ldaps://{ldaps}   (StartTLS on the LDAP port too; the DC's CA is dc-ca.pem with --out, for --ca-file)"
+        );
+    }
     let _ = writeln!(
         out,
         "administrator   {} / {ADMIN_PASSWORD}",

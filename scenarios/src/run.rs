@@ -292,7 +292,8 @@ async fn audit(world: &World, report: &Report) -> AuditCheck {
     let (user, password) = world.credentials();
     let pin = profile.sign_in_method == phone_client::profile::SignInMethod::Pin;
     let request = adpki::audit::AuditRequest {
-        dc: world.ldap_address().into(),
+        // Over StartTLS on a DC that requires signing, as an administrator would run it.
+        dc: world.admin_target(),
         user,
         password,
         profile,

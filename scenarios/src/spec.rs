@@ -66,6 +66,30 @@ pub struct DomainSpec {
     pub ntauth_object: bool,
     /// Anonymous searches allowed (dSHeuristics); AD's default is no.
     pub anonymous_reads: bool,
+    /// LDAPServerIntegrity: `"require"` refuses simple binds without TLS (8, 00002028), as new
+    /// Windows Server 2025 forests do; `"none"` (default) allows them.
+    pub ldap_signing: LdapSigning,
+    /// The DC's certificate: `"issued"` (default; by the forest's CA, as AD auto-enrolls it, for
+    /// StartTLS and LDAPS) or `"none"` (StartTLS answers 52, LDAPS drops the handshake).
+    pub dc_certificate: DcCertificateSpec,
+}
+
+/// `[domain] ldap_signing`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LdapSigning {
+    #[default]
+    None,
+    Require,
+}
+
+/// `[domain] dc_certificate`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DcCertificateSpec {
+    #[default]
+    Issued,
+    None,
 }
 
 impl Default for DomainSpec {
@@ -75,6 +99,8 @@ impl Default for DomainSpec {
             global_catalog: false,
             ntauth_object: true,
             anonymous_reads: false,
+            ldap_signing: LdapSigning::None,
+            dc_certificate: DcCertificateSpec::Issued,
         }
     }
 }

@@ -3,12 +3,12 @@
 //! `adpki publish`) and ldapmodify-style LDIF.
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use adpki::publish::{self, PublishType, Request, Settings};
 use ldap3::Mod;
 use ldap_server::{records_from, LdifChange, ModifyOp};
+use phone_client::ldap::LdapTarget;
 
 use crate::Error;
 
@@ -16,7 +16,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Publishes a PEM certificate as `kind`, creating the object (`-f`). Returns certutil-like text.
 pub async fn publish(
-    dc: SocketAddr,
+    dc: impl Into<LdapTarget>,
     user: &str,
     password: &str,
     pem: &str,
@@ -56,18 +56,18 @@ pub async fn publish(
 
 /// Applies every record of `text` in order; stops at the first refusal. Returns the count.
 pub async fn apply_ldif(
-    dc: SocketAddr,
+    dc: impl Into<LdapTarget>,
     user: &str,
     password: &str,
     text: &str,
 ) -> Result<usize, Error> {
-    apply_records(dc, user, password, text)
+    apply_records(dc.into(), user, password, text)
         .await
         .map_err(Error::Act)
 }
 
 async fn apply_records(
-    dc: SocketAddr,
+    dc: LdapTarget,
     user: &str,
     password: &str,
     text: &str,

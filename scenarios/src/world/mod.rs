@@ -13,14 +13,15 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use phone_client::enroll::ResolveMap;
+use phone_client::ldap::{DcTrust, LdapTarget};
 use phone_client::locate::Locator;
-use phone_client::profile::Profile;
+use phone_client::profile::{LdapTransport, Profile};
 use phone_client::report::Report;
 use phone_client::run::Boot;
 use tokio::task::JoinHandle;
 
 use crate::pki::{Hierarchy, KeyPool};
-use crate::spec::{Locate, PhoneSpec, Scenario};
+use crate::spec::{DcCertificateSpec, LdapSigning, Locate, PhoneSpec, Scenario};
 use crate::Error;
 
 pub use admin::apply_ldif;
@@ -85,6 +86,18 @@ impl World {
             .listen(SocketAddr::from((LOOPBACK, 0)))
             .ntauth(scenario.domain.ntauth_object)
             .allow_anonymous_reads(scenario.domain.anonymous_reads)
+            // TLS as a DC has it: StartTLS on the LDAP port, LDAPS beside it, a certificate that
+            // also names 127.0.0.1 (the phone dials the DC by address).
+            .ldaps_listen(SocketAddr::from((LOOPBACK, 0)))
+            .tls_name("127.0.0.1")
+            .dc_certificate(match scenario.domain.dc_certificate {
+                DcCertificateSpec::Issued => ldap_server::DcCertificate::Issued,
+                DcCertificateSpec::None => ldap_server::DcCertificate::Absent,
+            })
+            .ldap_signing(match scenario.domain.ldap_signing {
+                LdapSigning::None => ldap_server::SigningPolicy::None,
+                LdapSigning::Require => ldap_server::SigningPolicy::Require,
+            })
             .ldif_text(format!("{}: generated LDIF", scenario.name), initial);
         if scenario.domain.global_catalog {
             builder = builder.global_catalog_listen(SocketAddr::from((LOOPBACK, 0)));
@@ -180,6 +193,42 @@ impl World {
             resolve,
             tasks,
         })
+    }
+
+    /// The DC's LDAPS port.
+    pub fn ldaps_address(&self) -> Option<SocketAddr> {
+        self.directory.ldaps_addr()
+    }
+
+    /// The CA that issued the DC's TLS certificate (PEM), when it has one.
+    pub fn dc_ca_pem(&self) -> Option<String> {
+        self.directory.dc_ca_pem()
+    }
+
+    /// The roots a client needs to trust the DC's certificate: the forest CA that issued it, or,
+    /// for a DC without one, the scenario's first certificate (never reached: the handshake is
+    /// refused before any certificate is shown, but a TLS client needs roots to start).
+    pub fn dc_trust(&self) -> Option<DcTrust> {
+        let pem = match self.directory.dc_ca_pem() {
+            Some(pem) => pem,
+            None => self.pki.certificates().next()?.pem(),
+        };
+        DcTrust::from_bytes(pem.as_bytes(), "the world's DC CA").ok()
+    }
+
+    /// How an administrator reaches the DC: StartTLS when the DC requires signing (a simple bind
+    /// over plain LDAP would be refused), plain LDAP otherwise.
+    pub fn admin_target(&self) -> LdapTarget {
+        let plain = LdapTarget::plain(self.ldap_address());
+        if self.scenario.domain.ldap_signing == LdapSigning::Require {
+            LdapTarget {
+                transport: LdapTransport::StartTls,
+                trust: self.dc_trust(),
+                ..plain
+            }
+        } else {
+            plain
+        }
     }
 
     pub fn ldap_address(&self) -> SocketAddr {
@@ -284,7 +333,10 @@ impl World {
                 ..Locator::default()
             },
             None => Locator {
-                dc: Some(self.ldap_address().to_string()),
+                dc: Some(match (profile.ldap_transport, self.ldaps_address()) {
+                    (LdapTransport::Ldaps, Some(ldaps)) => ldaps.to_string(),
+                    _ => self.ldap_address().to_string(),
+                }),
                 resolve: self.resolve.clone(),
                 ..Locator::default()
             },
@@ -304,7 +356,7 @@ impl World {
             locator,
             registrar,
             resolve: self.resolve.clone(),
-            dc_trust: None,
+            dc_trust: self.dc_trust(),
         }
         .run()
         .await)
@@ -319,7 +371,7 @@ impl World {
         let kind = adpki::publish::PublishType::parse(kind)
             .ok_or_else(|| Error::Act(format!("publish: unknown type {kind}")))?;
         admin::publish(
-            self.ldap_address(),
+            self.admin_target(),
             &self.administrator(),
             ADMIN_PASSWORD,
             &issued.pem(),
@@ -333,7 +385,7 @@ impl World {
     pub async fn modify(&self, text: &str) -> Result<usize, Error> {
         let text = self.names.substitute(text, &self.pki)?;
         apply_ldif(
-            self.ldap_address(),
+            self.admin_target(),
             &self.administrator(),
             ADMIN_PASSWORD,
             &text,
