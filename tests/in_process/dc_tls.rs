@@ -337,6 +337,52 @@ async fn garbage_and_stalled_handshakes_are_dropped_while_others_are_served() {
     server.shutdown().await;
 }
 
+#[tokio::test]
+async fn the_global_catalog_speaks_tls_too() {
+    let loopback: SocketAddr = "127.0.0.1:0".parse().expect("addr");
+    let root = make_ca_cert("GC Root CA");
+    let server = Server::builder(DOMAIN)
+        .admin_password(ADMIN_PASSWORD)
+        .listen(loopback)
+        .global_catalog_listen(loopback)
+        .global_catalog_ldaps_listen(loopback)
+        .tls_name("127.0.0.1")
+        .ldif_text(
+            "root.ldif",
+            ca_ldif("GC Root CA", "Certification Authorities", &root),
+        )
+        .start()
+        .await
+        .expect("starts");
+    let config = client_config(&server);
+    let gc_ldaps = format!(
+        "ldaps://{}",
+        server.global_catalog_ldaps_addr().expect("GC over TLS")
+    );
+    let gc_plain = format!("ldap://{}", server.global_catalog_addr().expect("GC"));
+    for (url, starttls) in [(gc_ldaps, false), (gc_plain, true)] {
+        let mut gc = connect(&url, starttls, config.clone()).await;
+        gc.simple_bind(ADMIN, ADMIN_PASSWORD)
+            .await
+            .and_then(|result| result.success())
+            .expect("bind");
+        // A subtree search from "" spans every naming context on the Global Catalog.
+        let (entries, _) = gc
+            .search(
+                "",
+                Scope::Subtree,
+                "(objectCategory=certificationAuthority)",
+                vec!["cn"],
+            )
+            .await
+            .and_then(|result| result.success())
+            .expect("GC search");
+        assert_eq!(entries.len(), 1, "{url}");
+        let _ = gc.unbind().await;
+    }
+    server.shutdown().await;
+}
+
 /// Bytes that start like a TLS record but are not a valid ClientHello.
 fn client_hello_like() -> Vec<u8> {
     let mut bytes = vec![0x16, 0x03, 0x01, 0x00, 0x10];

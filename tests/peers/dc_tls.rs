@@ -176,48 +176,52 @@ async fn ldapsearch_shows_ads_signing_refusal_and_the_certless_dcs_52() {
 }
 
 #[tokio::test]
-async fn openssl_s_client_verifies_the_dcs_chain_after_starttls() {
+async fn openssl_s_client_verifies_the_dcs_chain_after_starttls_with_tls_1_2_and_1_3() {
     let server = dc(DcCertificate::Issued, SigningPolicy::None).await;
     let dir = tempfile::tempdir().expect("dir");
     let ca = write_ca(&server, dir.path());
     let connect = server.local_addr().to_string();
-    let mut child = tokio::process::Command::new("openssl")
-        .args([
-            "s_client",
-            "-starttls",
-            "ldap",
-            "-connect",
-            &connect,
-            "-CAfile",
-            ca.to_str().expect("path"),
-            "-verify_ip",
-            "127.0.0.1",
-            "-verify_return_error",
-            "-showcerts",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("openssl");
-    // Closing stdin ends the session after the handshake.
-    drop(child.stdin.take());
-    let out = tokio::time::timeout(WAIT, child.wait_with_output())
-        .await
-        .expect("openssl finished in time")
-        .expect("wait");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stdout.contains("Verify return code: 0 (ok)"),
-        "{stdout}\n{stderr}"
-    );
-    assert!(
-        stdout.contains("CN=dc1.example.test") || stdout.contains("CN = dc1.example.test"),
-        "{stdout}"
-    );
-    assert!(stdout.contains("example-DC1-CA"), "{stdout}");
+    for (version, protocol) in [("-tls1_2", "TLSv1.2"), ("-tls1_3", "TLSv1.3")] {
+        let mut child = tokio::process::Command::new("openssl")
+            .args([
+                "s_client",
+                version,
+                "-starttls",
+                "ldap",
+                "-connect",
+                &connect,
+                "-CAfile",
+                ca.to_str().expect("path"),
+                "-verify_ip",
+                "127.0.0.1",
+                "-verify_return_error",
+                "-showcerts",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("openssl");
+        // Closing stdin ends the session after the handshake.
+        drop(child.stdin.take());
+        let out = tokio::time::timeout(WAIT, child.wait_with_output())
+            .await
+            .expect("openssl finished in time")
+            .expect("wait");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stdout.contains("Verify return code: 0 (ok)"),
+            "{version}: {stdout}\n{stderr}"
+        );
+        assert!(stdout.contains(protocol), "{version}: {stdout}");
+        assert!(
+            stdout.contains("CN=dc1.example.test") || stdout.contains("CN = dc1.example.test"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("example-DC1-CA"), "{stdout}");
+    }
     server.shutdown().await;
 }
 
