@@ -100,7 +100,14 @@ async fn adpki_refuses_tls_without_roots_and_contradicting_flags() {
 
 #[tokio::test]
 async fn adpki_auto_stays_on_plain_ldap_when_the_dc_offers_no_starttls() {
-    let server = start(&standard_ldif().ldif).await;
+    let server = start_with(
+        &standard_ldif().ldif,
+        Options {
+            no_dc_certificate: true,
+            ..Options::default()
+        },
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let unused_roots = dir.path().join("ca.pem");
     // DER is read too.
@@ -119,5 +126,50 @@ async fn adpki_auto_stays_on_plain_ldap_when_the_dc_offers_no_starttls() {
     ])
     .await;
     assert_eq!(out.code, 0, "{out}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn adpki_auto_uses_starttls_when_our_dc_offers_it_and_checks_its_certificate() {
+    let server = start(&standard_ldif().ldif).await;
+    let dir = tempfile::tempdir().unwrap();
+    let dc_ca = dir.path().join("dc-ca.pem");
+    std::fs::write(
+        &dc_ca,
+        server.server().dc_ca_pem().expect("issued at start"),
+    )
+    .unwrap();
+    let wrong = dir.path().join("wrong.pem");
+    std::fs::write(&wrong, make_ca_cert("Unused Root")).unwrap();
+    let port = server.port();
+    let audit = |dc: String, ca: std::path::PathBuf| async move {
+        let resolve = format!("dc1.example.test=127.0.0.1:{port}");
+        adpki(&[
+            "audit",
+            "--dc",
+            &dc,
+            "--resolve",
+            &resolve,
+            "--user",
+            "Administrator@example.test",
+            "--password",
+            ADMIN_PASSWORD,
+            "--ca-file",
+            ca.to_str().unwrap(),
+        ])
+        .await
+    };
+    // The DC's issued certificate names dc1.example.test: by that name, with its CA, StartTLS.
+    let by_name = format!("dc1.example.test:{port}");
+    let out = audit(by_name.clone(), dc_ca.clone()).await;
+    assert_eq!(out.code, 0, "{out}");
+    // By address the name check fails, and says so.
+    let out = audit(format!("127.0.0.1:{port}"), dc_ca).await;
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("127.0.0.1"), "{out}");
+    // With roots that did not issue it, the failure names the unknown issuer.
+    let out = audit(by_name, wrong).await;
+    assert_eq!(out.code, 2, "{out}");
+    assert!(out.stderr.contains("unknown issuer"), "{out}");
     server.stop().await;
 }

@@ -18,6 +18,8 @@ pub struct Options {
     pub ntauth: bool,
     /// `.max_message_size(n)`.
     pub max_message_size: Option<usize>,
+    /// `.dc_certificate(Absent)`: a DC without a TLS certificate (no StartTLS advertised).
+    pub no_dc_certificate: bool,
 }
 
 /// A library server listening on an ephemeral loopback port, plus the directory holding its LDIF.
@@ -53,6 +55,9 @@ pub async fn start_with(ldif: &str, opts: Options) -> TestServer {
     }
     if let Some(n) = opts.max_message_size {
         builder = builder.max_message_size(n);
+    }
+    if opts.no_dc_certificate {
+        builder = builder.dc_certificate(ldap_server::DcCertificate::Absent);
     }
     let server = tokio::time::timeout(WAIT, builder.start())
         .await
