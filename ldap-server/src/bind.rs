@@ -26,6 +26,18 @@ pub fn simple_bind(
     if password.is_empty() {
         return Ok(Principal::Anonymous);
     }
+    logon(dir, forest, name, |id| password_matches(dir, id, password))
+}
+
+/// The account `name` denotes, with AD's checks in AD's order: it exists, it is not locked out,
+/// `proves` (the credential check: a password, an NTLM response) holds, it is enabled, not
+/// expired, and needs no password reset. Every failure is 49 with AD's data code.
+pub fn logon(
+    dir: &Directory,
+    forest: &Forest,
+    name: &str,
+    proves: impl FnOnce(EntryId) -> bool,
+) -> Result<Principal, OpError> {
     let fail = |failure| {
         OpError::new(
             ResultCode::InvalidCredentials,
@@ -44,7 +56,7 @@ pub fn simple_bind(
     if integer("lockoutTime").is_some_and(|time| time > 0) {
         return Err(fail(LogonFailure::AccountLockedOut));
     }
-    if !password_matches(dir, id, password) {
+    if !proves(id) {
         return Err(fail(LogonFailure::BadCredentials));
     }
     if integer("userAccountControl").is_some_and(|flags| flags & ACCOUNT_DISABLED != 0) {
@@ -131,6 +143,23 @@ fn password_matches(dir: &Directory, id: EntryId, offered: &[u8]) -> bool {
             .any(|stored| password::verify_user_password(stored, offered));
     }
     matched
+}
+
+/// The cleartexts an account's stored passwords keep (for NTLM's NT hash); see
+/// [`password::cleartext`].
+pub fn stored_cleartexts(dir: &Directory, id: EntryId) -> Vec<String> {
+    let schema = dir.schema();
+    let mut found = Vec::new();
+    for (name, unicode) in [("unicodePwd", true), ("userPassword", false)] {
+        if let Some(attribute) = schema.attribute_id(name) {
+            found.extend(
+                dir.values(id, attribute)
+                    .iter()
+                    .filter_map(|stored| password::cleartext(stored, unicode)),
+            );
+        }
+    }
+    found
 }
 
 /// Member of Enterprise Admins, Domain Admins or Administrators (directly).

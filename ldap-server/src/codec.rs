@@ -26,10 +26,17 @@ pub enum FrameError {
 }
 
 /// Takes one complete message off the front of `buffer`, or `Ok(None)` if more bytes are needed.
+/// A decoded request: an LDAP message, or a Sicily NTLM bind that rasn-ldap cannot represent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    Ldap(LdapMessage),
+    Sicily(crate::sicily::SicilyMessage),
+}
+
 pub fn next_message(
     buffer: &mut BytesMut,
     max_size: usize,
-) -> Result<Option<LdapMessage>, FrameError> {
+) -> Result<Option<Incoming>, FrameError> {
     let Some((header, length)) = read_header(buffer)? else {
         return Ok(None);
     };
@@ -46,9 +53,14 @@ pub fn next_message(
     }
     let frame = buffer.split_to(total);
     check_nesting(&frame)?;
-    rasn::ber::decode::<LdapMessage>(&frame)
-        .map(Some)
-        .map_err(|error| FrameError::Malformed(first_line(&error.to_string())))
+    match rasn::ber::decode::<LdapMessage>(&frame) {
+        Ok(message) => Ok(Some(Incoming::Ldap(message))),
+        // rasn-ldap knows no Sicily bind choices (9-11); only then are they tried.
+        Err(error) => match rasn::ber::decode::<crate::sicily::SicilyMessage>(&frame) {
+            Ok(sicily) => Ok(Some(Incoming::Sicily(sicily))),
+            Err(_) => Err(FrameError::Malformed(first_line(&error.to_string()))),
+        },
+    }
 }
 
 /// The outer SEQUENCE's header size and content length.

@@ -116,7 +116,12 @@ where
                     replies.clear();
                     // StartTLS must be the last thing the client sent (RFC 4511 §4.14.1).
                     session.input_pending = !buffer.is_empty();
-                    let flow = session.handle(message, &mut replies);
+                    let flow = match message {
+                        codec::Incoming::Ldap(message) => session.handle(message, &mut replies),
+                        codec::Incoming::Sicily(message) => {
+                            session.handle_sicily(message, &mut replies)
+                        }
+                    };
                     wire.clear();
                     codec::encode_all(&replies, &mut wire);
                     // A client that stops reading must not hold the task forever.

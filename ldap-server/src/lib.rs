@@ -36,7 +36,9 @@
 //! * `wire`: search result entries encoded with their values in stored order.
 //! * `session`: one connection's protocol state; a request in, replies out, no I/O.
 //! * `ops`: the LDAP operations (bind, search, compare, extended, writes), one file each.
-//! * `bind`: simple-bind authentication with AD's account checks and data codes.
+//! * `bind`: authentication with AD's account checks and data codes (simple binds; the account
+//!   checks an NTLM logon shares).
+//! * `sicily`: the wire types of AD's Sicily NTLM bind (choices 9-11, serverCreds in matchedDN).
 //! * `acl`: who may read and write what.
 //! * `search`: scope, index or scan, filter, access control, referrals, attribute selection.
 //! * `filter`: search filters compiled against the schema and evaluated; RFC 4515 text for logs.
@@ -82,6 +84,7 @@ mod schema;
 mod search;
 mod server;
 mod session;
+mod sicily;
 mod tls;
 mod web_enrollment;
 mod wire;

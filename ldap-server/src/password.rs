@@ -43,6 +43,40 @@ pub fn verify_user_password(stored: &[u8], offered: &[u8]) -> bool {
     bool::from(stored.ct_eq(offered))
 }
 
+/// The cleartext of a stored password, when it is kept so (a cleartext `userPassword`, or
+/// `unicodePwd` in either form): what NTLM needs, since it proves knowledge of the NT hash. A
+/// `{SSHA}`/`{SHA}` value has none (such an account cannot log on with NTLM, as an account
+/// without an NT hash cannot on AD).
+pub fn cleartext(stored: &[u8], unicode_pwd: bool) -> Option<String> {
+    if unicode_pwd {
+        if stored.len() >= 2
+            && stored.len().is_multiple_of(2)
+            && stored[1] == 0
+            && stored[0] == b'"'
+        {
+            let units: Vec<u16> = stored
+                .chunks_exact(2)
+                .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+                .collect();
+            let text = String::from_utf16(&units).ok()?;
+            return text
+                .strip_prefix('"')
+                .and_then(|text| text.strip_suffix('"'))
+                .map(str::to_string);
+        }
+        let text = std::str::from_utf8(stored).ok()?;
+        return Some(
+            text.strip_prefix('"')
+                .and_then(|text| text.strip_suffix('"'))
+                .unwrap_or(text)
+                .to_string(),
+        );
+    }
+    let text = std::str::from_utf8(stored).ok()?;
+    let lower = text.to_ascii_lowercase();
+    (!lower.starts_with("{ssha}") && !lower.starts_with("{sha}")).then(|| text.to_string())
+}
+
 /// Does `offered` match a stored `unicodePwd` value? AD's wire form is the password in double
 /// quotes, UTF-16LE; a plain UTF-8 value (hand-written LDIF) is accepted too.
 pub fn verify_unicode_pwd(stored: &[u8], offered: &[u8]) -> bool {
@@ -83,6 +117,23 @@ mod tests {
             b"secret"
         ));
         assert!(!verify_user_password(b"{SSHA}!!!", b"secret"));
+    }
+
+    #[test]
+    fn cleartext_is_recovered_only_where_it_is_kept() {
+        let quoted: Vec<u8> = "\"Secret-1\""
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(cleartext(&quoted, true).as_deref(), Some("Secret-1"));
+        assert_eq!(
+            cleartext(b"\"Secret-1\"", true).as_deref(),
+            Some("Secret-1")
+        );
+        assert_eq!(cleartext(b"Secret-1", false).as_deref(), Some("Secret-1"));
+        assert_eq!(cleartext(hash_ssha("x").as_bytes(), false), None);
+        assert_eq!(cleartext(b"{SHA}abc", false), None);
+        assert_eq!(cleartext(&[0xff, 0xfe], false), None);
     }
 
     #[test]

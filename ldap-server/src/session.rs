@@ -109,6 +109,8 @@ pub struct Session {
     pub(crate) tls_active: bool,
     /// More bytes follow the request being handled (set by the connection before each one).
     pub(crate) input_pending: bool,
+    /// A Sicily NTLM bind between its CHALLENGE and the client's AUTHENTICATE.
+    pub(crate) ntlm: Option<ntlm::Challenged>,
 }
 
 impl Session {
@@ -121,6 +123,7 @@ impl Session {
             global_catalog: false,
             tls_active: false,
             input_pending: false,
+            ntlm: None,
         }
     }
 

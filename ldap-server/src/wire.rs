@@ -36,6 +36,8 @@ pub struct EntryMessage {
 pub enum Reply {
     Message(rasn_ldap::LdapMessage),
     Entry(EntryMessage),
+    /// A BindResponse to a Sicily NTLM bind (binary serverCreds in matchedDN's place).
+    Sicily(crate::sicily::SicilyResponseMessage),
 }
 
 impl Reply {
@@ -43,6 +45,7 @@ impl Reply {
         let bytes = match self {
             Reply::Message(message) => rasn::ber::encode(message)?,
             Reply::Entry(entry) => rasn::ber::encode(entry)?,
+            Reply::Sicily(response) => rasn::ber::encode(response)?,
         };
         out.extend_from_slice(&bytes);
         Ok(())

@@ -7,6 +7,7 @@
 //!   s_client` and python's ldap3.
 //! * [`directory_ldapsearch`]: the directory read with `ldapsearch` and `ldapwhoami`.
 //! * [`directory_writes`]: Add, Modify, Delete and ModifyDN with the OpenLDAP write tools.
+//! * [`ntlm_python_ldap3`]: python ldap3's NTLM (Sicily) bind against our DC.
 //! * [`directory_python_ldap3`]: python's ldap3 decoding values with the subschema.
 //! * [`ldap_tls`]: `phone-client` and `adpki` over StartTLS and LDAPS to slapd and to Samba AD DC
 //!   as installed (strong auth required); bad certificates and policy refusals reported.
@@ -19,6 +20,7 @@ mod directory_ldapsearch;
 mod directory_python_ldap3;
 mod directory_writes;
 mod ldap_tls;
+mod ntlm_python_ldap3;
 mod phone_directory;
 mod publish_openldap;
 mod publish_samba;

@@ -20,6 +20,8 @@ pub struct Options {
     pub max_message_size: Option<usize>,
     /// `.dc_certificate(Absent)`: a DC without a TLS certificate (no StartTLS advertised).
     pub no_dc_certificate: bool,
+    /// `.ldap_signing(Require)`: binds without TLS or integrity are refused (8, 00002028).
+    pub require_signing: bool,
 }
 
 /// A library server listening on an ephemeral loopback port, plus the directory holding its LDIF.
@@ -55,6 +57,9 @@ pub async fn start_with(ldif: &str, opts: Options) -> TestServer {
     }
     if let Some(n) = opts.max_message_size {
         builder = builder.max_message_size(n);
+    }
+    if opts.require_signing {
+        builder = builder.ldap_signing(ldap_server::SigningPolicy::Require);
     }
     if opts.no_dc_certificate {
         builder = builder.dc_certificate(ldap_server::DcCertificate::Absent);

@@ -6,6 +6,7 @@ mod compare;
 mod controls;
 mod extended;
 mod search;
+mod sicily;
 mod write;
 
 #[cfg(test)]

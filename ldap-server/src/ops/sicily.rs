@@ -1,0 +1,128 @@
+//! The Sicily NTLM bind (MS-ADTS 5.1.1.1.3), three requests long: package discovery answers
+//! `NTLM`; negotiate answers the NTLM CHALLENGE; the response is verified by the `ntlm` crate
+//! against the account's NT hash (NTProofStr recomputed, the MIC when sent) and the account is
+//! checked as a simple bind checks it, with AD's texts. No signing or sealing is offered, so on a
+//! DC that requires signing the bind needs TLS, as on AD (8, 00002028 on the final response).
+
+use rasn_ldap::ResultCode;
+
+use super::AccessLog;
+use crate::acl::Principal;
+use crate::session::{Flow, Session};
+use crate::sicily::{SicilyAuthentication, SicilyMessage, SicilyResponseMessage};
+use crate::wire::Reply;
+
+impl Session {
+    pub fn handle_sicily(&mut self, message: SicilyMessage, out: &mut Vec<Reply>) -> Flow {
+        let started = std::time::Instant::now();
+        let id = message.message_id;
+        let mut log = AccessLog {
+            op: "bind",
+            ..AccessLog::default()
+        };
+        let (code, creds, diagnostic): (ResultCode, Vec<u8>, String) =
+            match message.request.authentication {
+                SicilyAuthentication::Discovery(_) => {
+                    log.dn = "sicily discovery".into();
+                    (ResultCode::Success, b"NTLM".to_vec(), String::new())
+                }
+                SicilyAuthentication::Negotiate(token) => {
+                    log.dn = "sicily negotiate".into();
+                    self.principal = Principal::Anonymous;
+                    self.paged.clear();
+                    let forest = &self.shared.forest;
+                    let target = ntlm::Target {
+                        netbios_domain: forest.netbios.clone(),
+                        netbios_computer: forest.dc_name.to_ascii_uppercase(),
+                        dns_domain: forest.domain.clone(),
+                        dns_computer: forest.dc_fqdn.clone(),
+                    };
+                    match ntlm::Challenged::new(&token, &target, ntlm::filetime_now(), false) {
+                        Ok((challenged, challenge)) => {
+                            self.ntlm = Some(challenged);
+                            (ResultCode::Success, challenge, String::new())
+                        }
+                        Err(error) => (
+                            ResultCode::ProtocolError,
+                            Vec::new(),
+                            format!("sicilyNegotiate: {error}"),
+                        ),
+                    }
+                }
+                SicilyAuthentication::Response(token) => {
+                    let (code, diagnostic) = self.sicily_response(&token, &mut log);
+                    (code, Vec::new(), diagnostic)
+                }
+            };
+        log.code = Some(code as u32);
+        out.push(Reply::Sicily(SicilyResponseMessage::new(
+            id,
+            code,
+            &creds,
+            &diagnostic,
+        )));
+        log.emit(self.connection, id, started.elapsed());
+        Flow::Continue
+    }
+
+    /// The AUTHENTICATE: verified against the account named `DOMAIN\user`.
+    fn sicily_response(&mut self, token: &[u8], log: &mut AccessLog) -> (ResultCode, String) {
+        use crate::ad_text;
+        let Some(challenged) = self.ntlm.take() else {
+            return (
+                ResultCode::ProtocolError,
+                "sicilyResponse without a sicilyNegotiate on this connection".into(),
+            );
+        };
+        let auth = match ntlm::Authenticate::parse(token) {
+            Ok(auth) => auth,
+            Err(error) => {
+                return (
+                    ResultCode::ProtocolError,
+                    format!("sicilyResponse: {error}"),
+                )
+            }
+        };
+        let name = if auth.domain.is_empty() {
+            auth.user.clone()
+        } else {
+            format!("{}\\{}", auth.domain, auth.user)
+        };
+        log.dn = name.clone();
+        if self.shared.signing == crate::tls::SigningPolicy::Require && !self.tls_active {
+            // Sicily offers no integrity here: AD refuses it on a DC that requires signing.
+            return (
+                ResultCode::StrongerAuthRequired,
+                ad_text::signing_required(),
+            );
+        }
+        let shared = self.shared.clone();
+        let dir = shared.read();
+        let mut reason = None;
+        let result = crate::bind::logon(&dir, &shared.forest, &name, |id| {
+            crate::bind::stored_cleartexts(&dir, id)
+                .iter()
+                .any(
+                    |password| match challenged.verify(token, &auth, &ntlm::nt_hash(password)) {
+                        Ok(_) => true,
+                        Err(error) => {
+                            reason = Some(error);
+                            false
+                        }
+                    },
+                )
+        });
+        match result {
+            Ok(principal) => {
+                self.principal = principal;
+                (ResultCode::Success, String::new())
+            }
+            Err(error) => {
+                if let Some(reason) = reason {
+                    tracing::info!(conn = self.connection, user = %name, %reason, "NTLM logon refused");
+                }
+                (error.code, error.diagnostic)
+            }
+        }
+    }
+}
