@@ -109,8 +109,9 @@ pub struct Session {
     pub(crate) tls_active: bool,
     /// More bytes follow the request being handled (set by the connection before each one).
     pub(crate) input_pending: bool,
-    /// A Sicily NTLM bind between its CHALLENGE and the client's AUTHENTICATE.
-    pub(crate) ntlm: Option<ntlm::Challenged>,
+    /// An NTLM bind (Sicily or GSS-SPNEGO) between its CHALLENGE and the client's AUTHENTICATE,
+    /// and how the client wraps its tokens.
+    pub(crate) ntlm: Option<(ntlm::Challenged, ntlm::spnego::Wrapping)>,
 }
 
 impl Session {

@@ -13,6 +13,7 @@
 //! ```
 
 pub mod messages;
+pub mod spnego;
 
 use hmac::{Hmac, Mac};
 use md4::{Digest, Md4};

@@ -7,6 +7,7 @@
 //!   s_client` and python's ldap3.
 //! * [`directory_ldapsearch`]: the directory read with `ldapsearch` and `ldapwhoami`.
 //! * [`directory_writes`]: Add, Modify, Delete and ModifyDN with the OpenLDAP write tools.
+//! * [`ntlm_impacket`]: impacket's NTLM logons (Sicily; GSS-SPNEGO over LDAPS) against our DC.
 //! * [`ntlm_python_ldap3`]: python ldap3's NTLM (Sicily) bind against our DC.
 //! * [`directory_python_ldap3`]: python's ldap3 decoding values with the subschema.
 //! * [`ldap_tls`]: `phone-client` and `adpki` over StartTLS and LDAPS to slapd and to Samba AD DC
@@ -20,6 +21,7 @@ mod directory_ldapsearch;
 mod directory_python_ldap3;
 mod directory_writes;
 mod ldap_tls;
+mod ntlm_impacket;
 mod ntlm_python_ldap3;
 mod phone_directory;
 mod publish_openldap;

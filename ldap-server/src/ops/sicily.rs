@@ -30,16 +30,14 @@ impl Session {
                     log.dn = "sicily negotiate".into();
                     self.principal = Principal::Anonymous;
                     self.paged.clear();
-                    let forest = &self.shared.forest;
-                    let target = ntlm::Target {
-                        netbios_domain: forest.netbios.clone(),
-                        netbios_computer: forest.dc_name.to_ascii_uppercase(),
-                        dns_domain: forest.domain.clone(),
-                        dns_computer: forest.dc_fqdn.clone(),
-                    };
-                    match ntlm::Challenged::new(&token, &target, ntlm::filetime_now(), false) {
+                    match ntlm::Challenged::new(
+                        &token,
+                        &self.ntlm_target(),
+                        ntlm::filetime_now(),
+                        false,
+                    ) {
                         Ok((challenged, challenge)) => {
-                            self.ntlm = Some(challenged);
+                            self.ntlm = Some((challenged, ntlm::spnego::Wrapping::Raw));
                             (ResultCode::Success, challenge, String::new())
                         }
                         Err(error) => (
@@ -50,7 +48,13 @@ impl Session {
                     }
                 }
                 SicilyAuthentication::Response(token) => {
-                    let (code, diagnostic) = self.sicily_response(&token, &mut log);
+                    let (code, diagnostic) = match self.ntlm.take() {
+                        Some((challenged, _)) => self.ntlm_logon(&challenged, &token, &mut log),
+                        None => (
+                            ResultCode::ProtocolError,
+                            "sicilyResponse without a sicilyNegotiate on this connection".into(),
+                        ),
+                    };
                     (code, Vec::new(), diagnostic)
                 }
             };
@@ -65,15 +69,26 @@ impl Session {
         Flow::Continue
     }
 
-    /// The AUTHENTICATE: verified against the account named `DOMAIN\user`.
-    fn sicily_response(&mut self, token: &[u8], log: &mut AccessLog) -> (ResultCode, String) {
+    /// What the NTLM CHALLENGE says about this DC.
+    pub(crate) fn ntlm_target(&self) -> ntlm::Target {
+        let forest = &self.shared.forest;
+        ntlm::Target {
+            netbios_domain: forest.netbios.clone(),
+            netbios_computer: forest.dc_name.to_ascii_uppercase(),
+            dns_domain: forest.domain.clone(),
+            dns_computer: forest.dc_fqdn.clone(),
+        }
+    }
+
+    /// An NTLM AUTHENTICATE (Sicily or GSS-SPNEGO), verified against the account it names
+    /// (`DOMAIN\user`) with the checks a simple bind has; sets the principal on success.
+    pub(crate) fn ntlm_logon(
+        &mut self,
+        challenged: &ntlm::Challenged,
+        token: &[u8],
+        log: &mut AccessLog,
+    ) -> (ResultCode, String) {
         use crate::ad_text;
-        let Some(challenged) = self.ntlm.take() else {
-            return (
-                ResultCode::ProtocolError,
-                "sicilyResponse without a sicilyNegotiate on this connection".into(),
-            );
-        };
         let auth = match ntlm::Authenticate::parse(token) {
             Ok(auth) => auth,
             Err(error) => {

@@ -1,0 +1,78 @@
+//! impacket (as installed from PyPI) logging on to our DC with NTLM, the way Windows tooling
+//! does: the Sicily bind on ldap://, and SASL GSS-SPNEGO with SPNEGO-wrapped NTLMSSP over
+//! ldaps:// (where no security layer is negotiated, as AD requires over TLS). impacket dials the
+//! standard ports, so the script maps 389 and 636 to the test's ports in its own process.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+
+use e2e::*;
+use ldap_server::Server;
+
+const SCRIPT: &str = r#"
+import socket, sys
+plain, tls = int(sys.argv[1]), int(sys.argv[2])
+real = socket.getaddrinfo
+def redirect(host, port, *args, **kwargs):
+    return real(host, {389: plain, 636: tls}.get(port, port), *args, **kwargs)
+socket.getaddrinfo = redirect
+from impacket.ldap import ldap, ldapasn1
+def entries(connection):
+    found = connection.search(searchFilter="(sAMAccountName=alice)", attributes=["sAMAccountName"])
+    return len([item for item in found if isinstance(item, ldapasn1.SearchResultEntry)])
+sicily = ldap.LDAPConnection("ldap://127.0.0.1", "DC=example,DC=test", "127.0.0.1", signing=False)
+sicily.login("alice", "Secret-1", "EXAMPLE", authenticationChoice="sicilyNegotiate")
+print("sicily", entries(sicily))
+sasl = ldap.LDAPConnection("ldaps://127.0.0.1", "DC=example,DC=test", "127.0.0.1")
+sasl.login("alice", "Secret-1", "EXAMPLE")
+print("sasl", entries(sasl))
+try:
+    wrong = ldap.LDAPConnection("ldaps://127.0.0.1", "DC=example,DC=test", "127.0.0.1")
+    wrong.login("alice", "Wrong-1", "EXAMPLE")
+    print("wrong accepted")
+except ldap.LDAPSessionError as error:
+    print("wrong refused", error)
+"#;
+
+#[tokio::test]
+async fn impacket_logs_on_with_sicily_and_with_gss_spnego_over_ldaps() {
+    let python = std::env::var("E2E_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let loopback: SocketAddr = "127.0.0.1:0".parse().expect("addr");
+    let server = Server::builder(DOMAIN)
+        .admin_password(ADMIN_PASSWORD)
+        .listen(loopback)
+        .ldaps_listen(loopback)
+        .ldif_text("alice.ldif", user_ldif("alice", "Secret-1", &[]))
+        .start()
+        .await
+        .expect("starts");
+    let out = tokio::time::timeout(
+        WAIT,
+        tokio::process::Command::new(&python)
+            .args([
+                "-c",
+                SCRIPT,
+                &server.local_addr().port().to_string(),
+                &server.ldaps_addr().expect("LDAPS").port().to_string(),
+            ])
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("python finished in time")
+    .unwrap_or_else(|error| panic!("{python} (E2E_PYTHON, with impacket): {error}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines.contains(&"sicily 1"), "{stdout}\n{stderr}");
+    assert!(lines.contains(&"sasl 1"), "{stdout}\n{stderr}");
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("wrong refused") && line.contains("data 52e")),
+        "{stdout}\n{stderr}"
+    );
+    server.shutdown().await;
+}
