@@ -206,6 +206,12 @@ pub fn signing_required() -> String {
     format!("00002028: LdapErr: DSID-0C090259, comment: The server requires binds to turn on integrity checking if SSL\\TLS are not already active on the connection, data 0, {VERSION}\0")
 }
 
+/// An NTLM logon over TLS whose channel binding is missing or wrong where the DC requires it
+/// (result 49; LdapEnforceChannelBinding).
+pub fn channel_binding_failed() -> String {
+    format!("80090346: LdapErr: DSID-0C09056D, comment: AcceptSecurityContext error, data 80090346, {VERSION}")
+}
+
 /// StartTLS on a DC without a certificate (result 52).
 pub fn tls_unavailable() -> String {
     format!(

@@ -99,4 +99,4 @@ pub use ldif::{
 pub use ldif_io::export as export_ldif;
 pub use password::hash_ssha;
 pub use server::{RunningServer, Server, ServerBuilder, DEFAULT_ADMIN_PASSWORD};
-pub use tls::{DcCertificate, SigningPolicy, START_TLS};
+pub use tls::{ChannelBinding, DcCertificate, SigningPolicy, START_TLS};

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::forest::{Forest, ForestConfig};
 use crate::schema::Schema;
 use crate::session::{Limits, Session, Shared};
-use crate::tls::{DcCertificate, DcTls, SigningPolicy, TlsSettings};
+use crate::tls::{ChannelBinding, DcCertificate, DcTls, SigningPolicy, TlsSettings};
 use crate::web_enrollment::WebEnrollmentDirectory;
 
 /// The Administrator's password when the caller gives none (printed by the CLI).
@@ -47,6 +47,7 @@ impl Server {
             global_catalog_ldaps: None,
             tls: TlsSettings::default(),
             signing: SigningPolicy::None,
+            channel_binding: ChannelBinding::Never,
         }
     }
 }
@@ -69,6 +70,7 @@ pub struct ServerBuilder {
     global_catalog_ldaps: Option<SocketAddr>,
     tls: TlsSettings,
     signing: SigningPolicy,
+    channel_binding: ChannelBinding,
 }
 
 impl ServerBuilder {
@@ -159,6 +161,13 @@ impl ServerBuilder {
     /// [`RunningServer::certsrv_directory`]).
     pub fn certsrv(mut self, listen: SocketAddr, config: certsrv::Config) -> Self {
         self.certsrv = Some((listen, config));
+        self
+    }
+
+    /// LdapEnforceChannelBinding: `Always` refuses an NTLM logon over TLS without the channel's
+    /// binding (49, 80090346); `WhenSupported` refuses a wrong one.
+    pub fn channel_binding(mut self, policy: ChannelBinding) -> Self {
+        self.channel_binding = policy;
         self
     }
 
@@ -272,6 +281,7 @@ impl ServerBuilder {
             limits: self.limits,
             tls,
             signing: self.signing,
+            channel_binding: self.channel_binding,
         });
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         // Every extra listener (GC, LDAPS, GC over TLS) shares the directory and the shutdown.

@@ -55,6 +55,8 @@ pub struct Shared {
     pub tls: Option<Arc<crate::tls::DcTls>>,
     /// LDAPServerIntegrity: whether simple binds need TLS.
     pub signing: crate::tls::SigningPolicy,
+    /// LdapEnforceChannelBinding: whether NTLM over TLS must bind to the channel.
+    pub channel_binding: crate::tls::ChannelBinding,
 }
 
 impl Shared {

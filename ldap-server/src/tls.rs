@@ -79,6 +79,32 @@ impl std::str::FromStr for SigningPolicy {
     }
 }
 
+/// LdapEnforceChannelBinding: whether an NTLM logon over TLS must carry the TLS channel's
+/// binding (tls-server-end-point) in its response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChannelBinding {
+    /// 0: not checked (AD's long-standing default).
+    #[default]
+    Never,
+    /// 1: checked when the client sends one.
+    WhenSupported,
+    /// 2: required over TLS.
+    Always,
+}
+
+impl std::str::FromStr for ChannelBinding {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Self, Self::Err> {
+        match text {
+            "never" => Ok(ChannelBinding::Never),
+            "when-supported" => Ok(ChannelBinding::WhenSupported),
+            "always" => Ok(ChannelBinding::Always),
+            other => Err(format!("{other:?} is not never, when-supported or always")),
+        }
+    }
+}
+
 /// The DC's TLS, once its certificate is ready.
 pub struct DcTls {
     pub(crate) acceptor: TlsAcceptor,
@@ -87,6 +113,8 @@ pub struct DcTls {
     pub(crate) handshake_timeout: Duration,
     /// The CA that issued the DC's certificate, PEM, when it was issued at start.
     pub(crate) issuing_ca_pem: Option<String>,
+    /// What an NTLM client over TLS binds to (tls-server-end-point of the DC's certificate).
+    pub(crate) channel_binding: [u8; 16],
 }
 
 impl std::fmt::Debug for DcTls {
@@ -112,6 +140,8 @@ impl DcTls {
                 (issued.chain, issued.key, Some(issued.ca_pem))
             }
         };
+        let channel_binding =
+            ntlm::tls_server_end_point(chain.first().map_or(&[][..], |leaf| leaf.as_ref()));
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
@@ -121,6 +151,7 @@ impl DcTls {
             .map_err(|error| Error::Config(format!("the DC's TLS certificate: {error}")))?;
         let config = Arc::new(config);
         Ok(Some(DcTls {
+            channel_binding,
             acceptor: TlsAcceptor::from(config.clone()),
             server_config: config,
             handshake_timeout: settings.handshake_timeout,

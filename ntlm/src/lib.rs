@@ -92,6 +92,33 @@ pub fn response_key_nt(
     hmac_md5(nt_hash, &[&identity])
 }
 
+/// The channel binding a client computes for a TLS connection to a server with this
+/// certificate (RFC 5929 tls-server-end-point, SHA-256, in a gss_channel_bindings_struct with no
+/// addresses), MD5-hashed as NTLM carries it in MsvAvChannelBindings (MS-NLMP 2.2.2.1).
+pub fn tls_server_end_point(certificate_der: &[u8]) -> [u8; 16] {
+    use sha2::Sha256;
+    let mut application = b"tls-server-end-point:".to_vec();
+    application.extend_from_slice(&Sha256::digest(certificate_der));
+    let mut bindings = vec![0u8; 16];
+    bindings.extend_from_slice(
+        &u32::try_from(application.len())
+            .unwrap_or(u32::MAX)
+            .to_le_bytes(),
+    );
+    bindings.extend_from_slice(&application);
+    md5::Md5::digest(&bindings).into()
+}
+
+/// The MsvAvChannelBindings the client put in its NTLMv2 response (covered by NTProofStr);
+/// `None` when absent or all zeros (a client that binds to no channel).
+pub fn channel_bindings(auth: &Authenticate) -> Option<[u8; 16]> {
+    messages::av_pairs(&auth.nt_response)
+        .into_iter()
+        .find(|(id, _)| *id == 10)
+        .and_then(|(_, value)| <[u8; 16]>::try_from(value).ok())
+        .filter(|value| value.iter().any(|&byte| byte != 0))
+}
+
 /// A server that has answered a NEGOTIATE with a CHALLENGE and waits for the AUTHENTICATE.
 #[derive(Debug, Clone)]
 pub struct Challenged {

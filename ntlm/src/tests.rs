@@ -248,3 +248,29 @@ fn garbage_tokens_are_errors_not_panics() {
     v1.truncate(60);
     assert!(Authenticate::parse(&v1).is_err());
 }
+
+#[test]
+fn channel_bindings_are_read_from_the_response_and_computed_for_a_certificate() {
+    // The value impacket and ldap3 compute: MD5 over 16 zero bytes, the length, and
+    // "tls-server-end-point:" + SHA-256(certificate).
+    let certificate = b"not really DER, the hash is all that matters";
+    let expected = tls_server_end_point(certificate);
+    let mut manual = vec![0u8; 16];
+    let mut application = b"tls-server-end-point:".to_vec();
+    application.extend_from_slice(&<sha2::Sha256 as Digest>::digest(certificate));
+    manual.extend_from_slice(&(application.len() as u32).to_le_bytes());
+    manual.extend_from_slice(&application);
+    assert_eq!(expected, <[u8; 16]>::from(md5::Md5::digest(&manual)));
+
+    let (challenged, _) =
+        Challenged::new(&negotiate(CLIENT_FLAGS), &target(), 0, false).expect("challenge");
+    let token = authenticate(&challenged, "alice", "EXAMPLE", "Secret-1", false);
+    let mut auth = Authenticate::parse(&token).expect("parses");
+    assert_eq!(channel_bindings(&auth), None);
+    // Append MsvAvChannelBindings before the EOL in the client challenge's AV pairs.
+    let eol = auth.nt_response.len() - 4;
+    let mut pair = vec![10, 0, 16, 0];
+    pair.extend_from_slice(&expected);
+    auth.nt_response.splice(eol..eol, pair);
+    assert_eq!(channel_bindings(&auth), Some(expected));
+}

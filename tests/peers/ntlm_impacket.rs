@@ -76,3 +76,67 @@ async fn impacket_logs_on_with_sicily_and_with_gss_spnego_over_ldaps() {
     );
     server.shutdown().await;
 }
+
+const NO_BINDING: &str = r#"
+import ssl, sys, ldap3
+port = int(sys.argv[1])
+server = ldap3.Server("127.0.0.1", port=port, use_ssl=True, get_info=ldap3.NONE, tls=ldap3.Tls(validate=ssl.CERT_NONE))
+connection = ldap3.Connection(server, user="EXAMPLE\\alice", password="Secret-1", authentication=ldap3.NTLM)
+print("bind", connection.bind(), connection.result.get("result"), repr(connection.result.get("message", "")))
+"#;
+
+#[tokio::test]
+async fn channel_binding_always_accepts_impackets_binding_and_refuses_a_client_without_one() {
+    let python = std::env::var("E2E_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let loopback: SocketAddr = "127.0.0.1:0".parse().expect("addr");
+    let server = Server::builder(DOMAIN)
+        .admin_password(ADMIN_PASSWORD)
+        .listen(loopback)
+        .ldaps_listen(loopback)
+        .channel_binding(ldap_server::ChannelBinding::Always)
+        .ldif_text("alice.ldif", user_ldif("alice", "Secret-1", &[]))
+        .start()
+        .await
+        .expect("starts");
+    let ldaps = server.ldaps_addr().expect("LDAPS").port().to_string();
+    let run = |script: &'static str, args: Vec<String>| {
+        let python = python.clone();
+        async move {
+            let out = tokio::time::timeout(
+                WAIT,
+                tokio::process::Command::new(&python)
+                    .arg("-c")
+                    .arg(script)
+                    .args(args)
+                    .stdin(Stdio::null())
+                    .kill_on_drop(true)
+                    .output(),
+            )
+            .await
+            .expect("python finished in time")
+            .unwrap_or_else(|error| panic!("{python}: {error}"));
+            format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        }
+    };
+    // impacket binds to the TLS channel (tls-server-end-point): accepted.
+    let bound = run(
+        SCRIPT,
+        vec![server.local_addr().port().to_string(), ldaps.clone()],
+    )
+    .await;
+    assert!(bound.lines().any(|line| line == "sasl 1"), "{bound}");
+    // python ldap3 sends no binding: refused as AD refuses it.
+    let unbound = run(NO_BINDING, vec![ldaps]).await;
+    assert!(
+        unbound
+            .lines()
+            .any(|line| line.starts_with("bind False 49 ")
+                && line.contains("80090346: LdapErr: DSID-0C09056D")),
+        "{unbound}"
+    );
+    server.shutdown().await;
+}

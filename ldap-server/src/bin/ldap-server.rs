@@ -118,6 +118,9 @@ struct TlsArgs {
     /// LDAPServerIntegrity: `require` refuses simple binds without TLS (8, AD's 00002028 text).
     #[arg(long, value_name = "POLICY", default_value = "none")]
     ldap_signing: ldap_server::SigningPolicy,
+    /// LdapEnforceChannelBinding for NTLM over TLS: never (default), when-supported, always.
+    #[arg(long, value_name = "POLICY", default_value = "never")]
+    channel_binding: ldap_server::ChannelBinding,
 }
 
 impl TlsArgs {
@@ -139,7 +142,9 @@ impl TlsArgs {
         for name in &self.tls_names {
             builder = builder.tls_name(name);
         }
-        builder.ldap_signing(self.ldap_signing)
+        builder
+            .ldap_signing(self.ldap_signing)
+            .channel_binding(self.channel_binding)
     }
 }
 

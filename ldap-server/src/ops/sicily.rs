@@ -129,6 +129,9 @@ impl Session {
         });
         match result {
             Ok(principal) => {
+                if let Err(refusal) = self.check_channel_binding(&auth) {
+                    return refusal;
+                }
                 self.principal = principal;
                 (ResultCode::Success, String::new())
             }
@@ -138,6 +141,32 @@ impl Session {
                 }
                 (error.code, error.diagnostic)
             }
+        }
+    }
+
+    /// LdapEnforceChannelBinding over TLS: the client's MsvAvChannelBindings against the DC's
+    /// certificate (plain LDAP has no channel to bind to).
+    fn check_channel_binding(&self, auth: &ntlm::Authenticate) -> Result<(), (ResultCode, String)> {
+        use crate::tls::ChannelBinding;
+        let Some(tls) = self.shared.tls.as_ref().filter(|_| self.tls_active) else {
+            return Ok(());
+        };
+        let sent = ntlm::channel_bindings(auth);
+        let acceptable = match (self.shared.channel_binding, sent) {
+            (ChannelBinding::Never, _) => true,
+            (ChannelBinding::WhenSupported, None) => true,
+            (ChannelBinding::WhenSupported | ChannelBinding::Always, Some(sent)) => {
+                sent == tls.channel_binding
+            }
+            (ChannelBinding::Always, None) => false,
+        };
+        if acceptable {
+            Ok(())
+        } else {
+            Err((
+                ResultCode::InvalidCredentials,
+                crate::ad_text::channel_binding_failed(),
+            ))
         }
     }
 }

@@ -83,6 +83,7 @@ fn session_with(limits: Limits) -> Session {
         limits,
         tls: None,
         signing: crate::tls::SigningPolicy::None,
+        channel_binding: crate::tls::ChannelBinding::Never,
     });
     Session::new(shared, 1)
 }
