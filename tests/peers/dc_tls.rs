@@ -238,40 +238,28 @@ print("ldaps", ldaps.extend.standard.who_am_i())
 
 #[tokio::test]
 async fn python_ldap3_binds_over_starttls_and_ldaps() {
-    let python = std::env::var("E2E_PYTHON").unwrap_or_else(|_| "python3".to_string());
     let server = dc(DcCertificate::Issued, SigningPolicy::Require).await;
     let dir = tempfile::tempdir().expect("dir");
     let ca = write_ca(&server, dir.path());
-    let child = tokio::process::Command::new(&python)
-        .args([
-            "-c",
-            PYTHON_TLS,
-            "127.0.0.1",
-            &server.local_addr().port().to_string(),
-            &server.ldaps_addr().expect("LDAPS").port().to_string(),
-            ca.to_str().expect("path"),
-            ADMIN_PASSWORD,
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|error| panic!("{python} (E2E_PYTHON, with ldap3): {error}"));
-    let out = tokio::time::timeout(WAIT, child.wait_with_output())
-        .await
-        .expect("python finished in time")
-        .expect("wait");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let out = run_python(
+        PYTHON_TLS,
+        &[
+            "127.0.0.1".into(),
+            server.local_addr().port().to_string(),
+            server.ldaps_addr().expect("LDAPS").port().to_string(),
+            ca.to_str().expect("path").into(),
+            ADMIN_PASSWORD.into(),
+        ],
+    )
+    .await;
+    assert_exit(&out, 0);
     assert!(
-        stdout.contains("starttls u:EXAMPLE\\Administrator"),
-        "{stdout}\n{stderr}"
+        out.stdout.contains("starttls u:EXAMPLE\\Administrator"),
+        "{out}"
     );
     assert!(
-        stdout.contains("ldaps u:EXAMPLE\\Administrator"),
-        "{stdout}\n{stderr}"
+        out.stdout.contains("ldaps u:EXAMPLE\\Administrator"),
+        "{out}"
     );
     server.shutdown().await;
 }

@@ -4,7 +4,6 @@
 //! standard ports, so the script maps 389 and 636 to the test's ports in its own process.
 
 use std::net::SocketAddr;
-use std::process::Stdio;
 
 use e2e::*;
 use ldap_server::Server;
@@ -36,7 +35,6 @@ except ldap.LDAPSessionError as error:
 
 #[tokio::test]
 async fn impacket_logs_on_with_sicily_and_with_gss_spnego_over_ldaps() {
-    let python = std::env::var("E2E_PYTHON").unwrap_or_else(|_| "python3".to_string());
     let loopback: SocketAddr = "127.0.0.1:0".parse().expect("addr");
     let server = Server::builder(DOMAIN)
         .admin_password(ADMIN_PASSWORD)
@@ -46,33 +44,20 @@ async fn impacket_logs_on_with_sicily_and_with_gss_spnego_over_ldaps() {
         .start()
         .await
         .expect("starts");
-    let out = tokio::time::timeout(
-        WAIT,
-        tokio::process::Command::new(&python)
-            .args([
-                "-c",
-                SCRIPT,
-                &server.local_addr().port().to_string(),
-                &server.ldaps_addr().expect("LDAPS").port().to_string(),
-            ])
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("python finished in time")
-    .unwrap_or_else(|error| panic!("{python} (E2E_PYTHON, with impacket): {error}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    let lines: Vec<&str> = stdout.lines().collect();
-    assert!(lines.contains(&"sicily 1"), "{stdout}\n{stderr}");
-    assert!(lines.contains(&"sasl 1"), "{stdout}\n{stderr}");
+    let ports = vec![
+        server.local_addr().port().to_string(),
+        server.ldaps_addr().expect("LDAPS").port().to_string(),
+    ];
+    let out = run_python(SCRIPT, &ports).await;
+    assert_exit(&out, 0);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(lines.contains(&"sicily 1"), "{out}");
+    assert!(lines.contains(&"sasl 1"), "{out}");
     assert!(
         lines
             .iter()
             .any(|line| line.starts_with("wrong refused") && line.contains("data 52e")),
-        "{stdout}\n{stderr}"
+        "{out}"
     );
     server.shutdown().await;
 }
@@ -87,7 +72,6 @@ print("bind", connection.bind(), connection.result.get("result"), repr(connectio
 
 #[tokio::test]
 async fn channel_binding_always_accepts_impackets_binding_and_refuses_a_client_without_one() {
-    let python = std::env::var("E2E_PYTHON").unwrap_or_else(|_| "python3".to_string());
     let loopback: SocketAddr = "127.0.0.1:0".parse().expect("addr");
     let server = Server::builder(DOMAIN)
         .admin_password(ADMIN_PASSWORD)
@@ -99,40 +83,18 @@ async fn channel_binding_always_accepts_impackets_binding_and_refuses_a_client_w
         .await
         .expect("starts");
     let ldaps = server.ldaps_addr().expect("LDAPS").port().to_string();
-    let run = |script: &'static str, args: Vec<String>| {
-        let python = python.clone();
-        async move {
-            let out = tokio::time::timeout(
-                WAIT,
-                tokio::process::Command::new(&python)
-                    .arg("-c")
-                    .arg(script)
-                    .args(args)
-                    .stdin(Stdio::null())
-                    .kill_on_drop(true)
-                    .output(),
-            )
-            .await
-            .expect("python finished in time")
-            .unwrap_or_else(|error| panic!("{python}: {error}"));
-            format!(
-                "{}\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        }
-    };
     // impacket binds to the TLS channel (tls-server-end-point): accepted.
-    let bound = run(
+    let bound = run_python(
         SCRIPT,
-        vec![server.local_addr().port().to_string(), ldaps.clone()],
+        &[server.local_addr().port().to_string(), ldaps.clone()],
     )
     .await;
-    assert!(bound.lines().any(|line| line == "sasl 1"), "{bound}");
+    assert!(bound.stdout.lines().any(|line| line == "sasl 1"), "{bound}");
     // python ldap3 sends no binding: refused as AD refuses it.
-    let unbound = run(NO_BINDING, vec![ldaps]).await;
+    let unbound = run_python(NO_BINDING, &[ldaps]).await;
     assert!(
         unbound
+            .stdout
             .lines()
             .any(|line| line.starts_with("bind False 49 ")
                 && line.contains("80090346: LdapErr: DSID-0C09056D")),

@@ -62,6 +62,31 @@ pub async fn run_tool(program: &str, args: &[String]) -> ToolOutput {
     }
 }
 
+/// Runs `python -c script args…` with `$E2E_PYTHON` (the virtualenv `.ci/run` makes, with
+/// ldap3, pycryptodome and impacket; `python3` without it) under the test timeout.
+pub async fn run_python(script: &str, args: &[String]) -> ToolOutput {
+    let python = std::env::var("E2E_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let child = tokio::process::Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|error| panic!("{python} (E2E_PYTHON): {error}"));
+    let out = tokio::time::timeout(WAIT, child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("{python} did not finish within {WAIT:?}"))
+        .expect("wait for python");
+    ToolOutput {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// `ldapsearch -x -H ldap://ADDR -o ldif-wrap=no -o nettimeout=10 -LLL <args>`.
 pub async fn ldapsearch(addr: SocketAddr, args: &[&str]) -> ToolOutput {
     let mut all: Vec<String> = [
