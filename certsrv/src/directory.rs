@@ -17,6 +17,39 @@ pub trait Directory: Send + Sync {
     /// password. Returns the account's down-level name (`DOMAIN\sam`).
     fn authenticate(&self, user: &str, password: &str) -> Result<String, BindRefused>;
 
+    /// An NTLM logon (IIS's Windows Authentication): the account `domain\user` with the checks a
+    /// simple bind has; `proves` says whether an NT hash answers the client's response (the
+    /// directory offers the account's NT hashes one by one). Returns the down-level name. The
+    /// default refuses: a directory that keeps no NT hashes cannot do NTLM.
+    fn ntlm_logon(
+        &self,
+        user: &str,
+        domain: &str,
+        proves: &mut dyn FnMut(&[u8; 16]) -> bool,
+    ) -> Result<String, BindRefused> {
+        let _ = (user, domain, proves);
+        Err(BindRefused::Refused {
+            diagnostic: "this directory does not do NTLM".into(),
+        })
+    }
+
+    /// The NetBIOS and DNS names NTLM's CHALLENGE carries (domain, computer). The default
+    /// derives them from [`host_name`](Directory::host_name).
+    fn ntlm_target(&self) -> ntlm::Target {
+        let host = self.host_name();
+        let (computer, domain) = host.split_once('.').unwrap_or((host.as_str(), ""));
+        ntlm::Target {
+            netbios_domain: domain
+                .split('.')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_uppercase(),
+            netbios_computer: computer.to_ascii_uppercase(),
+            dns_domain: domain.to_string(),
+            dns_computer: host.clone(),
+        }
+    }
+
     /// The domain controller's DNS name: the Basic realm when neither the request's `Host` nor
     /// [`Config::host_name`](crate::Config::host_name) gives one.
     fn host_name(&self) -> String;

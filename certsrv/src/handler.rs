@@ -35,6 +35,8 @@ pub(crate) struct CertsrvState {
     pub(crate) ca_name: String,
     /// Requests arrive over HTTPS (then `https-required` is satisfied).
     pub(crate) secure: bool,
+    /// NTLM logons between their two legs, by client connection.
+    pub(crate) pending_ntlm: crate::windows_auth::Pending,
     /// Becomes `true` when the server shuts down (cuts `slow` delays short).
     pub(crate) shutdown: watch::Receiver<bool>,
 }
@@ -120,7 +122,11 @@ pub(crate) async fn handle(State(state): State<Arc<CertsrvState>>, request: Requ
     if let Behaviour::Slow(delay) = state.behaviour {
         state.pause(delay).await;
     }
-    let reply = respond(&state, &parts.method, &parts.uri, &parts.headers);
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<crate::serve::PeerAddr>>()
+        .map(|info| info.0 .0);
+    let reply = respond(&state, &parts.method, &parts.uri, &parts.headers, peer);
     tracing::info!(
         target: "certsrv",
         method = %parts.method,
@@ -140,6 +146,7 @@ pub(crate) fn respond(
     method: &Method,
     uri: &Uri,
     headers: &axum::http::HeaderMap,
+    peer: Option<std::net::SocketAddr>,
 ) -> Reply {
     let page = request::page(uri.path());
     if page == Page::Outside {
@@ -157,10 +164,27 @@ pub(crate) fn respond(
             let authorization = headers
                 .get(header::AUTHORIZATION)
                 .map(HeaderValue::as_bytes);
-            let authenticated = match &state.directory {
-                Some(directory) => auth::authenticate(directory.as_ref(), authorization)
+            let windows = crate::windows_auth::scheme(authorization);
+            let authenticated = match (&state.directory, windows, peer) {
+                (Some(directory), Some((scheme, token)), Some(peer)) => {
+                    use crate::windows_auth::Step;
+                    match state
+                        .pending_ntlm
+                        .step(directory.as_ref(), peer, scheme, &token)
+                    {
+                        Step::Authenticated(account) => Ok(account),
+                        Step::Challenge(value) => {
+                            let mut reply =
+                                Reply::html(StatusCode::UNAUTHORIZED, pages::unauthorized());
+                            reply.headers = vec![(header::WWW_AUTHENTICATE, value)];
+                            return reply.noted(format!("{scheme} challenge"));
+                        }
+                        Step::Refused(why) => Err(why),
+                    }
+                }
+                (Some(directory), _, _) => auth::authenticate(directory.as_ref(), authorization)
                     .map_err(|failure| failure.to_string()),
-                None => Err("no directory to check credentials against".to_string()),
+                (None, _, _) => Err("no directory to check credentials against".to_string()),
             };
             if let Err(failure) = authenticated {
                 let host = headers.get(header::HOST).map(HeaderValue::as_bytes);

@@ -58,6 +58,7 @@ mod pkcs7;
 mod request;
 mod serve;
 mod tls;
+mod windows_auth;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -182,6 +183,7 @@ pub fn start(
         host_name,
         ca_name,
         secure: config.tls.is_some(),
+        pending_ntlm: windows_auth::Pending::default(),
         shutdown: shutdown.clone(),
     });
     let task = tokio::spawn(serve::run(listener, config.tls, state, shutdown));

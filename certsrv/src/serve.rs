@@ -43,13 +43,20 @@ pub(crate) async fn run(
                 }
             };
             let listener = crate::tls::TlsListener::new(listener, config, local);
-            let serving =
-                axum::serve(listener, app).with_graceful_shutdown(stopped(shutdown.clone()));
+            let serving = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<PeerAddr>(),
+            )
+            .with_graceful_shutdown(stopped(shutdown.clone()));
             bounded(serving, shutdown).await;
         }
         None => {
-            let serving =
-                axum::serve(listener, app).with_graceful_shutdown(stopped(shutdown.clone()));
+            // The client's address and port identify its connection for NTLM's two legs.
+            let serving = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<PeerAddr>(),
+            )
+            .with_graceful_shutdown(stopped(shutdown.clone()));
             bounded(serving, shutdown).await;
         }
     }
@@ -72,6 +79,27 @@ async fn bounded(
             }
         }
         _ = give_up => tracing::warn!(grace = ?GRACE, "certsrv: HTTP connections still open at shutdown; not waiting for them"),
+    }
+}
+
+/// The client connection a request came on (its address and port), for NTLM's two legs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PeerAddr(pub(crate) SocketAddr);
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TcpListener>>
+    for PeerAddr
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, TcpListener>) -> Self {
+        PeerAddr(*stream.remote_addr())
+    }
+}
+
+impl
+    axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, crate::tls::TlsListener>>
+    for PeerAddr
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, crate::tls::TlsListener>) -> Self {
+        PeerAddr(*stream.remote_addr())
     }
 }
 

@@ -65,6 +65,42 @@ impl certsrv::Directory for WebEnrollmentDirectory {
         }
     }
 
+    fn ntlm_logon(
+        &self,
+        user: &str,
+        domain: &str,
+        proves: &mut dyn FnMut(&[u8; 16]) -> bool,
+    ) -> Result<String, certsrv::BindRefused> {
+        let dir = self.shared.read();
+        let name = if domain.is_empty() {
+            user.to_string()
+        } else {
+            format!("{domain}\\{user}")
+        };
+        let logon = crate::bind::logon(&dir, &self.shared.forest, &name, |id| {
+            crate::bind::stored_cleartexts(&dir, id)
+                .iter()
+                .any(|password| proves(&ntlm::nt_hash(password)))
+        });
+        match logon {
+            Ok(Principal::User { account, .. }) => Ok(account),
+            Ok(Principal::Anonymous) => Err(certsrv::BindRefused::NotAUser),
+            Err(error) => Err(certsrv::BindRefused::Refused {
+                diagnostic: error.diagnostic,
+            }),
+        }
+    }
+
+    fn ntlm_target(&self) -> ntlm::Target {
+        let forest = &self.shared.forest;
+        ntlm::Target {
+            netbios_domain: forest.netbios.clone(),
+            netbios_computer: forest.dc_name.to_ascii_uppercase(),
+            dns_domain: forest.domain.clone(),
+            dns_computer: forest.dc_fqdn.clone(),
+        }
+    }
+
     fn host_name(&self) -> String {
         self.shared.forest.dc_fqdn.clone()
     }

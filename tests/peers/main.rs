@@ -8,6 +8,7 @@
 //! * [`directory_ldapsearch`]: the directory read with `ldapsearch` and `ldapwhoami`.
 //! * [`directory_writes`]: Add, Modify, Delete and ModifyDN with the OpenLDAP write tools.
 //! * [`ntlm_impacket`]: impacket's NTLM logons (Sicily; GSS-SPNEGO over LDAPS) against our DC.
+//! * [`web_enrollment_ntlm`]: impacket's NTLM client signing in to Web Enrollment over HTTP.
 //! * [`ntlm_python_ldap3`]: python ldap3's NTLM (Sicily) bind against our DC.
 //! * [`directory_python_ldap3`]: python's ldap3 decoding values with the subschema.
 //! * [`ldap_tls`]: `phone-client` and `adpki` over StartTLS and LDAPS to slapd and to Samba AD DC
@@ -26,3 +27,4 @@ mod ntlm_python_ldap3;
 mod phone_directory;
 mod publish_openldap;
 mod publish_samba;
+mod web_enrollment_ntlm;

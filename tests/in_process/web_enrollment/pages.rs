@@ -108,13 +108,25 @@ async fn basic_requires_the_credentials_of_a_directory_user() {
         basic("nobody", USER_PASSWORD),
         "Basic !!!not-base64".to_string(),
         format!("Basic {}", b64(b"no colon here")),
-        "NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAGAbEdAAAADw==".to_string(),
+        "NTLM !!!not-base64".to_string(),
+        "Negotiate TlRMTVNTUAADAAAA".to_string(),
     ];
     for authorization in refused {
         let reply = get(http, p7b, &[("Authorization", &authorization)]).await;
         assert_eq!(reply.status, 401, "{authorization}");
         assert_eq!(reply.header_values("www-authenticate").len(), 3);
     }
+    // An NTLM NEGOTIATE starts Windows Authentication: 401 with the CHALLENGE alone (the
+    // AUTHENTICATE leg is exercised with impacket in the peers tests).
+    let negotiate = "NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAGAbEdAAAADw==";
+    let reply = get(http, p7b, &[("Authorization", negotiate)]).await;
+    assert_eq!(reply.status, 401);
+    let challenge = reply.header_values("www-authenticate");
+    assert_eq!(challenge.len(), 1, "{challenge:?}");
+    assert!(
+        challenge[0].starts_with("NTLM TlRMTVNTUAACAAAA"),
+        "{challenge:?}"
+    );
     stop(server).await;
 }
 
