@@ -145,9 +145,31 @@ fn password_matches(dir: &Directory, id: EntryId, offered: &[u8]) -> bool {
     matched
 }
 
+/// An NTLM logon of `domain\user` (just `user` without a domain): the account checks of
+/// [`logon`], the credential being whether `proves` accepts the NT hash of one of the account's
+/// stored passwords (the NTLM response recomputed from it).
+pub fn ntlm_logon(
+    dir: &Directory,
+    forest: &Forest,
+    user: &str,
+    domain: &str,
+    mut proves: impl FnMut(&[u8; 16]) -> bool,
+) -> Result<Principal, OpError> {
+    let name = if domain.is_empty() {
+        user.to_string()
+    } else {
+        format!("{domain}\\{user}")
+    };
+    logon(dir, forest, &name, |id| {
+        stored_cleartexts(dir, id)
+            .iter()
+            .any(|password| proves(&ntlm::nt_hash(password)))
+    })
+}
+
 /// The cleartexts an account's stored passwords keep (for NTLM's NT hash); see
 /// [`password::cleartext`].
-pub fn stored_cleartexts(dir: &Directory, id: EntryId) -> Vec<String> {
+fn stored_cleartexts(dir: &Directory, id: EntryId) -> Vec<String> {
     let schema = dir.schema();
     let mut found = Vec::new();
     for (name, unicode) in [("unicodePwd", true), ("userPassword", false)] {

@@ -43,22 +43,27 @@ pub async fn serve(
             );
             return;
         };
-        if let Some(mut secure) = handshake(&tls, stream, &session).await {
-            session.tls_active = true;
-            exchange(&mut secure, &mut session, shutdown).await;
-        }
+        over_tls(&tls, stream, session, shutdown).await;
         return;
     }
-    match exchange(&mut stream, &mut session, shutdown.clone()).await {
-        Ended::Closed => {}
-        Ended::StartTls => {
-            // The session only answers success when the DC has a certificate.
-            let Some(tls) = tls else { return };
-            if let Some(mut secure) = handshake(&tls, stream, &session).await {
-                session.tls_active = true;
-                exchange(&mut secure, &mut session, shutdown).await;
-            }
+    if let Ended::StartTls = exchange(&mut stream, &mut session, shutdown.clone()).await {
+        // The session only answers success when the DC has a certificate.
+        if let Some(tls) = tls {
+            over_tls(&tls, stream, session, shutdown).await;
         }
+    }
+}
+
+/// The handshake, then the same session over TLS.
+async fn over_tls(
+    tls: &DcTls,
+    stream: TcpStream,
+    mut session: Session,
+    shutdown: watch::Receiver<bool>,
+) {
+    if let Some(mut secure) = handshake(tls, stream, &session).await {
+        session.tls_active = true;
+        exchange(&mut secure, &mut session, shutdown).await;
     }
 }
 

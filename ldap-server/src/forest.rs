@@ -56,6 +56,16 @@ pub struct Forest {
 }
 
 impl Forest {
+    /// What an NTLM CHALLENGE says about this DC (its AV pairs).
+    pub fn ntlm_target(&self) -> ntlm::Target {
+        ntlm::Target {
+            netbios_domain: self.netbios.clone(),
+            netbios_computer: self.dc_name.to_ascii_uppercase(),
+            dns_domain: self.domain.clone(),
+            dns_computer: self.dc_fqdn.clone(),
+        }
+    }
+
     pub fn new(config: &ForestConfig) -> Result<Forest> {
         let domain = config.domain.trim_end_matches('.').to_ascii_lowercase();
         let labels: Vec<&str> = domain.split('.').collect();

@@ -72,17 +72,7 @@ impl certsrv::Directory for WebEnrollmentDirectory {
         proves: &mut dyn FnMut(&[u8; 16]) -> bool,
     ) -> Result<String, certsrv::BindRefused> {
         let dir = self.shared.read();
-        let name = if domain.is_empty() {
-            user.to_string()
-        } else {
-            format!("{domain}\\{user}")
-        };
-        let logon = crate::bind::logon(&dir, &self.shared.forest, &name, |id| {
-            crate::bind::stored_cleartexts(&dir, id)
-                .iter()
-                .any(|password| proves(&ntlm::nt_hash(password)))
-        });
-        match logon {
+        match crate::bind::ntlm_logon(&dir, &self.shared.forest, user, domain, proves) {
             Ok(Principal::User { account, .. }) => Ok(account),
             Ok(Principal::Anonymous) => Err(certsrv::BindRefused::NotAUser),
             Err(error) => Err(certsrv::BindRefused::Refused {
@@ -92,13 +82,7 @@ impl certsrv::Directory for WebEnrollmentDirectory {
     }
 
     fn ntlm_target(&self) -> ntlm::Target {
-        let forest = &self.shared.forest;
-        ntlm::Target {
-            netbios_domain: forest.netbios.clone(),
-            netbios_computer: forest.dc_name.to_ascii_uppercase(),
-            dns_domain: forest.domain.clone(),
-            dns_computer: forest.dc_fqdn.clone(),
-        }
+        self.shared.forest.ntlm_target()
     }
 
     fn host_name(&self) -> String {

@@ -2,47 +2,20 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Stdio;
 
 use e2e::web_enrollment::*;
 use e2e::*;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// `ldap-server serve … <extra>` and the address from its `# Web Enrollment on http://…` line.
 async fn spawn_cli(extra: &[&str]) -> (tokio::process::Child, SocketAddr) {
-    let mut child = tokio::process::Command::new(server_binary())
-        .args([
-            "serve",
-            "--domain",
-            DOMAIN,
-            "--listen",
-            "127.0.0.1:0",
-            "--admin-password",
-            ADMIN_PASSWORD,
-        ])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn ldap-server serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let found = tokio::time::timeout(WAIT, async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(rest) = line.strip_prefix("# Web Enrollment on http://") {
-                let addr = rest.split('/').next().unwrap_or_default().to_string();
-                return Some(addr);
-            }
-        }
-        None
-    })
-    .await
-    .expect("no Web Enrollment line in time")
-    .expect("ldap-server printed no Web Enrollment line");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    let addr: SocketAddr = found.parse().expect("IP:PORT");
+    let (child, lines) = serve_with_banner(extra).await;
+    let rest = printed(&lines, "# Web Enrollment on http://");
+    let addr: SocketAddr = rest
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .parse()
+        .expect("IP:PORT");
     assert_eq!(addr.ip().to_string(), "127.0.0.1");
     (child, addr)
 }

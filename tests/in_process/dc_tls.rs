@@ -34,25 +34,12 @@ async fn dc(certificate: DcCertificate, signing: SigningPolicy) -> RunningServer
 
 /// rustls trusting exactly the DC's issuing CA.
 fn client_config(server: &RunningServer) -> Arc<rustls::ClientConfig> {
-    let pem = server
-        .dc_ca_pem()
-        .expect("the certificate was issued at start");
-    let mut roots = rustls::RootCertStore::empty();
-    for certificate in rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes()) {
-        roots.add(certificate.expect("PEM")).expect("root");
-    }
-    Arc::new(
-        rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::aws_lc_rs::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth(),
+    client_config_trusting(
+        &server
+            .dc_ca_pem()
+            .expect("the certificate was issued at start"),
     )
 }
-
-use rustls::pki_types::pem::PemObject;
 
 /// An ldap3 connection: `ldaps://` or `ldap://` with StartTLS, trusting the DC's CA.
 async fn connect(url: &str, starttls: bool, config: Arc<rustls::ClientConfig>) -> ldap3::Ldap {

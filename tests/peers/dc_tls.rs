@@ -27,38 +27,6 @@ async fn dc(certificate: DcCertificate, signing: SigningPolicy) -> RunningServer
     .expect("starts")
 }
 
-/// `ldapsearch` with TLS: the CA through `LDAPTLS_CACERT`, no other configuration (LDAPNOINIT
-/// would make it ignore LDAPTLS_CACERT, so the config files are pointed at /dev/null instead).
-async fn ldapsearch_tls(ca: Option<&Path>, args: &[&str]) -> ToolOutput {
-    let mut command = tokio::process::Command::new("ldapsearch");
-    command
-        .args(["-o", "ldif-wrap=no", "-o", "nettimeout=10", "-LLL"])
-        .args(args)
-        .env_remove("LDAPNOINIT")
-        .env("LDAPCONF", "/dev/null")
-        .env("LDAPRC", "/dev/null")
-        .env("LDAPTLS_REQCERT", "demand")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    if let Some(ca) = ca {
-        command.env("LDAPTLS_CACERT", ca);
-    }
-    let child = command
-        .spawn()
-        .expect("ldapsearch (apt-get install ldap-utils)");
-    let out = tokio::time::timeout(WAIT, child.wait_with_output())
-        .await
-        .expect("ldapsearch finished in time")
-        .expect("wait");
-    ToolOutput {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 fn write_ca(server: &RunningServer, dir: &Path) -> std::path::PathBuf {
     let path = dir.join("dc-ca.pem");
     std::fs::write(&path, server.dc_ca_pem().expect("issued at start")).expect("write CA");
@@ -91,7 +59,7 @@ async fn ldapsearch_reads_the_directory_over_starttls_and_ldaps() {
             "(objectClass=*)",
             "distinguishedName",
         ]);
-        let out = ldapsearch_tls(Some(&ca), &args).await;
+        let out = ldapsearch_trusting(Some(&ca), &args).await;
         assert_exit(&out, 0);
         assert!(
             out.stdout
@@ -100,7 +68,7 @@ async fn ldapsearch_reads_the_directory_over_starttls_and_ldaps() {
         );
     }
     // Without the CA ldapsearch refuses the certificate (the client checks, not us).
-    let out = ldapsearch_tls(
+    let out = ldapsearch_trusting(
         None,
         &[
             "-x",
@@ -150,7 +118,7 @@ async fn ldapsearch_shows_ads_signing_refusal_and_the_certless_dcs_52() {
 
     let certless = dc(DcCertificate::Absent, SigningPolicy::None).await;
     let url = format!("ldap://{}", certless.local_addr());
-    let out = ldapsearch_tls(
+    let out = ldapsearch_trusting(
         None,
         &[
             "-x",

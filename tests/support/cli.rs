@@ -128,3 +128,49 @@ pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&p, text).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
     p
 }
+
+/// `ldap-server serve --domain … --listen 127.0.0.1:0 … <extra>`: the child and every line of its
+/// banner, up to the `# domain` line (the address first, then the listeners' lines).
+pub async fn serve_with_banner(extra: &[&str]) -> (tokio::process::Child, Vec<String>) {
+    let mut child = tokio::process::Command::new(server_binary())
+        .args([
+            "serve",
+            "--domain",
+            DOMAIN,
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-password",
+            ADMIN_PASSWORD,
+        ])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn ldap-server serve");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut seen = Vec::new();
+    loop {
+        let line = tokio::time::timeout(WAIT, lines.next_line())
+            .await
+            .expect("ldap-server printed its banner in time")
+            .expect("read stdout")
+            .unwrap_or_else(|| panic!("ldap-server ended early; printed {seen:?}"));
+        let done = line.starts_with("# domain ");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, seen)
+}
+
+/// The value after `prefix` in the printed lines.
+pub fn printed<'a>(lines: &'a [String], prefix: &str) -> &'a str {
+    lines
+        .iter()
+        .find_map(|line| line.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no line starting {prefix:?} in {lines:?}"))
+}

@@ -62,6 +62,38 @@ pub async fn run_tool(program: &str, args: &[String]) -> ToolOutput {
     }
 }
 
+/// `ldapsearch` with TLS: the CA through `LDAPTLS_CACERT`, no other configuration (LDAPNOINIT
+/// would make it ignore LDAPTLS_CACERT, so the config files are pointed at /dev/null instead).
+pub async fn ldapsearch_trusting(ca: Option<&std::path::Path>, args: &[&str]) -> ToolOutput {
+    let mut command = tokio::process::Command::new("ldapsearch");
+    command
+        .args(["-o", "ldif-wrap=no", "-o", "nettimeout=10", "-LLL"])
+        .args(args)
+        .env_remove("LDAPNOINIT")
+        .env("LDAPCONF", "/dev/null")
+        .env("LDAPRC", "/dev/null")
+        .env("LDAPTLS_REQCERT", "demand")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    if let Some(ca) = ca {
+        command.env("LDAPTLS_CACERT", ca);
+    }
+    let child = command
+        .spawn()
+        .expect("ldapsearch (apt-get install ldap-utils)");
+    let out = tokio::time::timeout(WAIT, child.wait_with_output())
+        .await
+        .expect("ldapsearch finished in time")
+        .expect("wait");
+    ToolOutput {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// Runs `python -c script args…` with `$E2E_PYTHON` (the virtualenv `.ci/run` makes, with
 /// ldap3, pycryptodome and impacket; `python3` without it) under the test timeout.
 pub async fn run_python(script: &str, args: &[String]) -> ToolOutput {
@@ -114,4 +146,22 @@ pub async fn ldapwhoami(addr: SocketAddr, args: &[&str]) -> ToolOutput {
         .collect();
     all.extend(args.iter().map(|s| s.to_string()));
     run_tool("/usr/bin/ldapwhoami", &all).await
+}
+
+/// A rustls client configuration trusting exactly the PEM certificates in `pem` (a DC's CA).
+pub fn client_config_trusting(pem: &str) -> std::sync::Arc<rustls::ClientConfig> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes()) {
+        roots.add(certificate.expect("PEM")).expect("root");
+    }
+    std::sync::Arc::new(
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth(),
+    )
 }

@@ -98,12 +98,16 @@ impl Session {
         match inner.get(8..12) {
             Some([1, 0, 0, 0]) => {
                 log.dn = "GSS-SPNEGO negotiate".into();
-                let created =
-                    ntlm::Challenged::new(&inner, &self.ntlm_target(), ntlm::filetime_now(), false)
-                        .and_then(|(challenged, challenge)| {
-                            ntlm::spnego::wrap_challenge(&challenge, wrapping)
-                                .map(|wrapped| (challenged, wrapped))
-                        });
+                let created = ntlm::Challenged::new(
+                    &inner,
+                    &self.shared.forest.ntlm_target(),
+                    ntlm::filetime_now(),
+                    false,
+                )
+                .and_then(|(challenged, challenge)| {
+                    ntlm::spnego::wrap_challenge(&challenge, wrapping)
+                        .map(|wrapped| (challenged, wrapped))
+                });
                 match created {
                     Ok((challenged, wrapped)) => {
                         self.ntlm = Some((challenged, wrapping));

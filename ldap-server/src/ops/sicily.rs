@@ -32,7 +32,7 @@ impl Session {
                     self.paged.clear();
                     match ntlm::Challenged::new(
                         &token,
-                        &self.ntlm_target(),
+                        &self.shared.forest.ntlm_target(),
                         ntlm::filetime_now(),
                         false,
                     ) {
@@ -69,17 +69,6 @@ impl Session {
         Flow::Continue
     }
 
-    /// What the NTLM CHALLENGE says about this DC.
-    pub(crate) fn ntlm_target(&self) -> ntlm::Target {
-        let forest = &self.shared.forest;
-        ntlm::Target {
-            netbios_domain: forest.netbios.clone(),
-            netbios_computer: forest.dc_name.to_ascii_uppercase(),
-            dns_domain: forest.domain.clone(),
-            dns_computer: forest.dc_fqdn.clone(),
-        }
-    }
-
     /// An NTLM AUTHENTICATE (Sicily or GSS-SPNEGO), verified against the account it names
     /// (`DOMAIN\user`) with the checks a simple bind has; sets the principal on success.
     pub(crate) fn ntlm_logon(
@@ -98,12 +87,11 @@ impl Session {
                 )
             }
         };
-        let name = if auth.domain.is_empty() {
+        log.dn = if auth.domain.is_empty() {
             auth.user.clone()
         } else {
             format!("{}\\{}", auth.domain, auth.user)
         };
-        log.dn = name.clone();
         if self.shared.signing == crate::tls::SigningPolicy::Require && !self.tls_active {
             // Sicily offers no integrity here: AD refuses it on a DC that requires signing.
             return (
@@ -114,19 +102,16 @@ impl Session {
         let shared = self.shared.clone();
         let dir = shared.read();
         let mut reason = None;
-        let result = crate::bind::logon(&dir, &shared.forest, &name, |id| {
-            crate::bind::stored_cleartexts(&dir, id)
-                .iter()
-                .any(
-                    |password| match challenged.verify(token, &auth, &ntlm::nt_hash(password)) {
-                        Ok(_) => true,
-                        Err(error) => {
-                            reason = Some(error);
-                            false
-                        }
-                    },
-                )
-        });
+        let result =
+            crate::bind::ntlm_logon(&dir, &shared.forest, &auth.user, &auth.domain, |nt_hash| {
+                match challenged.verify(token, &auth, nt_hash) {
+                    Ok(_) => true,
+                    Err(error) => {
+                        reason = Some(error);
+                        false
+                    }
+                }
+            });
         match result {
             Ok(principal) => {
                 if let Err(refusal) = self.check_channel_binding(&auth) {
@@ -137,7 +122,7 @@ impl Session {
             }
             Err(error) => {
                 if let Some(reason) = reason {
-                    tracing::info!(conn = self.connection, user = %name, %reason, "NTLM logon refused");
+                    tracing::info!(conn = self.connection, user = %log.dn, %reason, "NTLM logon refused");
                 }
                 (error.code, error.diagnostic)
             }

@@ -1,9 +1,6 @@
 //! Web Enrollment over HTTPS with the DC's certificate: the `https-required` site that refuses
 //! plain HTTP with 403.4 serves the chain over TLS, to a client that trusts the forest's CA.
 
-use std::sync::Arc;
-
-use rustls::pki_types::pem::PemObject;
 use tokio_rustls::TlsConnector;
 
 use super::*;
@@ -11,21 +8,11 @@ use super::*;
 /// `GET target` over TLS to `addr`, checking the certificate names `dc1.example.test` and chains
 /// to `ca_pem`.
 async fn get_https(addr: SocketAddr, ca_pem: &str, target: &str) -> Reply {
-    let mut roots = rustls::RootCertStore::empty();
-    for certificate in rustls::pki_types::CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-        roots.add(certificate.expect("PEM")).expect("root");
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let config = client_config_trusting(ca_pem);
     let name = rustls::pki_types::ServerName::try_from("dc1.example.test").expect("name");
     let exchange = async {
         let tcp = TcpStream::connect(addr).await.expect("connect");
-        let mut tls = TlsConnector::from(Arc::new(config))
+        let mut tls = TlsConnector::from(config)
             .connect(name, tcp)
             .await
             .expect("TLS handshake with the DC's certificate");
