@@ -212,6 +212,20 @@ pub fn channel_binding_failed() -> String {
     format!("80090346: LdapErr: DSID-0C09056D, comment: AcceptSecurityContext error, data 80090346, {VERSION}")
 }
 
+/// An NTLM bind that negotiated signing or sealing on a connection that already has TLS
+/// (result 53): AD allows no SASL security layer under TLS (MS-ADTS 5.1.2.1). The comment is
+/// AD's (quoted by clients that hit it, e.g. go-ldap Kerberos-over-LDAPS code); the numeric
+/// prefix and DSID are UNCERTAIN.
+pub fn sign_seal_over_tls() -> String {
+    format!("00002029: LdapErr: DSID-0C0904B1, comment: Cannot bind using sign/seal on a connection on which TLS or SSL is in effect, data 0, {VERSION}")
+}
+
+/// A SPNEGO mechListMIC that does not verify (result 49; SEC_E_MESSAGE_ALTERED in
+/// AcceptSecurityContext's format; DSID UNCERTAIN).
+pub fn message_altered() -> String {
+    format!("8009030F: LdapErr: DSID-0C09056D, comment: AcceptSecurityContext error, data 8009030f, {VERSION}")
+}
+
 /// StartTLS on a DC without a certificate (result 52).
 pub fn tls_unavailable() -> String {
     format!(

@@ -59,7 +59,7 @@ impl Pending {
             return Step::Refused(format!("{scheme}: the token is not base64"));
         };
         let (inner, wrapping) = match ntlm::spnego::unwrap(&bytes) {
-            Ok(unwrapped) => unwrapped,
+            Ok(unwrapped) => (unwrapped.ntlm, unwrapped.wrapping),
             Err(error) => return Step::Refused(format!("{scheme}: {error}")),
         };
         let mut logons = self

@@ -23,6 +23,9 @@ pub enum FrameError {
     TooLarge { length: usize, limit: usize },
     #[error("malformed LDAP message: {0}")]
     Malformed(String),
+    /// A SASL security layer buffer that does not verify (changed, replayed, reordered).
+    #[error("SASL security layer: {0}")]
+    SecurityLayer(String),
 }
 
 /// Takes one complete message off the front of `buffer`, or `Ok(None)` if more bytes are needed.

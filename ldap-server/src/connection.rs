@@ -14,6 +14,7 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use crate::codec::{self, FrameError};
+use crate::sasl_layer::SaslLayer;
 use crate::session::{Flow, Session};
 use crate::tls::DcTls;
 
@@ -100,7 +101,8 @@ enum Ended {
     StartTls,
 }
 
-/// Messages in, replies out, over any stream.
+/// Messages in, replies out, over any stream; through the SASL security layer once a bind
+/// negotiated one.
 async fn exchange<S>(
     stream: &mut S,
     session: &mut Session,
@@ -110,36 +112,61 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let limits = session.shared.limits.clone();
+    // LDAP bytes; with a security layer, `wrapped` takes the socket's bytes first.
     let mut buffer = BytesMut::with_capacity(4096);
+    let mut wrapped = BytesMut::new();
+    let mut layer: Option<SaslLayer> = None;
     let mut replies = Vec::new();
+    let mut encoded = Vec::with_capacity(4096);
     let mut wire = Vec::with_capacity(4096);
     loop {
         // Answer every complete message already buffered (clients may pipeline).
         loop {
-            match codec::next_message(&mut buffer, limits.max_message_size) {
+            let next = match layer.as_mut() {
+                Some(layer) => layer
+                    .unwrap_into(&mut wrapped, &mut buffer)
+                    .and_then(|()| codec::next_message(&mut buffer, limits.max_message_size)),
+                None => codec::next_message(&mut buffer, limits.max_message_size),
+            };
+            match next {
                 Ok(Some(message)) => {
                     replies.clear();
                     // StartTLS must be the last thing the client sent (RFC 4511 §4.14.1).
-                    session.input_pending = !buffer.is_empty();
+                    session.input_pending = !buffer.is_empty() || !wrapped.is_empty();
                     let flow = match message {
                         codec::Incoming::Ldap(message) => session.handle(message, &mut replies),
                         codec::Incoming::Sicily(message) => {
                             session.handle_sicily(message, &mut replies)
                         }
                     };
+                    encoded.clear();
+                    codec::encode_all(&replies, &mut encoded);
                     wire.clear();
-                    codec::encode_all(&replies, &mut wire);
+                    let sealed = match layer.as_mut() {
+                        Some(layer) => layer.wrap_into(&encoded, &mut wire),
+                        None => {
+                            wire.extend_from_slice(&encoded);
+                            Ok(())
+                        }
+                    };
                     // A client that stops reading must not hold the task forever.
                     let write = tokio::time::timeout(limits.idle_timeout, async {
                         stream.write_all(&wire).await?;
                         stream.flush().await
                     });
-                    if !wire.is_empty() && !matches!(write.await, Ok(Ok(()))) {
+                    if sealed.is_err() || (!wire.is_empty() && !matches!(write.await, Ok(Ok(())))) {
                         tracing::info!(
                             conn = session.connection,
                             "client stopped reading; closing the connection"
                         );
                         return Ended::Closed;
+                    }
+                    // The bind's response went out in the clear; what follows is wrapped,
+                    // including anything the client already sent after it.
+                    if let Some(security) = session.new_security_layer.take() {
+                        tracing::debug!(conn = session.connection, "SASL security layer on");
+                        layer = Some(SaslLayer::new(security, limits.max_message_size));
+                        wrapped.extend_from_slice(&buffer.split());
                     }
                     match flow {
                         Flow::Continue => {}
@@ -152,18 +179,25 @@ where
                     tracing::warn!(conn = session.connection, %error, "closing the connection");
                     let code = match error {
                         FrameError::TooLarge { .. } => ResultCode::UnwillingToPerform,
-                        FrameError::Malformed(_) => ResultCode::ProtocolError,
+                        FrameError::Malformed(_) | FrameError::SecurityLayer(_) => {
+                            ResultCode::ProtocolError
+                        }
                     };
-                    say_goodbye(stream, code, &error.to_string()).await;
+                    say_goodbye(stream, layer.as_mut(), code, &error.to_string()).await;
                     codec::discard(&mut buffer);
                     return Ended::Closed;
                 }
             }
         }
+        let target = if layer.is_some() {
+            &mut wrapped
+        } else {
+            &mut buffer
+        };
         let read = tokio::select! {
-            read = tokio::time::timeout(limits.idle_timeout, stream.read_buf(&mut buffer)) => read,
+            read = tokio::time::timeout(limits.idle_timeout, stream.read_buf(target)) => read,
             _ = shutdown.changed() => {
-                say_goodbye(stream, ResultCode::Unavailable, "the server is shutting down").await;
+                say_goodbye(stream, layer.as_mut(), ResultCode::Unavailable, "the server is shutting down").await;
                 return Ended::Closed;
             }
         };
@@ -177,6 +211,7 @@ where
                 );
                 say_goodbye(
                     stream,
+                    layer.as_mut(),
                     ResultCode::Unavailable,
                     "idle connection closed (MaxConnIdleTime)",
                 )
@@ -187,18 +222,33 @@ where
     }
 }
 
-/// Sends a Notice of Disconnection and closes, without waiting long on a peer that stopped reading.
-async fn say_goodbye<S>(stream: &mut S, code: ResultCode, reason: &str)
-where
+/// Sends a Notice of Disconnection (sealed when a security layer is on) and closes, without
+/// waiting long on a peer that stopped reading.
+async fn say_goodbye<S>(
+    stream: &mut S,
+    layer: Option<&mut SaslLayer>,
+    code: ResultCode,
+    reason: &str,
+) where
     S: AsyncWrite + Unpin,
 {
-    let mut wire = Vec::new();
+    let mut notice = Vec::new();
     codec::encode_all(
         &[crate::wire::Reply::Message(codec::notice_of_disconnection(
             code, reason,
         ))],
-        &mut wire,
+        &mut notice,
     );
+    let wire = match layer {
+        Some(layer) => {
+            let mut sealed = Vec::new();
+            if layer.wrap_into(&notice, &mut sealed).is_err() {
+                return;
+            }
+            sealed
+        }
+        None => notice,
+    };
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), async {
         let _ = stream.write_all(&wire).await;
         let _ = stream.shutdown().await;

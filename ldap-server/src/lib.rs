@@ -80,6 +80,7 @@ mod ldif_io;
 mod ops;
 mod password;
 mod rootdse;
+mod sasl_layer;
 mod schema;
 mod search;
 mod server;

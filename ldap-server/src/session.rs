@@ -111,9 +111,20 @@ pub struct Session {
     pub(crate) tls_active: bool,
     /// More bytes follow the request being handled (set by the connection before each one).
     pub(crate) input_pending: bool,
-    /// An NTLM bind (Sicily or GSS-SPNEGO) between its CHALLENGE and the client's AUTHENTICATE,
-    /// and how the client wraps its tokens.
-    pub(crate) ntlm: Option<(ntlm::Challenged, ntlm::spnego::Wrapping)>,
+    /// An NTLM bind (Sicily or GSS-SPNEGO) between its CHALLENGE and the client's AUTHENTICATE.
+    pub(crate) ntlm: Option<PendingNtlm>,
+    /// A SASL security layer negotiated by the bind just answered: the connection wraps every
+    /// later message in it once the bind's response has gone out in the clear.
+    pub(crate) new_security_layer: Option<ntlm::SessionSecurity>,
+}
+
+/// An NTLM logon waiting for its AUTHENTICATE.
+pub(crate) struct PendingNtlm {
+    pub challenged: ntlm::Challenged,
+    /// How the client wraps its tokens (the answer is wrapped alike).
+    pub wrapping: ntlm::spnego::Wrapping,
+    /// The NegTokenInit's mechTypes, which the mechListMICs sign.
+    pub mech_types: Option<Vec<u8>>,
 }
 
 impl Session {
@@ -127,6 +138,7 @@ impl Session {
             tls_active: false,
             input_pending: false,
             ntlm: None,
+            new_security_layer: None,
         }
     }
 

@@ -1,8 +1,10 @@
-//! The server side of NTLM (MS-NLMP) as a domain controller does it: read a NEGOTIATE, answer a
-//! CHALLENGE with the DC's AV pairs, and verify the AUTHENTICATE's NTLMv2 response against the
-//! account's NT hash — recomputing NTProofStr ourselves (a library server that trusts a client
-//! sending no MIC would accept any password, domain.md §I), then the MIC when the client sent
-//! one. Pure: no I/O, no directory; the caller finds the account and its NT hash.
+//! NTLM (MS-NLMP) as a domain controller does it: read a NEGOTIATE, answer a CHALLENGE with the
+//! DC's AV pairs, and verify the AUTHENTICATE's NTLMv2 response against the account's NT hash —
+//! recomputing NTProofStr ourselves (a library server that trusts a client sending no MIC would
+//! accept any password, domain.md §I), then the MIC when the client sent one. Then the session
+//! security a logon may negotiate ([`security`]: signing and sealing), SPNEGO around it
+//! ([`spnego`]), and a client ([`client`]) for the phone's Windows-authenticated web requests.
+//! Pure: no I/O, no directory; the caller finds the account and its NT hash.
 //!
 //! ```text
 //! let (challenged, challenge) = Challenged::new(&negotiate, &target, filetime_now())?;
@@ -12,7 +14,9 @@
 //! let verified = challenged.verify(&authenticate, &auth, &nt_hash)?;
 //! ```
 
+pub mod client;
 pub mod messages;
+pub mod security;
 pub mod spnego;
 
 use hmac::{Hmac, Mac};
@@ -21,6 +25,7 @@ use md5::Md5;
 use subtle::ConstantTimeEq;
 
 pub use messages::{utf16le, Authenticate, Negotiate, Target};
+pub use security::{SessionSecurity, Side};
 
 /// NEGOTIATE flags (MS-NLMP 2.2.2.5) this server looks at or answers.
 pub mod flags {
@@ -56,6 +61,10 @@ pub enum NtlmError {
     WrongPassword,
     #[error("the AUTHENTICATE message's MIC does not verify")]
     BadMic,
+    /// A signed or sealed message (or a mechListMIC) whose signature does not verify: changed,
+    /// replayed, reordered, or keyed with another password.
+    #[error("the message's NTLM signature does not verify")]
+    BadSignature,
 }
 
 /// 100-nanosecond intervals since 1601-01-01, now (NTLM's timestamps).

@@ -192,14 +192,17 @@ pub fn challenge(server_challenge: [u8; 8], flags: u32, target: &Target, filetim
 pub fn av_pairs(nt_response: &[u8]) -> Vec<(u16, &[u8])> {
     // NTProofStr (16), then RespType, HiRespType, Reserved1 (2), Reserved2 (4), TimeStamp (8),
     // ChallengeFromClient (8), Reserved3 (4): the AV pairs start at 16 + 28.
+    av_pair_list(nt_response.get(44..).unwrap_or_default())
+}
+
+/// A list of AV pairs (MS-NLMP 2.2.2.1) up to MsvAvEOL or the first one that does not fit.
+pub fn av_pair_list(info: &[u8]) -> Vec<(u16, &[u8])> {
     let mut pairs = Vec::new();
-    let mut at = 44;
-    while let (Some(id), Some(length)) =
-        (nt_response.get(at..at + 2), nt_response.get(at + 2..at + 4))
-    {
+    let mut at = 0;
+    while let (Some(id), Some(length)) = (info.get(at..at + 2), info.get(at + 2..at + 4)) {
         let id = u16::from_le_bytes([id[0], id[1]]);
         let length = usize::from(u16::from_le_bytes([length[0], length[1]]));
-        let Some(value) = nt_response.get(at + 4..at + 4 + length) else {
+        let Some(value) = info.get(at + 4..at + 4 + length) else {
             break;
         };
         if id == 0 {
@@ -209,4 +212,29 @@ pub fn av_pairs(nt_response: &[u8]) -> Vec<(u16, &[u8])> {
         at += 4 + length;
     }
     pairs
+}
+
+/// A CHALLENGE_MESSAGE as a client reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Challenge {
+    pub flags: u32,
+    pub server_challenge: [u8; 8],
+    pub target_info: Vec<u8>,
+}
+
+impl Challenge {
+    pub fn parse(message: &[u8]) -> Result<Challenge, NtlmError> {
+        check_header(message, 2)?;
+        let mut server_challenge = [0u8; 8];
+        server_challenge.copy_from_slice(
+            message
+                .get(24..32)
+                .ok_or(NtlmError::Malformed("truncated"))?,
+        );
+        Ok(Challenge {
+            flags: u32_at(message, 20)?,
+            server_challenge,
+            target_info: field(message, 40)?.to_vec(),
+        })
+    }
 }

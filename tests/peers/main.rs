@@ -23,6 +23,7 @@ mod directory_python_ldap3;
 mod directory_writes;
 mod ldap_tls;
 mod ntlm_impacket;
+mod ntlm_ldbsearch;
 mod ntlm_python_ldap3;
 mod phone_directory;
 mod publish_openldap;

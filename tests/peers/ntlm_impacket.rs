@@ -102,3 +102,110 @@ async fn channel_binding_always_accepts_impackets_binding_and_refuses_a_client_w
     );
     server.shutdown().await;
 }
+
+const SEALED: &str = r#"
+import socket, sys
+plain = int(sys.argv[1])
+real = socket.getaddrinfo
+def redirect(host, port, *args, **kwargs):
+    return real(host, {389: plain}.get(port, port), *args, **kwargs)
+socket.getaddrinfo = redirect
+from impacket.ldap import ldap, ldapasn1
+sealed = ldap.LDAPConnection("ldap://127.0.0.1", "DC=example,DC=test", "127.0.0.1")
+sealed.login("alice", "Secret-1", "EXAMPLE")
+for attempt in range(3):
+    found = sealed.search(searchFilter="(|(sAMAccountName=alice)(sAMAccountName=bob))", attributes=["sAMAccountName"])
+    names = sorted(str(item["attributes"][0]["vals"][0]) for item in found if isinstance(item, ldapasn1.SearchResultEntry))
+    print("sealed", attempt, ",".join(names))
+try:
+    wrong = ldap.LDAPConnection("ldap://127.0.0.1", "DC=example,DC=test", "127.0.0.1")
+    wrong.login("alice", "Wrong-1", "EXAMPLE")
+    print("wrong accepted")
+except ldap.LDAPSessionError as error:
+    print("wrong refused", error)
+class Wire:
+    """The connection's socket, with a say in what it sends."""
+    def __init__(self, real):
+        self.real, self.sent, self.flip = real, [], False
+    def sendall(self, data):
+        if self.flip:
+            data = data[:-1] + bytes([data[-1] ^ 1])
+        self.sent.append(data)
+        return self.real.sendall(data)
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+def tampered(how):
+    connection = ldap.LDAPConnection("ldap://127.0.0.1", "DC=example,DC=test", "127.0.0.1")
+    connection.login("alice", "Secret-1", "EXAMPLE")
+    wire = connection._socket = Wire(connection._socket)
+    connection.search(searchFilter="(sAMAccountName=alice)", attributes=["cn"])
+    try:
+        if how == "replayed":
+            wire.real.sendall(wire.sent[-1])
+            print(how, "answered", connection.recv())
+        else:
+            wire.flip = True
+            connection.search(searchFilter="(sAMAccountName=alice)", attributes=["cn"])
+            print(how, "answered")
+    except Exception as error:
+        print(how, "ended:", error)
+tampered("replayed")
+tampered("changed")
+try:
+    unsigned = ldap.LDAPConnection("ldap://127.0.0.1", "DC=example,DC=test", "127.0.0.1", signing=False)
+    unsigned.login("alice", "Secret-1", "EXAMPLE")
+    print("unsigned accepted")
+except ldap.LDAPSessionError as error:
+    print("unsigned refused", error)
+"#;
+
+/// impacket's default on ldap://: GSS-SPNEGO with signing and sealing, the mechListMIC, then
+/// every message sealed — on a DC that requires signing, where the same logon unsigned is
+/// refused with 8. A replayed or changed frame ends the session with a (sealed) Notice of
+/// Disconnection.
+#[tokio::test]
+async fn impacket_seals_its_session_on_a_dc_that_requires_signing() {
+    let loopback: SocketAddr = "127.0.0.1:0".parse().expect("addr");
+    let server = Server::builder(DOMAIN)
+        .admin_password(ADMIN_PASSWORD)
+        .listen(loopback)
+        .ldap_signing(ldap_server::SigningPolicy::Require)
+        .ldif_text("alice.ldif", user_ldif("alice", "Secret-1", &[]))
+        .ldif_text("bob.ldif", user_ldif("bob", "Secret-2", &[]))
+        .start()
+        .await
+        .expect("starts");
+    let out = run_python(SEALED, &[server.local_addr().port().to_string()]).await;
+    assert_exit(&out, 0);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    for attempt in 0..3 {
+        assert!(
+            lines.contains(&format!("sealed {attempt} alice,bob").as_str()),
+            "{out}"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("wrong refused") && line.contains("data 52e")),
+        "{out}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.starts_with("unsigned refused") && line.contains("00002028")),
+        "{out}"
+    );
+    for how in ["replayed", "changed"] {
+        assert!(
+            lines
+                .iter()
+                .any(|line| line.starts_with(&format!("{how} ended:"))
+                // impacket names the Notice of Disconnection by its OID
+                && line.contains("1.3.6.1.4.1.1466.20036")
+                && line.contains("protocolError: SASL security layer")),
+            "{how}: {out}"
+        );
+    }
+    server.shutdown().await;
+}

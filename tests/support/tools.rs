@@ -39,21 +39,33 @@ pub fn assert_exit(out: &ToolOutput, code: i32) {
 
 /// Runs `program args` without reading any LDAP client configuration, with a timeout.
 pub async fn run_tool(program: &str, args: &[String]) -> ToolOutput {
-    let mut cmd = tokio::process::Command::new(program);
-    cmd.args(args)
+    let mut command = tokio::process::Command::new(program);
+    command
         .env("LDAPNOINIT", "1")
         .env("LDAPCONF", "/dev/null")
-        .env("LDAPRC", "/dev/null")
+        .env("LDAPRC", "/dev/null");
+    run_command(command, program, args).await
+}
+
+/// Runs `command` (already given its environment) with `args`, no stdin, under the tools'
+/// timeout; a missing program fails the test, naming it.
+pub async fn run_command(
+    mut command: tokio::process::Command,
+    name: &str,
+    args: &[String],
+) -> ToolOutput {
+    command
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    let child = cmd
+    let child = command
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        .unwrap_or_else(|e| panic!("cannot run {name}: {e}"));
     let out = tokio::time::timeout(WAIT, child.wait_with_output())
         .await
-        .unwrap_or_else(|_| panic!("{program} {args:?} did not finish within {WAIT:?}"))
+        .unwrap_or_else(|_| panic!("{name} {args:?} did not finish within {WAIT:?}"))
         .expect("wait for tool");
     ToolOutput {
         code: out.status.code().unwrap_or(-1),
@@ -98,25 +110,9 @@ pub async fn ldapsearch_trusting(ca: Option<&std::path::Path>, args: &[&str]) ->
 /// ldap3, pycryptodome and impacket; `python3` without it) under the test timeout.
 pub async fn run_python(script: &str, args: &[String]) -> ToolOutput {
     let python = std::env::var("E2E_PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let child = tokio::process::Command::new(&python)
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|error| panic!("{python} (E2E_PYTHON): {error}"));
-    let out = tokio::time::timeout(WAIT, child.wait_with_output())
-        .await
-        .unwrap_or_else(|_| panic!("{python} did not finish within {WAIT:?}"))
-        .expect("wait for python");
-    ToolOutput {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let mut command = tokio::process::Command::new(&python);
+    command.arg("-c").arg(script);
+    run_command(command, &format!("{python} (E2E_PYTHON)"), args).await
 }
 
 /// `ldapsearch -x -H ldap://ADDR -o ldif-wrap=no -o nettimeout=10 -LLL <args>`.

@@ -1,6 +1,5 @@
 //! BindRequest: simple binds authenticate (see [`crate::bind`]); SASL GSS-SPNEGO carries NTLM
-//! (raw NTLMSSP or SPNEGO-wrapped, as AD accepts both) without a security layer; other SASL
-//! mechanisms are refused honestly.
+//! (see [`super::gss_spnego`]); other SASL mechanisms are refused honestly.
 
 use rasn_ldap::{AuthenticationChoice, BindRequest, BindResponse, ProtocolOp, ResultCode};
 
@@ -78,61 +77,5 @@ impl Session {
             )),
         ));
         Flow::Continue
-    }
-
-    /// One step of an NTLM logon in GSS-SPNEGO: a NEGOTIATE is answered with
-    /// saslBindInProgress (14) and the CHALLENGE, an AUTHENTICATE with the bind's result.
-    fn gss_spnego(
-        &mut self,
-        token: &[u8],
-        log: &mut AccessLog,
-    ) -> (ResultCode, String, Option<Vec<u8>>) {
-        let refused = |what: String| (ResultCode::ProtocolError, what, None);
-        let (inner, wrapping) = match ntlm::spnego::unwrap(token) {
-            Ok(unwrapped) => unwrapped,
-            Err(error) => {
-                self.ntlm = None;
-                return refused(format!("GSS-SPNEGO: {error}"));
-            }
-        };
-        match inner.get(8..12) {
-            Some([1, 0, 0, 0]) => {
-                log.dn = "GSS-SPNEGO negotiate".into();
-                let created = ntlm::Challenged::new(
-                    &inner,
-                    &self.shared.forest.ntlm_target(),
-                    ntlm::filetime_now(),
-                    false,
-                )
-                .and_then(|(challenged, challenge)| {
-                    ntlm::spnego::wrap_challenge(&challenge, wrapping)
-                        .map(|wrapped| (challenged, wrapped))
-                });
-                match created {
-                    Ok((challenged, wrapped)) => {
-                        self.ntlm = Some((challenged, wrapping));
-                        (ResultCode::SaslBindInProgress, String::new(), Some(wrapped))
-                    }
-                    Err(error) => refused(format!("GSS-SPNEGO: {error}")),
-                }
-            }
-            Some([3, 0, 0, 0]) => {
-                let Some((challenged, _)) = self.ntlm.take() else {
-                    return refused("GSS-SPNEGO: an AUTHENTICATE without a NEGOTIATE".into());
-                };
-                let (code, diagnostic) = self.ntlm_logon(&challenged, &inner, log);
-                if code != ResultCode::Success {
-                    return (code, diagnostic, None);
-                }
-                match ntlm::spnego::wrap_completed(wrapping) {
-                    Ok(creds) => (code, diagnostic, creds),
-                    Err(error) => refused(format!("GSS-SPNEGO: {error}")),
-                }
-            }
-            _ => {
-                self.ntlm = None;
-                refused("GSS-SPNEGO: not an NTLM NEGOTIATE or AUTHENTICATE".into())
-            }
-        }
     }
 }

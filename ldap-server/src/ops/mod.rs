@@ -5,6 +5,7 @@ mod bind;
 mod compare;
 mod controls;
 mod extended;
+mod gss_spnego;
 mod search;
 mod sicily;
 mod write;

@@ -305,6 +305,7 @@ fn extended_op(oid: &str) -> ProtocolOp {
 }
 
 mod bind;
+mod gss_spnego;
 mod other;
 mod search;
 mod writes;
