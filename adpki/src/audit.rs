@@ -17,7 +17,7 @@ use phone_client::certinfo::{describe, unusable_reason, CertificateInfo};
 use phone_client::enroll::{self, ResolveMap};
 use phone_client::ldap::Directory;
 use phone_client::machine::Path;
-use phone_client::profile::{EnrollmentAuth, Profile, Revocation, SearchBase};
+use phone_client::profile::{Profile, Revocation, SearchBase};
 use phone_client::trust::{validate_chain, ValidationFailure};
 
 /// What to audit and with which phone in mind.
@@ -27,6 +27,8 @@ pub struct AuditRequest {
     /// the roots (a `SocketAddr` converts to plain LDAP). The Global Catalog is reached the same
     /// way on the profile's GC port.
     pub dc: phone_client::ldap::LdapTarget,
+    /// How the administrator binds (`--bind`): simple or NTLM.
+    pub bind: phone_client::ldap::LdapBind,
     pub user: String,
     pub password: String,
     pub profile: Profile,
@@ -97,7 +99,9 @@ pub struct PhoneVerdict {
 pub async fn audit(request: &AuditRequest) -> Result<AuditReport, crate::Error> {
     let timeout = Duration::from_millis(request.profile.timeouts.ldap_ms);
     let mut directory = Directory::connect(request.dc.clone(), timeout).await?;
-    directory.bind(&request.user, &request.password).await?;
+    directory
+        .bind(request.bind, &request.user, &request.password)
+        .await?;
     let (configuration_nc, default_nc) = directory.naming_contexts().await?;
     let certification_authorities = ca_objects(&mut directory, &configuration_nc).await?;
     let mut enrollment_services = Vec::new();
@@ -294,7 +298,7 @@ async fn verdict(
             let gc = request.dc.with_port(profile.gc_port());
             let mut global_catalog = Directory::connect(gc, timeout).await?;
             global_catalog
-                .bind(&request.user, &request.password)
+                .bind(request.bind, &request.user, &request.password)
                 .await?;
             let found = global_catalog
                 .search_certification_authorities("", &profile.ca_filter)
@@ -329,12 +333,9 @@ async fn verdict(
                     profile.enrollment_renewal,
                     profile.enrollment_encoding,
                 );
-                let credentials = match profile.enrollment_auth {
-                    EnrollmentAuth::None => None,
-                    EnrollmentAuth::Basic => {
-                        Some((request.user.as_str(), request.password.as_str()))
-                    }
-                };
+                let credentials = profile
+                    .enrollment_auth
+                    .credentials(&request.user, &request.password);
                 match enroll::fetch_chain_as(&client, &url, credentials).await {
                     Ok(chain) => candidates.extend(chain),
                     Err(error) => note.push_str(&format!(" {error};")),

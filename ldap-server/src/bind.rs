@@ -161,15 +161,13 @@ pub fn ntlm_logon(
         format!("{domain}\\{user}")
     };
     logon(dir, forest, &name, |id| {
-        stored_cleartexts(dir, id)
-            .iter()
-            .any(|password| proves(&ntlm::nt_hash(password)))
+        stored_nt_hashes(dir, id).iter().any(|hash| proves(hash))
     })
 }
 
-/// The cleartexts an account's stored passwords keep (for NTLM's NT hash); see
-/// [`password::cleartext`].
-fn stored_cleartexts(dir: &Directory, id: EntryId) -> Vec<String> {
+/// The NT hashes an account's stored passwords give (NTLM proves knowledge of one); see
+/// [`password::stored_nt_hash`].
+fn stored_nt_hashes(dir: &Directory, id: EntryId) -> Vec<[u8; 16]> {
     let schema = dir.schema();
     let mut found = Vec::new();
     for (name, unicode) in [("unicodePwd", true), ("userPassword", false)] {
@@ -177,7 +175,7 @@ fn stored_cleartexts(dir: &Directory, id: EntryId) -> Vec<String> {
             found.extend(
                 dir.values(id, attribute)
                     .iter()
-                    .filter_map(|stored| password::cleartext(stored, unicode)),
+                    .filter_map(|stored| password::stored_nt_hash(stored, unicode)),
             );
         }
     }

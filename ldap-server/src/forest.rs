@@ -440,6 +440,11 @@ impl Forest {
                     "userPassword",
                     &[&password::hash_ssha(&config.admin_password)],
                 ),
+                // The NT hash too, as AD keeps it: the Administrator can log on with NTLM.
+                attr(
+                    "unicodePwd",
+                    &[&password::nt_hash_value(&config.admin_password)],
+                ),
             ],
             Strictness::Import,
         )?;

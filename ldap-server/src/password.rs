@@ -1,5 +1,6 @@
 //! Stored passwords: AD's `unicodePwd` (UTF-16LE inside double quotes, as ldifde and LDAP writes
-//! carry it), `userPassword` in cleartext or `{SSHA}`/`{SHA}` form. Comparison is constant-time.
+//! carry it, or `{NT}` and the NT hash in hex, as AD itself keeps it), `userPassword` in
+//! cleartext or `{SSHA}`/`{SHA}` form. Comparison is constant-time.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -15,6 +16,37 @@ pub fn hash_ssha(password: &str) -> String {
     let mut blob = hasher.finalize().to_vec();
     blob.extend_from_slice(&salt);
     format!("{{SSHA}}{}", STANDARD.encode(blob))
+}
+
+/// The `unicodePwd` value that keeps `password` as AD does: its NT hash (`{NT}` and 32 hex
+/// digits), enough for simple binds and NTLM, without the cleartext.
+pub fn nt_hash_value(password: &str) -> String {
+    let hash = ntlm::nt_hash(password);
+    let hex: String = hash.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("{{NT}}{hex}")
+}
+
+/// The NT hash a stored value proves: a `{NT}` `unicodePwd`, or the hash of a kept cleartext
+/// ([`cleartext`]).
+pub fn stored_nt_hash(stored: &[u8], unicode_pwd: bool) -> Option<[u8; 16]> {
+    if unicode_pwd {
+        if let Some(hash) = nt_hash_of_value(stored) {
+            return Some(hash);
+        }
+    }
+    cleartext(stored, unicode_pwd).map(|text| ntlm::nt_hash(&text))
+}
+
+fn nt_hash_of_value(stored: &[u8]) -> Option<[u8; 16]> {
+    let hex = stored.strip_prefix(b"{NT}")?;
+    if hex.len() != 32 {
+        return None;
+    }
+    let mut hash = [0u8; 16];
+    for (slot, pair) in hash.iter_mut().zip(hex.chunks_exact(2)) {
+        *slot = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(hash)
 }
 
 /// Does `offered` match a stored `userPassword` value?
@@ -83,6 +115,9 @@ pub fn verify_unicode_pwd(stored: &[u8], offered: &[u8]) -> bool {
     let Ok(offered) = std::str::from_utf8(offered) else {
         return false;
     };
+    if let Some(hash) = nt_hash_of_value(stored) {
+        return bool::from(hash.ct_eq(&ntlm::nt_hash(offered)));
+    }
     let quoted = format!("\"{offered}\"");
     let utf16: Vec<u8> = quoted.encode_utf16().flat_map(u16::to_le_bytes).collect();
     if stored.len() >= 2 && stored[1] == 0 && stored[0] == b'"' {
@@ -146,5 +181,27 @@ mod tests {
         assert!(!verify_unicode_pwd(&wire, b"Alice!2"));
         assert!(verify_unicode_pwd(b"\"Alice!1\"", b"Alice!1"));
         assert!(verify_unicode_pwd(b"Alice!1", b"Alice!1"));
+    }
+
+    #[test]
+    fn an_nt_hash_value_verifies_simple_binds_and_gives_ntlm_its_hash() {
+        let stored = nt_hash_value("Password");
+        // MS-NLMP 4.2.4's NT hash of "Password".
+        assert_eq!(stored, "{NT}a4f49c406510bdcab6824ee7c30fd852");
+        assert!(verify_unicode_pwd(stored.as_bytes(), b"Password"));
+        assert!(!verify_unicode_pwd(stored.as_bytes(), b"password"));
+        assert_eq!(
+            stored_nt_hash(stored.as_bytes(), true),
+            Some(ntlm::nt_hash("Password"))
+        );
+        assert_eq!(
+            stored_nt_hash(b"\"Alice!1\"", true),
+            Some(ntlm::nt_hash("Alice!1"))
+        );
+        assert_eq!(stored_nt_hash(b"{SSHA}abcd", false), None);
+        assert_eq!(
+            stored_nt_hash(b"{NT}zz", true),
+            Some(ntlm::nt_hash("{NT}zz"))
+        );
     }
 }

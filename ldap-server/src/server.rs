@@ -372,7 +372,8 @@ async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr)> {
     Ok((listener, bound))
 }
 
-/// Gives the forest's Administrator the configured password (and no other stored password).
+/// Gives the forest's Administrator the configured password (and no other stored password):
+/// `{SSHA}` and its NT hash.
 fn reset_admin_password(forest: &Forest, directory: &mut Directory, password: &str) -> Result<()> {
     use crate::directory::{Modification, ModifyOp, Strictness};
     let admin = forest.administrator_dn();
@@ -387,7 +388,7 @@ fn reset_admin_password(forest: &Forest, directory: &mut Directory, password: &s
     changes.push(Modification {
         op: ModifyOp::Replace,
         attribute: "unicodePwd".into(),
-        values: Vec::new(),
+        values: vec![crate::password::nt_hash_value(password).into_bytes().into()],
     });
     directory
         .modify(&admin, &changes, Strictness::Import)

@@ -16,7 +16,13 @@ use crate::error::{Error, ReasonCode};
 use crate::machine::Candidate;
 pub use crate::profile::LdapTransport;
 
+mod bind;
 mod tls;
+pub use crate::profile::LdapBind;
+pub use bind::{
+    bind, policy_refusal, BindFailure, NTLM_WITHOUT_INTEGRITY, SIGNING_REQUIRED,
+    STRONGER_AUTH_REQUIRED,
+};
 pub use tls::DcTrust;
 
 /// The attribute step 1 reads, in both spellings servers use.
@@ -24,14 +30,6 @@ const CA_ATTRIBUTES: [&str; 2] = ["cACertificate", "cACertificate;binary"];
 
 /// The StartTLS extended operation (RFC 4511 §4.14), as the rootDSE's supportedExtension lists it.
 pub const STARTTLS_OID: &str = "1.3.6.1.4.1.1466.20037";
-
-/// LDAP result 8, strongerAuthRequired: what AD (signing required) and Samba (strong auth
-/// required) answer a simple bind over plain LDAP with.
-pub const STRONGER_AUTH_REQUIRED: u32 = 8;
-
-/// The plain sentence for a bind the DC refused for its policy (issue #10; domain.md §I).
-pub const SIGNING_REQUIRED: &str =
-    "the DC requires LDAP signing or TLS; this phone binds with a simple bind over plain LDAP";
 
 /// Where one LDAP connection goes and how: the address, the name the server's certificate
 /// must carry (what a TLS client checks: the `--dc` host name, or the IP when an IP literal was
@@ -185,17 +183,9 @@ pub async fn offers_starttls(address: SocketAddr, timeout: Duration) -> Result<b
     }))
 }
 
-/// The report's text when a simple bind was refused with LDAP 8 (strongerAuthRequired) on a
-/// connection without TLS: [`SIGNING_REQUIRED`], then the DC's own text (AD's `00002028 …` with
-/// its trailing NUL removed, or Samba's `BindSimple: Transport encryption required.`). None for
-/// any other result.
+/// [`policy_refusal`] for a simple bind.
 pub fn signing_refusal(user: &str, rc: u32, text: &str) -> Option<String> {
-    (rc == STRONGER_AUTH_REQUIRED).then(|| {
-        format!(
-            "{SIGNING_REQUIRED}. The DC answered the bind as {user}: LDAP 8 (strongerAuthRequired) {}",
-            text.trim_end_matches('\0').trim()
-        )
-    })
+    policy_refusal(LdapBind::Simple, user, rc, text)
 }
 
 impl Directory {
@@ -212,24 +202,34 @@ impl Directory {
         })
     }
 
-    /// Simple bind with the user's credentials; the error names AD's data code when there is one.
-    pub async fn bind(&mut self, user: &str, password: &str) -> Result<(), Error> {
-        let result = self
-            .ldap
-            .with_timeout(self.timeout)
-            .simple_bind(user, password)
+    /// Binds with the user's credentials, simple or NTLM; the error names AD's data code when
+    /// there is one, and tells a signing-policy refusal apart.
+    pub async fn bind(
+        &mut self,
+        method: LdapBind,
+        user: &str,
+        password: &str,
+    ) -> Result<(), Error> {
+        let result = bind::bind(&mut self.ldap, method, user, password, self.timeout)
             .await
-            .map_err(|error| unavailable(format!("bind as {user} failed: {error}")))?;
+            .map_err(|failure| match failure {
+                BindFailure::Io(text) => unavailable(text),
+                BindFailure::Name(text) => Error::bind_refused(text),
+            })?;
         if result.rc == 0 {
             return Ok(());
         }
         if !self.transport.is_tls() {
-            if let Some(text) = signing_refusal(user, result.rc, &result.text) {
+            if let Some(text) = policy_refusal(method, user, result.rc, &result.text) {
                 return Err(Error::new(ReasonCode::SigningRequired, text));
             }
         }
+        let how = match method {
+            LdapBind::Simple => "bind",
+            LdapBind::Ntlm => "NTLM bind",
+        };
         Err(Error::bind_refused(format!(
-            "bind as {user} refused: LDAP {} {}{}",
+            "{how} as {user} refused: LDAP {} {}{}",
             result.rc,
             result.text.trim_end_matches('\0').trim(),
             explain_data_code(&result.text)

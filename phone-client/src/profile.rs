@@ -8,6 +8,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+mod ldap_bind;
+pub use ldap_bind::LdapBind;
+
 /// Where step 1 looks for certificationAuthority objects (§H.1: the documentation names no base).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -59,6 +62,25 @@ pub enum EnrollmentAuth {
     None,
     /// The sign-in name and password as HTTP Basic (IIS with Basic enabled accepts `DOMAIN\user`).
     Basic,
+    /// IIS's Windows Authentication: NTLM on one kept-alive connection (NEGOTIATE, the 401's
+    /// CHALLENGE, AUTHENTICATE), with the sign-in name as `DOMAIN\user` or `user@domain`.
+    Ntlm,
+}
+
+impl EnrollmentAuth {
+    /// What a request presents with this setting, as `user` with `password`.
+    pub fn credentials<'a>(
+        self,
+        user: &'a str,
+        password: &'a str,
+    ) -> Option<crate::enroll::WebCredentials<'a>> {
+        use crate::enroll::WebCredentials;
+        match self {
+            EnrollmentAuth::None => None,
+            EnrollmentAuth::Basic => Some(WebCredentials::Basic { user, password }),
+            EnrollmentAuth::Ntlm => Some(WebCredentials::Ntlm { user, password }),
+        }
+    }
 }
 
 /// Revocation checking of the registrar's certificate chain.
@@ -185,6 +207,9 @@ pub struct Profile {
     /// chains to (phone-client `--ca-file`), and checks the DC's name (`--dc`'s host).
     #[serde(default)]
     pub ldap_transport: LdapTransport,
+    /// How the phone binds: `simple` (default) or `ntlm`. UNCERTAIN: see [`LdapBind`].
+    #[serde(default)]
+    pub ldap_bind: LdapBind,
     /// Step 1's filter. `(objectCategory=certificationAuthority)` relies on AD's shortcut; against
     /// OpenLDAP use `(objectClass=certificationAuthority)` or the full category DN.
     #[serde(default = "defaults::ca_filter")]

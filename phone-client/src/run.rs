@@ -13,7 +13,7 @@ use crate::ldap::{DcTrust, Directory, LdapTarget};
 use crate::locate::{resolve_host, Locator};
 use crate::machine::{transition, Candidate, Event, Rules, State};
 use crate::pin;
-use crate::profile::{EnrollmentAuth, Profile, Revocation, SearchBase, SignInMethod};
+use crate::profile::{Profile, Revocation, SearchBase, SignInMethod};
 use crate::report::{Installed, Report, Step};
 use crate::trust::revocation::check_revocation;
 use crate::trust::{connect_registrar, RegistrarError, RegistrarSession, ValidationFailure};
@@ -141,8 +141,12 @@ impl Boot {
                         String::new(),
                     );
                 };
-                match directory.bind(&self.user, &self.password).await {
-                    Ok(()) => (Event::Bound, format!("simple bind as {}", self.user)),
+                let method = self.profile.ldap_bind;
+                match directory.bind(method, &self.user, &self.password).await {
+                    Ok(()) => (
+                        Event::Bound,
+                        format!("{} bind as {}", method.name(), self.user),
+                    ),
                     Err(reason) => {
                         let detail = reason.to_string();
                         (Event::BindFailed { reason }, detail)

@@ -294,6 +294,7 @@ async fn audit(world: &World, report: &Report) -> AuditCheck {
     let request = adpki::audit::AuditRequest {
         // Over StartTLS on a DC that requires signing, as an administrator would run it.
         dc: world.admin_target(),
+        bind: profile.ldap_bind,
         user,
         password,
         profile,

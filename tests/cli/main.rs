@@ -16,6 +16,7 @@ mod audit;
 mod certsrv_cli;
 mod durability;
 mod ldap_tls_flags;
+mod ntlm_binds;
 mod phone_directory;
 mod phone_pin;
 mod phone_revocation;

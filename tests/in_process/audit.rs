@@ -17,6 +17,7 @@ fn pki(root_cn: &str) -> (Vec<u8>, Vec<Vec<u8>>) {
 fn request(server: &TestServer, chain: Vec<Vec<u8>>) -> AuditRequest {
     AuditRequest {
         dc: server.server().local_addr().into(),
+        bind: Default::default(),
         user: "Administrator@example.test".into(),
         password: ADMIN_PASSWORD.into(),
         profile: Profile::load("cpe-2007r2").expect("profile"),

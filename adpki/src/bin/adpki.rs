@@ -17,7 +17,7 @@ use std::time::Duration;
 use adpki::publish::{self, DirectoryProfile, Error, PublishType, Request, Settings};
 use adpki::transport::{Choice, LdapTls};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use phone_client::ldap::{DcTrust, LdapTarget};
+use phone_client::ldap::{DcTrust, LdapBind, LdapTarget};
 use phone_client::locate::{host_of, resolve_host};
 
 #[derive(Parser)]
@@ -61,9 +61,13 @@ struct AuditArgs {
     /// The forest's DNS name, with --ldif.
     #[arg(long, default_value = "example.test")]
     domain: String,
-    /// Simple-bind name: `DOMAIN\user`, a UPN or a DN (not needed with --ldif).
+    /// The bind name: `DOMAIN\user`, a UPN or a DN (not needed with --ldif).
     #[arg(long, required_unless_present = "ldif")]
     user: Option<String>,
+    /// simple, or ntlm (GSS-SPNEGO NTLMv2 with `DOMAIN\user` or a UPN; with the channel binding
+    /// over TLS; no signing or sealing, so a DC that requires signing needs --ldap-tls).
+    #[arg(long, value_enum, default_value_t = LdapBind::Simple, value_name = "simple|ntlm")]
+    bind: LdapBind,
     #[arg(long, default_value = "")]
     password: String,
     /// The registrar's certificate chain, leaf first: PEM (one or more blocks), DER, or PKCS#7.
@@ -114,9 +118,13 @@ struct PublishArgs {
     /// the certificate must name the directory's host (or its IP when that is an IP address).
     #[arg(long, value_name = "FILE")]
     ca_file: Option<std::path::PathBuf>,
-    /// Simple-bind name: `DOMAIN\user`, a UPN or a DN. Without it nothing is bound (anonymous).
+    /// The bind name: `DOMAIN\user`, a UPN or a DN. Without it nothing is bound (anonymous).
     #[arg(long)]
     user: Option<String>,
+    /// simple, or ntlm (GSS-SPNEGO NTLMv2 with `DOMAIN\user` or a UPN; with the channel binding
+    /// over TLS; no signing or sealing, so a DC that requires signing needs --ldap-tls).
+    #[arg(long, value_enum, default_value_t = LdapBind::Simple, value_name = "simple|ntlm")]
+    bind: LdapBind,
     #[arg(long, default_value = "")]
     password: String,
     /// `HOST=ADDR:PORT` (repeatable): how names map to addresses. Nothing else is resolved.
@@ -218,6 +226,7 @@ fn settings(args: &PublishArgs, address: LdapTarget) -> Settings {
     Settings {
         address,
         user: args.user.clone(),
+        bind: args.bind,
         password: args.password.clone(),
         base: args.base.clone(),
         request: Request {
@@ -285,7 +294,7 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
     // With --ldif, the export is served by an in-process directory on loopback and audited there.
     let mut local = None;
     let mut choice = None;
-    let (dc, user, password) = if args.ldif.is_empty() {
+    let (dc, bind, user, password) = if args.ldif.is_empty() {
         let Some(dc_text) = &args.dc else {
             return usage("--dc or --ldif is required".into());
         };
@@ -305,6 +314,7 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
                 choice = Some(chosen);
                 (
                     target,
+                    args.bind,
                     args.user.clone().unwrap_or_default(),
                     args.password.clone(),
                 )
@@ -329,6 +339,7 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
                 local = Some(server);
                 (
                     LdapTarget::plain(address),
+                    LdapBind::Simple,
                     format!("Administrator@{}", args.domain),
                     password,
                 )
@@ -373,6 +384,7 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
     };
     let request = adpki::audit::AuditRequest {
         dc,
+        bind,
         user,
         password,
         profile,

@@ -44,18 +44,25 @@ impl Connection {
         })
     }
 
-    /// Simple bind: `DOMAIN\user`, a UPN or a DN, as AD accepts them.
-    pub async fn bind(&mut self, user: &str, password: &str) -> Result<(), Error> {
-        let result = self
-            .ldap
-            .with_timeout(self.timeout)
-            .simple_bind(user, password)
+    /// A simple bind (`DOMAIN\user`, a UPN or a DN, as AD accepts them) or an NTLM one
+    /// (`DOMAIN\user` or `user@domain`).
+    pub async fn bind(
+        &mut self,
+        method: phone_client::ldap::LdapBind,
+        user: &str,
+        password: &str,
+    ) -> Result<(), Error> {
+        use phone_client::ldap::BindFailure;
+        let result = phone_client::ldap::bind(&mut self.ldap, method, user, password, self.timeout)
             .await
-            .map_err(|error| io_failure("bind as", user, error))?;
+            .map_err(|failure| match failure {
+                BindFailure::Io(text) => Error::Connect(text),
+                BindFailure::Name(text) => Error::Usage(text),
+            })?;
         if result.rc != 0 {
             if !self.transport.is_tls() {
                 if let Some(text) =
-                    phone_client::ldap::signing_refusal(user, result.rc, &result.text)
+                    phone_client::ldap::policy_refusal(method, user, result.rc, &result.text)
                 {
                     return Err(Error::SigningRequired(text));
                 }

@@ -388,8 +388,10 @@ pub struct Settings {
     /// The directory: its address, and for StartTLS or LDAPS the name its certificate must carry
     /// and the roots (a `SocketAddr` converts to plain LDAP).
     pub address: phone_client::ldap::LdapTarget,
-    /// Simple-bind name; None binds anonymously (no bind at all).
+    /// The bind name; None binds anonymously (no bind at all).
     pub user: Option<String>,
+    /// How `user` binds: simple or NTLM (`--bind`).
+    pub bind: phone_client::ldap::LdapBind,
     pub password: String,
     /// ad: replaces the rootDSE's configuration NC; rfc: the container holding the object (required).
     pub base: Option<String>,
@@ -493,7 +495,9 @@ pub async fn publish(file: &[u8], settings: &Settings) -> Result<Report, Error> 
     let request = &settings.request;
     let mut connection = Connection::connect(settings.address.clone(), settings.timeout).await?;
     if let Some(user) = &settings.user {
-        connection.bind(user, &settings.password).await?;
+        connection
+            .bind(settings.bind, user, &settings.password)
+            .await?;
     }
     let base = match &settings.base {
         Some(base) => base.clone(),

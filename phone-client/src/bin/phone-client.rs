@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 use phone_client::ldap::DcTrust;
 use phone_client::locate::Locator;
-use phone_client::profile::{LdapTransport, Profile, SignInMethod};
+use phone_client::profile::{LdapBind, LdapTransport, Profile, SignInMethod};
 use phone_client::run::Boot;
 
 #[derive(Parser)]
@@ -60,6 +60,12 @@ struct Cli {
     /// `ldap_transport` (none in every built-in profile).
     #[arg(long, value_enum, value_name = "none|starttls|ldaps")]
     ldap_tls: Option<LdapTransport>,
+    /// How the phone binds: simple, or ntlm (GSS-SPNEGO NTLMv2; `--user` as `DOMAIN\user` or a
+    /// UPN; with the channel binding over TLS; no signing or sealing, so a DC that requires
+    /// signing needs --ldap-tls). Default: the profile's `ldap_bind` (simple in every built-in
+    /// profile).
+    #[arg(long, value_enum, value_name = "simple|ntlm")]
+    bind: Option<LdapBind>,
     /// PEM file with the roots the DC's certificate must chain to (StartTLS and LDAPS; nothing
     /// else is trusted for the DC). The certificate must name the `--dc` host (or its IP, when
     /// `--dc` is an IP address).
@@ -123,6 +129,9 @@ async fn main() -> ExitCode {
         .init();
     let setup = || -> Result<Boot, String> {
         let mut profile = Profile::load(&cli.profile).map_err(|error| error.to_string())?;
+        if let Some(method) = cli.bind {
+            profile.ldap_bind = method;
+        }
         if let Some(transport) = cli.ldap_tls {
             profile.ldap_transport = transport;
         }

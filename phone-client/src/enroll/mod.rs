@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, HeaderName, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
 use reqwest::StatusCode;
 
+mod auth;
 mod decode;
+pub use auth::WebCredentials;
 use decode::*;
 
 pub use crate::profile::Encoding;
@@ -147,13 +149,13 @@ pub async fn fetch_chain(client: &reqwest::Client, url: &str) -> Result<Vec<Vec<
     fetch_chain_as(client, url, None).await
 }
 
-/// [`fetch_chain`] with the user's credentials sent as HTTP Basic when `credentials` is given (a
-/// profile setting: whether the phone authenticates to /certsrv is open — domain.md §H.3; real
-/// AD CS answers anonymous requests with 401).
+/// [`fetch_chain`] with the user's credentials, as HTTP Basic or NTLM, when `credentials` is
+/// given (a profile setting: whether the phone authenticates to /certsrv is open — domain.md
+/// §H.3; real AD CS answers anonymous requests with 401).
 pub async fn fetch_chain_as(
     client: &reqwest::Client,
     url: &str,
-    credentials: Option<(&str, &str)>,
+    credentials: Option<WebCredentials<'_>>,
 ) -> Result<Vec<Vec<u8>>, EnrollError> {
     let (body, content_type) = fetch_body(client, url, credentials).await?;
     decode_detail(&body).map_err(|detail| EnrollError::Decode {
@@ -172,17 +174,13 @@ pub async fn fetch_bytes(client: &reqwest::Client, url: &str) -> Result<Vec<u8>,
 async fn fetch_body(
     client: &reqwest::Client,
     url: &str,
-    credentials: Option<(&str, &str)>,
+    credentials: Option<WebCredentials<'_>>,
 ) -> Result<(Vec<u8>, Option<String>), EnrollError> {
     let started = Instant::now();
-    let mut request = client.get(url);
-    if let Some((user, password)) = credentials {
-        request = request.basic_auth(user, Some(password));
-    }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| transport_error(url, &e, started))?;
+    let response = match auth::send(|| client.get(url), credentials).await {
+        auth::Sent::Answer(response) => response,
+        auth::Sent::Failed(error) => return Err(transport_error(url, &error, started)),
+    };
     if let Some(error) = status_error(url, response.status(), response.headers()) {
         return Err(error);
     }

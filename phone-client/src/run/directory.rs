@@ -54,7 +54,10 @@ impl Boot {
                 let gc_address = gc.address;
                 let result = match Directory::connect(gc, ldap_timeout).await {
                     Ok(mut global_catalog) => {
-                        let found = match global_catalog.bind(&self.user, &self.password).await {
+                        let found = match global_catalog
+                            .bind(self.profile.ldap_bind, &self.user, &self.password)
+                            .await
+                        {
                             Ok(()) => {
                                 global_catalog
                                     .search_certification_authorities("", filter)
@@ -138,10 +141,10 @@ impl Boot {
                 self.profile.enrollment_renewal,
                 self.profile.enrollment_encoding,
             );
-            let credentials = match self.profile.enrollment_auth {
-                EnrollmentAuth::None => None,
-                EnrollmentAuth::Basic => Some((self.user.as_str(), self.password.as_str())),
-            };
+            let credentials = self
+                .profile
+                .enrollment_auth
+                .credentials(&self.user, &self.password);
             // Each host's own time goes into the detail: in a forest with stale enrollment
             // services this is where a slow boot spends it.
             let host_started = Instant::now();

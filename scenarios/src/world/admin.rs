@@ -26,6 +26,7 @@ pub async fn publish(
     let settings = Settings {
         address: dc.into(),
         user: Some(user.to_string()),
+        bind: Default::default(),
         password: password.to_string(),
         base: None,
         request: Request {
