@@ -161,7 +161,7 @@ pub fn ntlm_logon(
         format!("{domain}\\{user}")
     };
     logon(dir, forest, &name, |id| {
-        stored_nt_hashes(dir, id).iter().any(|hash| proves(hash))
+        stored_nt_hashes(dir, id).iter().any(&mut proves)
     })
 }
 
