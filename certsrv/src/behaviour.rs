@@ -17,6 +17,10 @@ pub enum Behaviour {
     /// `basic`: HTTP Basic credentials of a directory user are required, checked like an LDAP
     /// simple bind; otherwise 401 advertising Negotiate, NTLM and Basic as IIS does.
     Basic,
+    /// `windows`: IIS with only Windows Authentication enabled, as AD CS installs /certsrv:
+    /// NTLM (or Negotiate carrying NTLM) of a directory user is required; anything else gets 401
+    /// advertising `Negotiate` and `NTLM` (no Basic).
+    Windows,
     /// `not-installed`: the CA exists but the Web Enrollment role service does not: every
     /// `/certsrv` path is IIS's 404.
     NotInstalled,
@@ -65,9 +69,10 @@ impl WrongContent {
 
 impl Behaviour {
     /// Every accepted spelling, for help texts and errors.
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 8] = [
         "anonymous",
         "basic",
+        "windows",
         "not-installed",
         "https-required",
         "slow:MS",
@@ -97,6 +102,7 @@ impl FromStr for Behaviour {
         match name {
             "anonymous" => no_argument(Behaviour::Anonymous),
             "basic" => no_argument(Behaviour::Basic),
+            "windows" => no_argument(Behaviour::Windows),
             "not-installed" => no_argument(Behaviour::NotInstalled),
             "https-required" => no_argument(Behaviour::HttpsRequired),
             "silent" => no_argument(Behaviour::Silent),
@@ -128,6 +134,7 @@ impl fmt::Display for Behaviour {
         match self {
             Behaviour::Anonymous => f.write_str("anonymous"),
             Behaviour::Basic => f.write_str("basic"),
+            Behaviour::Windows => f.write_str("windows"),
             Behaviour::NotInstalled => f.write_str("not-installed"),
             Behaviour::HttpsRequired => f.write_str("https-required"),
             Behaviour::Slow(delay) => write!(f, "slow:{}", delay.as_millis()),
@@ -146,6 +153,7 @@ mod tests {
         let all = [
             Behaviour::Anonymous,
             Behaviour::Basic,
+            Behaviour::Windows,
             Behaviour::NotInstalled,
             Behaviour::HttpsRequired,
             Behaviour::Slow(Duration::from_millis(1500)),

@@ -34,8 +34,8 @@ pub enum Error {
     /// A behaviour name that is not one of [`Behaviour::NAMES`](crate::Behaviour::NAMES).
     #[error("unknown certsrv behaviour {given:?}: {reason} (one of: {})", crate::Behaviour::NAMES.join(", "))]
     UnknownBehaviour { given: String, reason: &'static str },
-    /// `basic` needs a directory to check credentials against, and none was given.
-    #[error("certsrv behaviour basic needs a directory to check credentials against")]
+    /// `basic` and `windows` need a directory to check credentials against, and none was given.
+    #[error("certsrv behaviours basic and windows need a directory to check credentials against")]
     BasicWithoutDirectory,
     /// A listener that cannot be bound, or the one handed to [`start`](crate::start) has no
     /// local address.

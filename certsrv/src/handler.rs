@@ -160,7 +160,8 @@ pub(crate) fn respond(
         Behaviour::HttpsRequired if !state.secure => {
             return Reply::html(StatusCode::FORBIDDEN, pages::ssl_required()).noted("403.4")
         }
-        Behaviour::Basic => {
+        Behaviour::Basic | Behaviour::Windows => {
+            let basic_allowed = state.behaviour == Behaviour::Basic;
             let authorization = headers
                 .get(header::AUTHORIZATION)
                 .map(HeaderValue::as_bytes);
@@ -182,13 +183,17 @@ pub(crate) fn respond(
                         Step::Refused(why) => Err(why),
                     }
                 }
-                (Some(directory), _, _) => auth::authenticate(directory.as_ref(), authorization)
-                    .map_err(|failure| failure.to_string()),
+                (Some(directory), _, _) if basic_allowed => {
+                    auth::authenticate(directory.as_ref(), authorization)
+                        .map_err(|failure| failure.to_string())
+                }
+                (Some(_), _, _) => Err("Windows Authentication required".to_string()),
                 (None, _, _) => Err("no directory to check credentials against".to_string()),
             };
             if let Err(failure) = authenticated {
                 let host = headers.get(header::HOST).map(HeaderValue::as_bytes);
-                return unauthorized(&auth::realm(host, &state.host_name)).noted(failure);
+                let realm = auth::realm(host, &state.host_name);
+                return unauthorized(basic_allowed.then_some(realm.as_str())).noted(failure);
             }
         }
         _ => {}
@@ -280,14 +285,19 @@ fn ca_error(ca_name: &str, error: CaError) -> Reply {
 }
 
 /// 401 with the challenges IIS sends when Windows and Basic authentication are enabled.
-fn unauthorized(realm: &str) -> Reply {
+/// IIS's 401: Windows Authentication's schemes, and Basic with its realm when enabled.
+fn unauthorized(basic_realm: Option<&str>) -> Reply {
     let mut reply = Reply::html(StatusCode::UNAUTHORIZED, pages::unauthorized());
     let challenge = header::WWW_AUTHENTICATE;
     reply.headers = vec![
         (challenge.clone(), "Negotiate".to_string()),
         (challenge.clone(), "NTLM".to_string()),
-        (challenge, format!("Basic realm=\"{realm}\"")),
     ];
+    if let Some(realm) = basic_realm {
+        reply
+            .headers
+            .push((challenge, format!("Basic realm=\"{realm}\"")));
+    }
     reply
 }
 

@@ -152,7 +152,7 @@ pub fn start(
     directory: Option<Arc<dyn Directory>>,
 ) -> Result<RunningCertsrv> {
     config.validate()?;
-    if config.behaviour == Behaviour::Basic && directory.is_none() {
+    if matches!(config.behaviour, Behaviour::Basic | Behaviour::Windows) && directory.is_none() {
         return Err(Error::BasicWithoutDirectory);
     }
     let local_addr = listener.local_addr().map_err(Error::Listener)?;

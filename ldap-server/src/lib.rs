@@ -98,6 +98,6 @@ pub use ldif::{
     Records,
 };
 pub use ldif_io::export as export_ldif;
-pub use password::hash_ssha;
+pub use password::{hash_ssha, nt_hash_value};
 pub use server::{RunningServer, Server, ServerBuilder, DEFAULT_ADMIN_PASSWORD};
 pub use tls::{ChannelBinding, DcCertificate, SigningPolicy, START_TLS};

@@ -20,8 +20,8 @@ mod bind;
 mod tls;
 pub use crate::profile::LdapBind;
 pub use bind::{
-    bind, policy_refusal, BindFailure, NTLM_WITHOUT_INTEGRITY, SIGNING_REQUIRED,
-    STRONGER_AUTH_REQUIRED,
+    bind, policy_refusal, BindFailure, NTLM_INTEGRITY_OVER_TLS, NTLM_WITHOUT_INTEGRITY,
+    SIGNING_REQUIRED, STRONGER_AUTH_REQUIRED,
 };
 pub use tls::DcTrust;
 
@@ -185,7 +185,7 @@ pub async fn offers_starttls(address: SocketAddr, timeout: Duration) -> Result<b
 
 /// [`policy_refusal`] for a simple bind.
 pub fn signing_refusal(user: &str, rc: u32, text: &str) -> Option<String> {
-    policy_refusal(LdapBind::Simple, user, rc, text)
+    policy_refusal(LdapBind::Simple, false, user, rc, text)
 }
 
 impl Directory {
@@ -219,10 +219,9 @@ impl Directory {
         if result.rc == 0 {
             return Ok(());
         }
-        if !self.transport.is_tls() {
-            if let Some(text) = policy_refusal(method, user, result.rc, &result.text) {
-                return Err(Error::new(ReasonCode::SigningRequired, text));
-            }
+        let over_tls = self.transport.is_tls();
+        if let Some(text) = policy_refusal(method, over_tls, user, result.rc, &result.text) {
+            return Err(Error::new(ReasonCode::SigningRequired, text));
         }
         let how = match method {
             LdapBind::Simple => "bind",

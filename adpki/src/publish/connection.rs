@@ -60,12 +60,11 @@ impl Connection {
                 BindFailure::Name(text) => Error::Usage(text),
             })?;
         if result.rc != 0 {
-            if !self.transport.is_tls() {
-                if let Some(text) =
-                    phone_client::ldap::policy_refusal(method, user, result.rc, &result.text)
-                {
-                    return Err(Error::SigningRequired(text));
-                }
+            let over_tls = self.transport.is_tls();
+            if let Some(text) =
+                phone_client::ldap::policy_refusal(method, over_tls, user, result.rc, &result.text)
+            {
+                return Err(Error::SigningRequired(text));
             }
             return Err(ldap_failure("bind as", user, result.rc, &result.text));
         }

@@ -19,6 +19,10 @@ pub const SIGNING_REQUIRED: &str =
 /// The same for an NTLM bind: the ldap3 client neither signs nor seals.
 pub const NTLM_WITHOUT_INTEGRITY: &str = "the DC requires LDAP signing or TLS; this phone binds with NTLM over plain LDAP without signing or sealing (its LDAP client cannot seal): use StartTLS or LDAPS";
 
+/// An NTLM bind refused with 8 over TLS: the DC wants NTLM's own signing or sealing even there
+/// (Samba at its default, `ldap server require strong auth = yes`, as of 4.17).
+pub const NTLM_INTEGRITY_OVER_TLS: &str = "the DC requires NTLM signing or sealing even over TLS (Samba's default, ldap server require strong auth = yes); this phone's NTLM neither signs nor seals: bind simply over TLS, or set the DC to allow_sasl_over_tls";
+
 /// Why a bind got no answer from the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BindFailure {
@@ -93,13 +97,22 @@ fn ntlm_name(user: &str) -> Result<(), BindFailure> {
     Ok(())
 }
 
-/// The report's text when a bind was refused with LDAP 8 (strongerAuthRequired) on a connection
-/// without TLS: the plain sentence for `method`, then the DC's own text (AD's `00002028 …` with
-/// its trailing NUL removed, or Samba's). None for any other result.
-pub fn policy_refusal(method: LdapBind, user: &str, rc: u32, text: &str) -> Option<String> {
-    let sentence = match method {
-        LdapBind::Simple => SIGNING_REQUIRED,
-        LdapBind::Ntlm => NTLM_WITHOUT_INTEGRITY,
+/// The report's text when a bind was refused with LDAP 8 (strongerAuthRequired) for the DC's
+/// policy: over plain LDAP for either method, over TLS for NTLM only (a simple bind refused
+/// with 8 over TLS is something else). The plain sentence, then the DC's own text (AD's
+/// `00002028 …` with its trailing NUL removed, or Samba's). None for any other result.
+pub fn policy_refusal(
+    method: LdapBind,
+    over_tls: bool,
+    user: &str,
+    rc: u32,
+    text: &str,
+) -> Option<String> {
+    let sentence = match (method, over_tls) {
+        (LdapBind::Simple, false) => SIGNING_REQUIRED,
+        (LdapBind::Simple, true) => return None,
+        (LdapBind::Ntlm, false) => NTLM_WITHOUT_INTEGRITY,
+        (LdapBind::Ntlm, true) => NTLM_INTEGRITY_OVER_TLS,
     };
     (rc == STRONGER_AUTH_REQUIRED).then(|| {
         format!(
@@ -133,12 +146,17 @@ mod tests {
 
     #[test]
     fn an_ntlm_refusal_says_to_use_tls() {
-        let text = policy_refusal(LdapBind::Ntlm, "EXAMPLE\\alice", 8, "00002028: …\0").unwrap();
+        let text =
+            policy_refusal(LdapBind::Ntlm, false, "EXAMPLE\\alice", 8, "00002028: …\0").unwrap();
         assert!(text.starts_with(NTLM_WITHOUT_INTEGRITY), "{text}");
         assert!(
             text.ends_with("LDAP 8 (strongerAuthRequired) 00002028: …"),
             "{text:?}"
         );
-        assert_eq!(policy_refusal(LdapBind::Ntlm, "a", 49, "x"), None);
+        assert_eq!(policy_refusal(LdapBind::Ntlm, false, "a", 49, "x"), None);
+        let samba = "SASL:[GSS-SPNEGO]: Sign or Seal are required.";
+        let text = policy_refusal(LdapBind::Ntlm, true, "a", 8, samba).unwrap();
+        assert!(text.starts_with(NTLM_INTEGRITY_OVER_TLS), "{text}");
+        assert_eq!(policy_refusal(LdapBind::Simple, true, "a", 8, samba), None);
     }
 }

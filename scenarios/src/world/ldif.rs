@@ -197,10 +197,12 @@ fn user_entry(names: &Names, domain: &str, user: &crate::spec::UserSpec) -> Stri
         512
     };
     let mut entry = format!(
-        "dn: CN={name},CN=Users,{base}\nobjectClass: top\nobjectClass: person\nobjectClass: organizationalPerson\nobjectClass: user\ncn: {name}\nsAMAccountName: {name}\nuserPrincipalName: {name}@{domain}\nuserAccountControl: {control}\nuserPassword: {hash}\n",
+        "dn: CN={name},CN=Users,{base}\nobjectClass: top\nobjectClass: person\nobjectClass: organizationalPerson\nobjectClass: user\ncn: {name}\nsAMAccountName: {name}\nuserPrincipalName: {name}@{domain}\nuserAccountControl: {control}\nuserPassword: {hash}\nunicodePwd: {nt}\n",
         name = user.name,
         base = names.domain_dn,
         hash = ldap_server::hash_ssha(&user.password),
+        // The NT hash as AD keeps it: the phone may bind, or authenticate to /certsrv, with NTLM.
+        nt = ldap_server::nt_hash_value(&user.password),
     );
     match user.state {
         AccountState::LockedOut => entry.push_str("lockoutTime: 133000000000000000\n"),

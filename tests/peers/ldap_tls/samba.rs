@@ -137,6 +137,51 @@ async fn samba_as_installed_works_over_starttls_and_ldaps_and_refuses_plain_bind
             "{out}"
         );
     }
+    // NTLM (`--bind ntlm`: GSS-SPNEGO NTLMv2, the TLS channel binding, no signing or sealing):
+    // Samba 4.17 as installed wants NTLM's own signing or sealing on every transport, TLS
+    // included ("SASL:[GSS-SPNEGO]: Sign or Seal are required."), so it is refused over plain
+    // LDAP, StartTLS and LDAPS alike, and the report says why and what to do.
+    for (args, sentence) in [
+        (plain.clone(), phone_client::ldap::NTLM_WITHOUT_INTEGRITY),
+        (
+            over("starttls", DC_NAME, LDAP, &ca),
+            phone_client::ldap::NTLM_INTEGRITY_OVER_TLS,
+        ),
+        (
+            over("ldaps", "127.0.0.1", LDAPS, &ca),
+            phone_client::ldap::NTLM_INTEGRITY_OVER_TLS,
+        ),
+    ] {
+        let mut args = args;
+        args.extend(strings(&["--bind", "ntlm"]));
+        let (code, report, text) =
+            boot_over(SAMBA_ADMIN, SAMBA_ADMIN_PASSWORD, registrar_port, &args).await;
+        assert_eq!(code, 1, "{args:?}: {text}");
+        assert_eq!(report["reason_code"], "signing_required", "{text}");
+        let reason = report["reason"].as_str().unwrap_or_default();
+        assert!(reason.starts_with(sentence), "{text}");
+        assert!(
+            reason.ends_with("SASL:[GSS-SPNEGO]: Sign or Seal are required."),
+            "{text}"
+        );
+    }
+    let mut ntlm_audit = audit(&[
+        "--dc",
+        DC_NAME,
+        "--ldap-tls",
+        "ldaps",
+        "--ca-file",
+        &ca_text,
+    ]);
+    ntlm_audit.extend(strings(&["--bind", "ntlm"]));
+    let out = adpki(&ntlm_audit).await;
+    assert_eq!(out.code, 2, "{out}");
+    assert!(
+        out.stderr
+            .contains(phone_client::ldap::NTLM_INTEGRITY_OVER_TLS),
+        "{out}"
+    );
+
     // publish over plain LDAP: the same sentence.
     let mut plain_publish = strings(&["publish"]);
     plain_publish.push(pki.path("root.pem").display().to_string());
@@ -208,5 +253,89 @@ async fn samba_s_own_cn_only_certificate_is_refused_with_a_clear_report() {
     let out = adpki(&args).await;
     assert_eq!(out.code, 2, "{out}");
     assert!(out.stderr.contains("it has no subjectAltName"), "{out}");
+    drop(samba);
+}
+
+/// Samba with `ldap server require strong auth = allow_sasl_over_tls` (the setting Samba offers
+/// for SASL clients that rely on TLS): the phone and adpki bind with NTLM over StartTLS and
+/// LDAPS, by down-level name and by UPN; a wrong password gets Samba's 52e.
+#[tokio::test]
+async fn samba_allowing_sasl_over_tls_takes_ntlm_binds_over_tls() {
+    let cert = DcCert::issue("Example Lab CA", &[DC_NAME, "127.0.0.1"]);
+    let samba = Samba::start_with(e2e::samba::SambaConfig {
+        as_installed: true,
+        tls: Some(SambaTls::from_cert(&cert)),
+        strong_auth: Some("allow_sasl_over_tls"),
+    })
+    .await;
+    let pki = Pki::new();
+    let (_registrar, registrar_port) = registrar(&pki).await;
+    let ca = cert.ca();
+    let ca_text = ca.display().to_string();
+
+    let mut publish = strings(&["publish"]);
+    publish.push(pki.path("root.pem").display().to_string());
+    publish.extend(strings(&[
+        "RootCA",
+        "-f",
+        "--url",
+        "ldaps://127.0.0.1",
+        "--ca-file",
+        &ca_text,
+        "--bind",
+        "ntlm",
+        "--user",
+        "EXAMPLE\\Administrator",
+        "--password",
+        SAMBA_ADMIN_PASSWORD,
+    ]));
+    let out = adpki(&publish).await;
+    assert_eq!(out.code, 0, "{out}\n{}", samba.log());
+
+    for (user, args) in [
+        (
+            "EXAMPLE\\Administrator",
+            over("starttls", DC_NAME, LDAP, &ca),
+        ),
+        (SAMBA_ADMIN, over("ldaps", "127.0.0.1", LDAPS, &ca)),
+    ] {
+        let mut args = args;
+        args.extend(strings(&["--bind", "ntlm"]));
+        let (code, report, text) =
+            boot_over(user, SAMBA_ADMIN_PASSWORD, registrar_port, &args).await;
+        assert_eq!(code, 0, "{user} {args:?}: {text}\n{}", samba.log());
+        assert_eq!(report["path"], "directory", "{text}");
+    }
+    let mut wrong = over("ldaps", "127.0.0.1", LDAPS, &ca);
+    wrong.extend(strings(&["--bind", "ntlm"]));
+    let (code, report, text) =
+        boot_over("EXAMPLE\\Administrator", "Wrong-1", registrar_port, &wrong).await;
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(report["reason_code"], "bind_refused", "{text}");
+    assert_eq!(report["data_code"], "52e", "{text}");
+
+    let mut audit = strings(&[
+        "audit",
+        "--dc",
+        DC_NAME,
+        "--resolve",
+        &format!("{DC_NAME}=127.0.0.1:0"),
+        "--ldap-tls",
+        "starttls",
+        "--ca-file",
+        &ca_text,
+        "--bind",
+        "ntlm",
+        "--user",
+        "EXAMPLE\\Administrator",
+        "--password",
+        SAMBA_ADMIN_PASSWORD,
+        "--registrar-chain",
+    ]);
+    audit.push(pki.path("leaf.pem").display().to_string());
+    audit.extend(strings(&["--registrar-name", POOL]));
+    let out = adpki(&audit).await;
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stdout.contains("would sign in"), "{out}");
     drop(samba);
 }
