@@ -274,3 +274,59 @@ fn channel_bindings_are_read_from_the_response_and_computed_for_a_certificate() 
     auth.nt_response.splice(eol..eol, pair);
     assert_eq!(channel_bindings(&auth), Some(expected));
 }
+
+/// Every parser and the session layer take hostile bytes without panicking: random tokens,
+/// and real messages cut short or with random bytes flipped (a deterministic generator, so a
+/// failure repeats). The fuzz targets of issue #12 go further.
+#[test]
+fn malformed_tokens_are_errors_never_panics() {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let client = client::Client::new("alice", "EXAMPLE", "Secret-1", client::DEFAULT_FLAGS);
+    let (challenged, challenge) =
+        Challenged::new(client.negotiate(), &target(), 0, true).expect("challenge");
+    let authenticate = client
+        .authenticate(&challenge, None)
+        .expect("authenticate")
+        .message;
+    let init = spnego::client_init(client.negotiate()).expect("init");
+    let seeds = [client.negotiate().to_vec(), challenge, authenticate, init];
+    for round in 0..4000 {
+        let seed = &seeds[round % seeds.len()];
+        let mut token = seed.clone();
+        match next() % 3 {
+            0 => token.truncate(usize::try_from(next()).unwrap_or(0) % (seed.len() + 1)),
+            1 => {
+                for _ in 0..1 + next() % 8 {
+                    let at = usize::try_from(next()).unwrap_or(0) % token.len().max(1);
+                    if let Some(byte) = token.get_mut(at) {
+                        *byte = (next() & 0xff) as u8;
+                    }
+                }
+            }
+            _ => {
+                token = (0..next() % 300).map(|_| (next() & 0xff) as u8).collect();
+            }
+        }
+        let _ = Negotiate::parse(&token);
+        let _ = messages::Challenge::parse(&token);
+        let _ = client.authenticate(&token, Some([1; 16]));
+        let _ = Challenged::new(&token, &target(), 0, true);
+        if let Ok(auth) = Authenticate::parse(&token) {
+            let _ = challenged.verify(&token, &auth, &nt_hash("Secret-1"));
+            let _ = channel_bindings(&auth);
+        }
+        let _ = spnego::unwrap(&token);
+        let _ = spnego::server_mech_list_mic(&token);
+        let mut layer =
+            SessionSecurity::new(&[7; 16], client::DEFAULT_FLAGS | flags::SEAL, Side::Server)
+                .expect("layer");
+        let _ = layer.unseal(&token);
+        let _ = layer.verify(&token, &token);
+    }
+}

@@ -340,7 +340,7 @@ pub struct CertsrvSpec {
     /// The CA's certificate ids, renewal 0 first; each is served with its issuer path.
     #[serde(default)]
     pub renewals: Vec<String>,
-    /// ldap-server's certsrv behaviours (`anonymous`, `basic`, `not-installed`, `https-required`,
+    /// ldap-server's certsrv behaviours (`anonymous`, `basic`, `windows`, `not-installed`, `https-required`,
     /// `slow:MS`, `silent`, `wrong-content:KIND`), or `refused` (the name resolves, the port is
     /// closed).
     #[serde(default = "default_behaviour")]

@@ -53,16 +53,17 @@ enum Command {
         /// "# Web Enrollment on http://…/certsrv/").
         #[arg(long, value_name = "ADDR")]
         certsrv_listen: Option<SocketAddr>,
-        /// One CA certificate file per renewal, in renewal order (the first is renewal 0): PEM whose
-        /// first certificate is the CA's and the rest its chain, or DER of one certificate. Without
-        /// any, /certsrv serves the cACertificate of the directory's enrollment service.
         /// Also serve Web Enrollment over HTTPS at https://ADDR/certsrv/ with the DC's certificate
         /// (same CA files and behaviour; there `https-required` is satisfied).
         #[arg(long, value_name = "ADDR")]
         certsrv_https_listen: Option<SocketAddr>,
+        /// One CA certificate file per renewal, in renewal order (the first is renewal 0): PEM whose
+        /// first certificate is the CA's and the rest its chain, or DER of one certificate. Without
+        /// any, /certsrv serves the cACertificate of the directory's enrollment service.
         #[arg(long = "certsrv-ca", value_name = "FILE")]
         certsrv_ca: Vec<PathBuf>,
-        /// How /certsrv behaves: anonymous (default), basic, not-installed, https-required,
+        /// How /certsrv behaves: anonymous (default), basic (Basic and Windows Authentication),
+        /// windows (Windows Authentication only, AD CS's default), not-installed, https-required,
         /// slow:MS, silent, wrong-content:html|garbage|empty|pem-garbage.
         #[arg(long, value_name = "NAME")]
         certsrv_behaviour: Option<CertsrvBehaviour>,
