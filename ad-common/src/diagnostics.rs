@@ -250,6 +250,19 @@ pub fn malformed_control(oid: &str) -> String {
     format!("00000057: LdapErr: DSID-0C090A5D, comment: Error processing control, data 0, {VERSION} (malformed {oid} value)")
 }
 
+/// A search filter larger than the server evaluates (result 11, adminLimitExceeded). AD's
+/// problem name and code; the DSID and the comment are ours (UNCERTAIN: AD documents no filter
+/// size limit, it bounds such queries through MaxTempTableSize and MaxQueryDuration).
+pub fn filter_too_large(limit: usize) -> String {
+    format!("00002024: SvcErr: DSID-0208043D, problem 5008 (ADMIN_LIMIT_EXCEEDED), data 0 (a filter of more than {limit} terms)")
+}
+
+/// A search that ran past MaxQueryDuration (result 3, timeLimitExceeded). UNCERTAIN: the exact
+/// AD text; the code and the policy's name are AD's.
+pub fn query_duration_exceeded(seconds: u64) -> String {
+    format!("00002022: SvcErr: DSID-0208085B, problem 5008 (TIME_LIMIT_EXCEEDED), data 0 (MaxQueryDuration, {seconds} s)")
+}
+
 /// A paged-results cookie the server does not know (result 53).
 pub fn unknown_paged_cookie() -> String {
     "00002024: SvcErr: DSID-02040A3A, problem 5010 (UNAVAIL_EXTENSION), data 0 (the paged-results cookie is unknown or expired)".to_string()

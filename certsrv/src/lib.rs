@@ -52,6 +52,8 @@ mod behaviour;
 mod ca;
 mod directory;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod handler;
 mod pages;
 mod pkcs7;

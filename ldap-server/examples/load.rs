@@ -29,6 +29,9 @@ struct Options {
     connections: usize,
     seconds: u64,
     boot: bool,
+    /// `--mode add`: acknowledged adds (a container under `--base` each), for `--data`'s group
+    /// commit.
+    add: bool,
     label: String,
     /// `raw`: pre-encoded requests and length-framed replies, so the client spends almost no CPU
     /// and the server's speed shows; `ldap3`: a full client library, like real applications.
@@ -95,6 +98,7 @@ fn parse() -> Options {
         connections: 1,
         seconds: 5,
         boot: false,
+        add: false,
         label: "server".into(),
         raw: false,
         tls: None,
@@ -115,7 +119,11 @@ fn parse() -> Options {
             "--attribute" => options.attribute = value(),
             "--connections" => options.connections = value().parse().expect("--connections N"),
             "--seconds" => options.seconds = value().parse().expect("--seconds N"),
-            "--mode" => options.boot = value() == "boot",
+            "--mode" => {
+                let mode = value();
+                options.boot = mode == "boot";
+                options.add = mode == "add";
+            }
             "--label" => options.label = value(),
             "--client" => options.raw = value() == "raw",
             "--ca-file" => options.tls = Some(client_config(&value())),
@@ -145,6 +153,8 @@ async fn main() {
         tasks.push(tokio::spawn(async move {
             if options.raw {
                 raw::run(&options, &done, &count, &entries, &errors).await;
+            } else if options.add {
+                adds(&options, &done, &count, &errors).await;
             } else if options.boot {
                 while !done.load(Ordering::Relaxed) {
                     match boot(&options).await {
@@ -240,6 +250,42 @@ async fn main() {
 }
 
 /// A phone boot: new connection, bind, the certificate search, unbind.
+/// Adds containers under `--base` one after another on one connection until `done`.
+async fn adds(options: &Options, done: &AtomicBool, count: &AtomicU64, errors: &AtomicU64) {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let (connection, mut ldap) = LdapConnAsync::with_settings(options.settings(), &options.url)
+        .await
+        .expect("connect");
+    ldap3::drive!(connection);
+    ldap.simple_bind(&options.bind, &options.password)
+        .await
+        .expect("bind")
+        .success()
+        .expect("bind ok");
+    while !done.load(Ordering::Relaxed) {
+        let name = format!("load-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        let dn = format!("CN={name},{}", options.base);
+        let added = ldap
+            .add(
+                &dn,
+                vec![
+                    (
+                        "objectClass",
+                        std::collections::HashSet::from(["container"]),
+                    ),
+                    ("cn", std::collections::HashSet::from([name.as_str()])),
+                ],
+            )
+            .await
+            .and_then(|result| result.success());
+        match added {
+            Ok(_) => count.fetch_add(1, Ordering::Relaxed),
+            Err(_) => errors.fetch_add(1, Ordering::Relaxed),
+        };
+    }
+    let _ = ldap.unbind().await;
+}
+
 async fn boot(options: &Options) -> ldap3::result::Result<u64> {
     let (connection, mut ldap) =
         LdapConnAsync::with_settings(options.settings(), &options.url).await?;

@@ -50,8 +50,9 @@ pub fn next_message(
             length,
             limit: max_size,
         })?;
+    // Not reserved ahead: the buffer grows with the bytes that actually arrive, so a header
+    // claiming 16 MiB costs nothing until the client sends them.
     if buffer.len() < total {
-        buffer.reserve(total - buffer.len());
         return Ok(None);
     }
     let frame = buffer.split_to(total);

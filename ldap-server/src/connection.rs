@@ -134,11 +134,26 @@ where
                     // StartTLS must be the last thing the client sent (RFC 4511 §4.14.1).
                     session.input_pending = !buffer.is_empty() || !wrapped.is_empty();
                     let flow = match message {
+                        // A search that may take long leaves this worker to the other
+                        // connections while it runs.
+                        codec::Incoming::Ldap(message) if may_take_long(&message) => {
+                            run_long(|| session.handle(message, &mut replies))
+                        }
                         codec::Incoming::Ldap(message) => session.handle(message, &mut replies),
                         codec::Incoming::Sicily(message) => {
                             session.handle_sicily(message, &mut replies)
                         }
                     };
+                    // A write is acknowledged once the journal holds it durably.
+                    let ticket = session
+                        .durable_ticket
+                        .swap(0, std::sync::atomic::Ordering::Relaxed);
+                    if let Err(failure) = durable(ticket, session.shared.commit.clone()).await {
+                        tracing::error!(conn = session.connection, %failure, "closing the connection");
+                        say_goodbye(stream, layer.as_mut(), ResultCode::Unavailable, &failure)
+                            .await;
+                        return Ended::Closed;
+                    }
                     encoded.clear();
                     codec::encode_all(&replies, &mut encoded);
                     wire.clear();
@@ -220,6 +235,50 @@ where
             }
         }
     }
+}
+
+/// A search whose cost grows with the directory: scope beyond the base, with a filter other
+/// than the few indexed equalities a phone or a publish sends.
+fn may_take_long(message: &rasn_ldap::LdapMessage) -> bool {
+    use rasn_ldap::{Filter, ProtocolOp, SearchRequestScope};
+    let ProtocolOp::SearchRequest(search) = &message.protocol_op else {
+        return false;
+    };
+    if search.scope == SearchRequestScope::BaseObject {
+        return false;
+    }
+    let simple = |filter: &Filter| matches!(filter, Filter::EqualityMatch(_) | Filter::Present(_));
+    match &search.filter {
+        Filter::And(set) | Filter::Or(set) => set.len() > 4 || !set.iter().all(simple),
+        filter => !simple(filter),
+    }
+}
+
+/// Runs `work` where it cannot hold up the runtime: on a multi-threaded runtime this worker
+/// hands its other tasks over first (`block_in_place`); elsewhere (a test's current-thread
+/// runtime) it just runs.
+fn run_long<T>(work: impl FnOnce() -> T) -> T {
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|handle| handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_thread {
+        tokio::task::block_in_place(work)
+    } else {
+        work()
+    }
+}
+
+/// Waits (off the async workers) until the write just handled is durable, if it was journaled.
+async fn durable(
+    ticket: u64,
+    commit: Option<Arc<crate::group_commit::GroupCommit>>,
+) -> Result<(), String> {
+    let Some(commit) = commit.filter(|_| ticket > 0) else {
+        return Ok(());
+    };
+    tokio::task::spawn_blocking(move || commit.wait(ticket))
+        .await
+        .map_err(|error| format!("the journal's fsync did not finish: {error}"))?
+        .map_err(|failure| format!("the write could not be made durable: {failure}"))
 }
 
 /// Sends a Notice of Disconnection (sealed when a security layer is on) and closes, without

@@ -1,8 +1,10 @@
 //! Durable state for `serve --data DIR`: a snapshot plus an append-only journal, both LDIF.
 //!
 //! Every acknowledged write appends the objects it changed (full content records, so replay
-//! restores GUIDs and USNs exactly) or a delete / moddn record, and fsyncs before the client hears
-//! back: a write that was acknowledged survives `kill -9`. When the journal grows past a threshold,
+//! restores GUIDs and USNs exactly) or a delete / moddn record, and is made durable before the
+//! client hears back (group commit: one fsync for the writes waiting together, outside the
+//! directory's lock, see [`crate::group_commit`]): a write that was acknowledged survives
+//! `kill -9`. When the journal grows past a threshold,
 //! the whole tree is written to a new snapshot (temp file, fsync, rename, fsync the directory) and
 //! the journal starts over. A crash mid-append leaves a torn last record with no terminating
 //! blank line; it belonged to a write nobody acknowledged, and loading drops it.
@@ -105,15 +107,24 @@ impl Journal {
         })
     }
 
-    /// Appends one write's records and makes them durable; compacts when the journal is long.
-    pub fn append(&mut self, text: &str, directory: &Directory) -> std::io::Result<()> {
+    /// Appends one write's records, not yet durable (the caller waits for its group commit);
+    /// compacts when the journal is long. `Ok(true)` when it compacted: then everything
+    /// appended so far is durable in the new snapshot.
+    pub fn append(&mut self, text: &str, directory: &Directory) -> std::io::Result<bool> {
         self.file.write_all(text.as_bytes())?;
-        self.file.sync_data()?;
         self.records += 1;
         if self.records >= COMPACT_AFTER_RECORDS {
             self.compact(directory)?;
+            return Ok(true);
         }
-        Ok(())
+        Ok(false)
+    }
+
+    /// The group commit of this journal's file.
+    pub fn group_commit(&self) -> std::io::Result<crate::group_commit::GroupCommit> {
+        Ok(crate::group_commit::GroupCommit::new(
+            self.file.try_clone()?,
+        ))
     }
 
     /// Folds the journal into a fresh snapshot.

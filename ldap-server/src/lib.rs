@@ -74,6 +74,9 @@ mod entry;
 mod error;
 mod filter;
 mod forest;
+#[doc(hidden)]
+pub mod fuzzing;
+mod group_commit;
 mod journal;
 mod ldif;
 mod ldif_io;

@@ -8,7 +8,7 @@ use crate::acl::{AccessPolicy, Principal};
 use crate::directory::Directory;
 use crate::dn::Dn;
 use crate::entry::EntryId;
-use crate::error::OpError;
+use crate::error::{OpError, ResultCode};
 use crate::filter::{Compiled, Truth};
 use crate::schema::AttrId;
 
@@ -41,6 +41,48 @@ pub struct Found {
     pub references: Vec<String>,
 }
 
+/// Keeps the candidates that match and that `principal` may read, refusing to go on past
+/// `deadline` (MaxQueryDuration: 3 timeLimitExceeded). The clock is read every 256 candidates.
+fn matching(
+    dir: &Directory,
+    policy: &AccessPolicy,
+    principal: &Principal,
+    filter: &Compiled,
+    candidates: Vec<EntryId>,
+    deadline: Deadline,
+) -> Result<Vec<EntryId>, OpError> {
+    let mut kept = Vec::new();
+    for (checked, id) in candidates.into_iter().enumerate() {
+        if checked % 256 == 255 && std::time::Instant::now() > deadline.at {
+            return Err(OpError::new(
+                ResultCode::TimeLimitExceeded,
+                crate::ad_text::query_duration_exceeded(deadline.limit.as_secs()),
+            ));
+        }
+        if matches(dir, policy, principal, filter, id) {
+            kept.push(id);
+        }
+    }
+    Ok(kept)
+}
+
+/// When a search must be done by (MaxQueryDuration from its start).
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    pub at: std::time::Instant,
+    pub limit: std::time::Duration,
+}
+
+impl Deadline {
+    pub fn after(limit: std::time::Duration) -> Deadline {
+        let now = std::time::Instant::now();
+        Deadline {
+            at: now.checked_add(limit).unwrap_or(now),
+            limit,
+        }
+    }
+}
+
 /// Finds the entries in scope that match and that `principal` may read.
 pub fn find(
     dir: &Directory,
@@ -49,6 +91,7 @@ pub fn find(
     base: &Dn,
     scope: Scope,
     filter: &Compiled,
+    deadline: Deadline,
 ) -> Result<Found, OpError> {
     let base_id = dir.lookup(base)?;
     let in_scope = |id: EntryId| in_scope(dir, base_id, scope, id);
@@ -68,10 +111,7 @@ pub fn find(
         },
     };
     let mut found = Found {
-        entries: candidates
-            .into_iter()
-            .filter(|&id| matches(dir, policy, principal, filter, id))
-            .collect(),
+        entries: matching(dir, policy, principal, filter, candidates, deadline)?,
         references: Vec::new(),
     };
     if scope != Scope::Base {
@@ -88,18 +128,16 @@ pub fn find_everywhere(
     policy: &AccessPolicy,
     principal: &Principal,
     filter: &Compiled,
-) -> Found {
+    deadline: Deadline,
+) -> Result<Found, OpError> {
     let candidates = match filter.indexed_candidates(dir) {
         Some(ids) => ids,
         None => dir.walk_all(),
     };
-    Found {
-        entries: candidates
-            .into_iter()
-            .filter(|&id| matches(dir, policy, principal, filter, id))
-            .collect(),
+    Ok(Found {
+        entries: matching(dir, policy, principal, filter, candidates, deadline)?,
         references: Vec::new(),
-    }
+    })
 }
 
 /// Whether `id` lies in the search's scope below `base_id`.

@@ -273,7 +273,14 @@ impl ServerBuilder {
         let (listener, local_addr) = bind(self.listen).await?;
         let shared = Arc::new(Shared {
             directory: RwLock::new(directory),
+            commit: match &journal {
+                Some(journal) => Some(Arc::new(journal.group_commit().map_err(|source| {
+                    Error::Config(format!("cannot open the journal for fsync: {source}"))
+                })?)),
+                None => None,
+            },
             journal: journal.map(std::sync::Mutex::new),
+            connection_slots: Arc::new(Semaphore::new(self.limits.max_connections)),
             forest,
             policy: AccessPolicy {
                 allow_anonymous_reads: self.forest.allow_anonymous_reads,
@@ -511,7 +518,7 @@ async fn accept_loop(
     global_catalog: bool,
     transport: Transport,
 ) {
-    let slots = Arc::new(Semaphore::new(shared.limits.max_connections));
+    let slots = shared.connection_slots.clone();
     let next_connection = AtomicU64::new(1);
     let mut connections = tokio::task::JoinSet::new();
     loop {
@@ -550,8 +557,25 @@ async fn accept_loop(
         // Reap finished connections so the set does not grow without bound.
         while connections.try_join_next().is_some() {}
     }
-    while connections.join_next().await.is_some() {}
+    // Every connection has been told (Notice of Disconnection); one whose client stopped
+    // reading would hold a write until the idle timeout, so the wait is bounded.
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            left = connections.len(),
+            grace = ?SHUTDOWN_GRACE,
+            "closing the connections still open after the shutdown grace period"
+        );
+        connections.abort_all();
+        while connections.join_next().await.is_some() {}
+    }
 }
+
+/// How long a shutdown waits for connections to finish before closing them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 #[cfg(test)]
 mod tests {

@@ -28,6 +28,8 @@ pub struct Limits {
     pub idle_timeout: Duration,
     /// Open paged-search cookies per connection (MaxResultSetsPerConn).
     pub max_paged_per_connection: usize,
+    /// MaxQueryDuration: a search still running after this is answered timeLimitExceeded.
+    pub max_query_duration: Duration,
 }
 
 impl Default for Limits {
@@ -38,6 +40,7 @@ impl Default for Limits {
             max_connections: 5000,
             idle_timeout: Duration::from_secs(900),
             max_paged_per_connection: 10,
+            max_query_duration: Duration::from_secs(120),
         }
     }
 }
@@ -48,6 +51,11 @@ pub struct Shared {
     pub directory: RwLock<Directory>,
     /// `--data DIR`: where acknowledged writes are made durable.
     pub journal: Option<std::sync::Mutex<crate::journal::Journal>>,
+    /// The journal's group commit (with `journal`).
+    pub commit: Option<Arc<crate::group_commit::GroupCommit>>,
+    /// MaxConnections, for all listeners together (LDAP, LDAPS, Global Catalog): one permit
+    /// per open connection.
+    pub connection_slots: Arc<tokio::sync::Semaphore>,
     pub forest: Forest,
     pub policy: AccessPolicy,
     pub limits: Limits,
@@ -116,6 +124,9 @@ pub struct Session {
     /// A SASL security layer negotiated by the bind just answered: the connection wraps every
     /// later message in it once the bind's response has gone out in the clear.
     pub(crate) new_security_layer: Option<ntlm::SessionSecurity>,
+    /// The journal ticket of the write just answered (0: none; tickets start at 1): the
+    /// connection acknowledges it only once the ticket is durable.
+    pub(crate) durable_ticket: std::sync::atomic::AtomicU64,
 }
 
 /// An NTLM logon waiting for its AUTHENTICATE.
@@ -139,6 +150,7 @@ impl Session {
             input_pending: false,
             ntlm: None,
             new_security_layer: None,
+            durable_ticket: std::sync::atomic::AtomicU64::new(0),
         }
     }
 

@@ -15,6 +15,8 @@
 //! ```
 
 pub mod client;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod messages;
 pub mod security;
 pub mod spnego;

@@ -288,7 +288,7 @@ fn malformed_tokens_are_errors_never_panics() {
         state
     };
     let client = client::Client::new("alice", "EXAMPLE", "Secret-1", client::DEFAULT_FLAGS);
-    let (challenged, challenge) =
+    let (_, challenge) =
         Challenged::new(client.negotiate(), &target(), 0, true).expect("challenge");
     let authenticate = client
         .authenticate(&challenge, None)
@@ -313,20 +313,6 @@ fn malformed_tokens_are_errors_never_panics() {
                 token = (0..next() % 300).map(|_| (next() & 0xff) as u8).collect();
             }
         }
-        let _ = Negotiate::parse(&token);
-        let _ = messages::Challenge::parse(&token);
-        let _ = client.authenticate(&token, Some([1; 16]));
-        let _ = Challenged::new(&token, &target(), 0, true);
-        if let Ok(auth) = Authenticate::parse(&token) {
-            let _ = challenged.verify(&token, &auth, &nt_hash("Secret-1"));
-            let _ = channel_bindings(&auth);
-        }
-        let _ = spnego::unwrap(&token);
-        let _ = spnego::server_mech_list_mic(&token);
-        let mut layer =
-            SessionSecurity::new(&[7; 16], client::DEFAULT_FLAGS | flags::SEAL, Side::Server)
-                .expect("layer");
-        let _ = layer.unseal(&token);
-        let _ = layer.verify(&token, &token);
+        fuzzing::token(&token);
     }
 }

@@ -14,6 +14,8 @@
 pub mod certinfo;
 pub mod enroll;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ldap;
 pub mod locate;
 pub mod machine;

@@ -261,6 +261,8 @@ fn resolver(dns: SocketAddr, timeout: Duration) -> Result<Resolver<TokioRuntimeP
     );
     builder.options_mut().timeout = timeout;
     builder.options_mut().attempts = 1;
+    // Only the phone's DNS server answers: /etc/hosts is the machine's, not the phone's.
+    builder.options_mut().use_hosts_file = hickory_resolver::config::ResolveHosts::Never;
     builder
         .build()
         .map_err(|error| format!("cannot set up DNS resolution via {dns}: {error}"))

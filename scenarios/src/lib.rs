@@ -8,6 +8,8 @@
 pub mod catalog;
 mod error;
 pub mod files;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod output;
 pub mod pki;
 pub mod registrar;

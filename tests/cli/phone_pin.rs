@@ -6,8 +6,9 @@
 
 use std::process::Command;
 
-use e2e::http::{closed_port, StaticServer};
+use e2e::http::StaticServer;
 use e2e::phone::{run_phone, PhoneRun};
+use e2e::ports::RefusingPort;
 
 const POOL: &str = "pool.example.test";
 const WEBPOOL: &str = "webpool.example.test";
@@ -185,7 +186,8 @@ async fn without_option_43_the_phone_cannot_locate_the_web_service() {
 async fn a_stale_option_43_is_a_download_error() {
     // The web pool moved: its old name maps to a port where nothing listens.
     let pki = new_pki();
-    let stale = closed_port();
+    let refusing = RefusingPort::new();
+    let stale = refusing.port;
     let run = boot(&pki, stale, &dhcp(Some(option_43(stale)))).await;
     assert_download_failed(&run);
     assert!(

@@ -5,8 +5,9 @@
 //! server mapped with `--resolve`. Outcomes: fresh CRL → signed in; unreachable, revoked,
 //! expired → "Cannot validate server certificate" with the precise reason.
 
-use e2e::http::{closed_port, StaticServer};
+use e2e::http::StaticServer;
 use e2e::phone::{run_phone, PhoneRun};
+use e2e::ports::RefusingPort;
 use e2e::*;
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
@@ -197,7 +198,8 @@ async fn a_fresh_crl_that_does_not_list_the_leaf_signs_in() {
 #[tokio::test]
 async fn an_unreachable_crl_is_cannot_validate_under_hard_fail() {
     let pki = pki();
-    let run = boot(&pki, closed_port(), HARD_FAIL).await;
+    let refusing = RefusingPort::new();
+    let run = boot(&pki, refusing.port, HARD_FAIL).await;
     assert_cannot_validate(&run);
     assert_eq!(
         run.reason(),

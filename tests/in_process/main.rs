@@ -12,4 +12,5 @@
 mod audit;
 mod dc_tls;
 mod directory_ldap3;
+mod fuzz_corpora;
 mod web_enrollment;

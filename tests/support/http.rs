@@ -116,12 +116,3 @@ async fn answer(mut stream: TcpStream, routes: Routes, hits: Arc<AtomicUsize>) {
     let _ = stream.write_all(&body).await;
     let _ = stream.shutdown().await;
 }
-
-/// A loopback port nothing listens on (bound, then released).
-pub fn closed_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}

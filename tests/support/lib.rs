@@ -39,6 +39,7 @@ pub mod dc_cert;
 pub mod http;
 pub mod phone;
 pub mod phone_rig;
+pub mod ports;
 pub mod samba;
 pub mod slapd;
 pub mod web_enrollment;

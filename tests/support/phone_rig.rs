@@ -7,9 +7,7 @@
 //! `peers` tests (`peers/phone_directory`: OpenLDAP slapd as the directory, dnsmasq as the DC
 //! locator).
 
-use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as B64;
@@ -67,14 +65,6 @@ impl Pki {
     }
 }
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
 pub async fn wait_for_port(port: u16) {
     let deadline = tokio::time::Instant::now() + WAIT;
     while tokio::net::TcpStream::connect(("127.0.0.1", port))
@@ -91,24 +81,20 @@ pub async fn wait_for_port(port: u16) {
 
 /// `openssl s_server` presenting the leaf for pool.example.test.
 pub async fn registrar(pki: &Pki) -> (Child, u16) {
-    let port = free_port();
-    let child = Command::new("openssl")
-        .args([
-            "s_server",
-            "-quiet",
-            "-accept",
-            &format!("127.0.0.1:{port}"),
-        ])
+    let mut command = Command::new("openssl");
+    // Port 0: s_server prints the port it was given (`ACCEPT 127.0.0.1:PORT`).
+    command
+        .args(["s_server", "-accept", "127.0.0.1:0"])
         .arg("-cert")
         .arg(pki.path("leaf.pem"))
         .arg("-key")
-        .arg(pki.path("leaf.key"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("openssl s_server");
+        .arg(pki.path("leaf.key"));
+    let (child, port) = crate::ports::spawn_announcing(command, "openssl s_server", |line| {
+        line.starts_with("ACCEPT")
+            .then(|| crate::ports::port_after(line, "127.0.0.1:"))
+            .flatten()
+    })
+    .await;
     wait_for_port(port).await;
     (child, port)
 }
@@ -131,22 +117,23 @@ pub async fn certsrv(pki: &Pki) -> (Child, u16) {
         B64.encode(&p7.stdout)
     );
     std::fs::write(web.join("certsrv").join("certnew.p7b"), armoured).expect("write");
-    let port = free_port();
-    let child = Command::new("python3")
+    let mut command = Command::new("python3");
+    // Port 0, unbuffered: the server prints the port it was given.
+    command
         .args([
+            "-u",
             "-m",
             "http.server",
-            &port.to_string(),
+            "0",
             "--bind",
             "127.0.0.1",
             "--directory",
         ])
-        .arg(&web)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("python3 -m http.server");
+        .arg(&web);
+    let (child, port) = crate::ports::spawn_announcing(command, "python3 -m http.server", |line| {
+        crate::ports::port_after(line, " port ")
+    })
+    .await;
     wait_for_port(port).await;
     (child, port)
 }

@@ -101,20 +101,27 @@ impl Slapd {
             ],
         )
         .await;
-        let free_port = || {
-            std::net::TcpListener::bind("127.0.0.1:0")
-                .expect("bind")
-                .local_addr()
-                .expect("addr")
-                .port()
-        };
-        let port = free_port();
-        let ldaps_port = tls.map(|_| free_port());
-        let mut urls = format!("ldap://127.0.0.1:{port}/");
-        if let Some(ldaps) = ldaps_port {
-            urls.push_str(&format!(" ldaps://127.0.0.1:{ldaps}/"));
-        }
-        run("slapd", &["-F", &path(root, "slapd.d"), "-h", &urls]).await;
+        // slapd binds its listeners before it detaches and fails at once on a taken port: then
+        // it is started again on other ports.
+        let (port, ldaps_port) = crate::ports::retry_on_taken_port("slapd", |port| {
+            let ldaps_port = tls.map(|_| {
+                std::net::TcpListener::bind("127.0.0.1:0")
+                    .and_then(|listener| listener.local_addr())
+                    .expect("a free port")
+                    .port()
+            });
+            let mut urls = format!("ldap://127.0.0.1:{port}/");
+            if let Some(ldaps) = ldaps_port {
+                urls.push_str(&format!(" ldaps://127.0.0.1:{ldaps}/"));
+            }
+            let config = path(root, "slapd.d");
+            async move {
+                try_run("slapd", &["-F", &config, "-h", &urls])
+                    .await
+                    .map(|()| (port, ldaps_port))
+            }
+        })
+        .await;
         for listening in std::iter::once(port).chain(ldaps_port) {
             let deadline = tokio::time::Instant::now() + WAIT;
             while tokio::net::TcpStream::connect(("127.0.0.1", listening))
@@ -144,6 +151,13 @@ fn path(root: &Path, name: &str) -> String {
 }
 
 async fn run(program: &str, args: &[&str]) {
+    if let Err(output) = try_run(program, args).await {
+        panic!("{program} {args:?} failed:\n{output}");
+    }
+}
+
+/// Runs `program args` to its end (bounded); its output when it fails.
+async fn try_run(program: &str, args: &[&str]) -> Result<(), String> {
     let output = tokio::time::timeout(
         WAIT,
         Command::new(program)
@@ -157,10 +171,13 @@ async fn run(program: &str, args: &[&str]) {
     .unwrap_or_else(|error| {
         panic!("{program} cannot run (is slapd installed? .ci/run installs it): {error}")
     });
-    assert!(
-        output.status.success(),
-        "{program} {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
 }

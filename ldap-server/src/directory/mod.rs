@@ -41,6 +41,10 @@ pub struct Directory {
     schema_nc: Option<Dn>,
     /// The forest's DNS name, used in referral texts and URLs.
     dns_domain: String,
+    /// No entry has more RDNs than this (an upper bound: deletes do not lower it). A base DN
+    /// with more cannot exist, nor can its ancestors above this depth: [`Directory::lookup`]
+    /// skips them, so a 32,000-RDN base costs one parse, not 32,000 lookups.
+    max_depth: usize,
 }
 
 impl Directory {
@@ -55,6 +59,7 @@ impl Directory {
             naming_contexts: Vec::new(),
             index,
             usn: 0,
+            max_depth: 0,
             schema_nc: None,
             dns_domain: dns_domain.to_string(),
         }
@@ -131,11 +136,11 @@ impl Directory {
         if let Some(id) = self.find(dn) {
             return Ok(id);
         }
-        let mut ancestor = dn.parent();
-        while let Some(candidate) = ancestor {
-            if candidate.is_root() {
-                break;
-            }
+        // The deepest ancestor that could exist first.
+        let rdns = dn.rdns();
+        let deepest = self.max_depth.min(rdns.len().saturating_sub(1));
+        for depth in (1..=deepest).rev() {
+            let candidate = Dn::from_rdns(rdns[rdns.len() - depth..].to_vec());
             if let Some(id) = self.find(&candidate) {
                 let matched = self.dn_string(id);
                 return Err(OpError::new(
@@ -144,11 +149,21 @@ impl Directory {
                 )
                 .with_matched_dn(matched));
             }
-            ancestor = candidate.parent();
         }
         let mut error = OpError::new(ResultCode::Referral, ad_text::referral(&self.dns_domain));
         error.referral = vec![format!("ldap://{}/{}", self.dns_domain, dn)];
         Err(error)
+    }
+
+    /// How many RDNs the DN of `id` has (0 for none: the root).
+    pub(crate) fn depth_of(&self, id: Option<EntryId>) -> usize {
+        let mut depth = 0;
+        let mut current = id;
+        while let Some(entry) = current.and_then(|id| self.entry(id)) {
+            depth += entry.name.rdns().len();
+            current = entry.parent;
+        }
+        depth
     }
 
     /// The full DN of an entry.

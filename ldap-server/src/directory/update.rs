@@ -206,6 +206,8 @@ impl Directory {
 
     fn store(&mut self, key: String, entry: Entry) -> EntryId {
         let id = self.entries.len() as EntryId;
+        let depth = self.depth_of(entry.parent) + entry.name.rdns().len();
+        self.max_depth = self.max_depth.max(depth);
         for attribute in &entry.attributes {
             self.index
                 .insert(&self.schema, id, attribute.id, &attribute.values);
@@ -465,8 +467,9 @@ impl Directory {
         renamed.when_changed = now();
         self.entries[id as usize] = Some(renamed);
         for &member in &subtree {
-            let key = self.dn(member).normalized();
-            self.by_dn.insert(key, member);
+            let moved = self.dn(member);
+            self.max_depth = self.max_depth.max(moved.rdns().len());
+            self.by_dn.insert(moved.normalized(), member);
         }
         Ok(())
     }

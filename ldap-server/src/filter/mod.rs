@@ -308,13 +308,33 @@ fn substring_match(
     }
 }
 
+/// Where `needle` first occurs in `haystack`: linear time (Two-Way), whatever the input, so a
+/// value of repeated bytes and a piece almost like it cost no more than any other.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() {
-        return Some(0);
+    memchr::memmem::find(haystack, needle)
+}
+
+/// The most terms (AND, OR, NOT and assertions) a search filter may have: a filter is evaluated
+/// for every candidate entry, so its size multiplies the work. Far above what clients send (the
+/// phone's has one; management tools a few dozen).
+pub const MAX_FILTER_TERMS: usize = 512;
+
+/// The number of terms in `filter`, counting no further than `limit + 1`.
+pub fn terms(filter: &Filter, limit: usize) -> usize {
+    let mut count = 0;
+    let mut pending = vec![filter];
+    while let Some(next) = pending.pop() {
+        count += 1;
+        if count > limit {
+            break;
+        }
+        match next {
+            Filter::And(set) | Filter::Or(set) => pending.extend(set.iter()),
+            Filter::Not(inner) => pending.push(inner),
+            _ => {}
+        }
     }
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
+    count
 }
 
 /// RFC 4515 text of a filter, for logs: `(&(objectCategory=certificationAuthority)(cn=Root*))`.

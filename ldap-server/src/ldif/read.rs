@@ -409,12 +409,35 @@ fn read_url(
     let url = String::from_utf8_lossy(trim_fill(url).trim_ascii_end()).into_owned();
     let path = file_url_path(&url, base_dir)
         .map_err(|problem| line.error(format!("{problem} in value of {name}: {url:?}")))?;
-    std::fs::read(&path).map_err(|error| {
+    read_bounded(&path).map_err(|error| {
         line.error(format!(
             "cannot read {} for {name}: {error}",
             path.display()
         ))
     })
+}
+
+/// The largest file a `file:` value may name: far above any certificate, CRL or photo, and a
+/// bound on what a hostile LDIF (`file:///dev/zero`) can make the loader hold.
+const MAX_URL_FILE: u64 = 16 * 1024 * 1024;
+
+/// A regular file of at most [`MAX_URL_FILE`] bytes.
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    if metadata.len() > MAX_URL_FILE {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB",
+            MAX_URL_FILE / 1024 / 1024
+        )));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_URL_FILE).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Maps `file:///abs`, `file://localhost/abs`, `file:/abs` and `file:relative` to a path.

@@ -158,6 +158,11 @@ fn file_urls_are_read() {
     assert!(missing.starts_with("line 2: cannot read /nonexistent/ldif/file for photo: "));
     let remote = error("dn: cn=a\nphoto:< http://example.test/x\n");
     assert!(remote.contains("only file: URLs are supported"), "{remote}");
+    // A device or a directory is no value: refused at once, not read until memory runs out.
+    for special in ["/dev/zero", "/tmp"] {
+        let refused = error(&format!("dn: cn=a\nphoto:< file://{special}\n"));
+        assert!(refused.ends_with("not a regular file"), "{refused}");
+    }
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 

@@ -59,6 +59,14 @@ impl Session {
         out: &mut Vec<Reply>,
     ) -> Result<(LdapResult, Vec<Control>), OpError> {
         let requested = controls::parse(request_controls)?;
+        // MaxQueryDuration counts from here; the filter's size is bounded before any work.
+        let deadline = search::Deadline::after(self.shared.limits.max_query_duration);
+        if filter::terms(&request.filter, filter::MAX_FILTER_TERMS) > filter::MAX_FILTER_TERMS {
+            return Err(OpError::new(
+                ResultCode::AdminLimitExceeded,
+                crate::ad_text::filter_too_large(filter::MAX_FILTER_TERMS),
+            ));
+        }
         let base = parse_dn(&request.base_object)?;
         self.shared.policy.check_search(&self.principal, &base)?;
         let shared = self.shared.clone();
@@ -78,9 +86,17 @@ impl Session {
         let selection = Selection::parse(&dir, &attributes);
         let filter = Compiled::compile(&request.filter, &dir);
         let found = if self.global_catalog && base.is_root() && scope == Scope::Subtree {
-            search::find_everywhere(&dir, &shared.policy, &self.principal, &filter)
+            search::find_everywhere(&dir, &shared.policy, &self.principal, &filter, deadline)?
         } else {
-            search::find(&dir, &shared.policy, &self.principal, &base, scope, &filter)?
+            search::find(
+                &dir,
+                &shared.policy,
+                &self.principal,
+                &base,
+                scope,
+                &filter,
+                deadline,
+            )?
         };
         let size_limit = match request.size_limit {
             0 => usize::MAX,

@@ -17,19 +17,26 @@ use crate::session::{Flow, Session};
 use crate::wire::Reply;
 
 impl Session {
-    /// Makes an applied write durable before it is acknowledged (with `--data`). Called with the
-    /// directory's write lock held, so the journal's order is the order writes took effect.
+    /// Journals an applied write (with `--data`) and notes its ticket: the connection
+    /// acknowledges it once the group commit made it durable. Called with the directory's write
+    /// lock held, so the journal's order is the order writes took effect.
     fn persist(&self, dir: &Directory, record: impl FnOnce() -> String) -> Result<(), OpError> {
-        let Some(journal) = &self.shared.journal else {
+        let (Some(journal), Some(commit)) = (&self.shared.journal, &self.shared.commit) else {
             return Ok(());
         };
         let mut journal = journal
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        journal.append(&record(), dir).map_err(|error| {
+        let compacted = journal.append(&record(), dir).map_err(|error| {
             tracing::error!(%error, "journal append failed; the write is applied in memory but not durable");
             OpError::new(ResultCode::Unavailable, format!("the write could not be made durable: {error}"))
-        })
+        })?;
+        self.durable_ticket
+            .store(commit.appended(), std::sync::atomic::Ordering::Relaxed);
+        if compacted {
+            commit.all_durable();
+        }
+        Ok(())
     }
 
     /// Common preamble: controls, DN, not the rootDSE, and the caller's right to write there.

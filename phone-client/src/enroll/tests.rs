@@ -309,14 +309,17 @@ where
     (port, seen)
 }
 
-fn client_for(port: u16) -> reqwest::Client {
+/// Success paths wait as long as a slow machine may need; only the timeout test is short.
+const PATIENT: Duration = Duration::from_secs(30);
+
+fn client_for(port: u16, timeout: Duration) -> reqwest::Client {
     let resolve = ResolveMap::from([(HOST.to_string(), SocketAddr::from(([127, 0, 0, 1], port)))]);
-    http_client(&resolve, Duration::from_millis(300)).expect("client")
+    http_client(&resolve, timeout).expect("client")
 }
 
 async fn fetch_from(port: u16) -> (String, Result<Vec<Vec<u8>>, EnrollError>) {
     let url = chain_url(HOST, Some(port), -1, Encoding::B64);
-    let result = fetch_chain(&client_for(port), &url).await;
+    let result = fetch_chain(&client_for(port, PATIENT), &url).await;
     (url, result)
 }
 
@@ -370,7 +373,7 @@ async fn a_url_without_port_uses_the_resolved_port() {
     })
     .await;
     let url = chain_url(HOST, None, -1, Encoding::B64);
-    let result = fetch_chain(&client_for(port), &url).await;
+    let result = fetch_chain(&client_for(port, PATIENT), &url).await;
     assert_eq!(result.expect("chain"), order);
     assert_saw_the_chain_request(&seen);
 }
@@ -452,21 +455,19 @@ async fn a_302_is_reported_not_followed() {
 }
 
 #[tokio::test]
-async fn a_slow_server_times_out() {
+async fn a_server_that_never_answers_times_out() {
     let (port, _) = serve(|| async {
-        tokio::time::sleep(Duration::from_secs(5)).await;
-        "too late".into_response()
+        std::future::pending::<()>().await;
+        "never".into_response()
     })
     .await;
-    let (url, result) = fetch_from(port).await;
+    let url = chain_url(HOST, Some(port), -1, Encoding::B64);
+    let result = fetch_chain(&client_for(port, Duration::from_millis(300)), &url).await;
     match result {
         Err(error @ EnrollError::Timeout { .. }) => {
             let text = error.to_string();
             assert!(text.starts_with("timed out after "), "{text}");
             assert!(text.ends_with(&format!(" s waiting for {url}")), "{text}");
-            if let EnrollError::Timeout { seconds, .. } = error {
-                assert!((0.25..5.0).contains(&seconds), "{seconds}");
-            }
         }
         other => panic!("expected Timeout, got {other:?}"),
     }
@@ -489,13 +490,14 @@ async fn a_closed_port_is_a_connect_error() {
 
 #[tokio::test]
 async fn a_name_missing_from_resolve_never_reaches_the_system_resolver() {
-    let client = http_client(&ResolveMap::new(), Duration::from_millis(300)).expect("client");
-    let url = chain_url(HOST, Some(80), -1, Encoding::B64);
+    let client = http_client(&ResolveMap::new(), PATIENT).expect("client");
+    // An .invalid name (RFC 6761): should anything ever ask a real resolver, it cannot resolve.
+    let url = chain_url("ca1.example.invalid", Some(80), -1, Encoding::B64);
     match fetch_chain(&client, &url).await {
         Err(error @ EnrollError::Connect { .. }) => {
             let text = error.to_string();
             assert!(
-                text.contains("ca1.example.test is not in --resolve"),
+                text.contains("ca1.example.invalid is not in --resolve"),
                 "{text}"
             );
         }
@@ -515,7 +517,7 @@ async fn resolve_keys_are_case_insensitive() {
         "CA1.Example.Test".to_string(),
         SocketAddr::from(([127, 0, 0, 1], port)),
     )]);
-    let client = http_client(&resolve, Duration::from_millis(300)).expect("client");
+    let client = http_client(&resolve, PATIENT).expect("client");
     let url = chain_url("CA1.Example.Test", Some(port), -1, Encoding::Bin);
     assert_eq!(fetch_chain(&client, &url).await.expect("chain"), order);
 }

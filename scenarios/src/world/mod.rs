@@ -56,12 +56,20 @@ pub struct World {
     /// The phone as it is now (acts may change it).
     pub phone: PhoneSpec,
     tasks: Vec<JoinHandle<()>>,
+    /// Bound, never listening: the addresses of `refused` certsrv hosts and unreachable CRL
+    /// hosts refuse connections for as long as the world lives (nothing else can take them).
+    _refusing: Vec<tokio::net::TcpSocket>,
 }
 
 impl World {
     /// Issues the PKI and starts every server of `scenario`.
     pub async fn start(scenario: &Scenario) -> Result<World, Error> {
-        let pki = Hierarchy::build(scenario, KeyPool::shared())?;
+        // Key generation (RSA 4096 takes seconds) runs off the async workers, so the other
+        // worlds' timed servers keep answering meanwhile.
+        let spec = scenario.clone();
+        let pki = tokio::task::spawn_blocking(move || Hierarchy::build(&spec, KeyPool::shared()))
+            .await
+            .map_err(|error| Error::World(format!("issuing the PKI failed: {error}")))??;
         World::start_with(scenario, pki).await.map_err(Error::World)
     }
 
@@ -119,9 +127,10 @@ impl World {
         let lookup = directory.certsrv_directory();
         let mut certsrv = Vec::new();
         let mut certsrv_servers = Vec::new();
+        let mut refusing = Vec::new();
         for (host, config) in scenario.certsrv.iter().zip(configs) {
             let address = match config {
-                None => closed_port().await?,
+                None => refusing_address(&mut refusing)?,
                 Some(config) => {
                     let cannot = |error: &dyn std::fmt::Display| {
                         format!("cannot start certsrv for {}: {error}", host.host)
@@ -162,7 +171,7 @@ impl World {
             }
         }
         for host in unreachable {
-            let closed = closed_port().await?;
+            let closed = refusing_address(&mut refusing)?;
             resolve.entry(host).or_insert(closed);
         }
 
@@ -192,6 +201,7 @@ impl World {
             dns,
             resolve,
             tasks,
+            _refusing: refusing,
         })
     }
 
@@ -463,12 +473,17 @@ fn merge(base: &mut toml::Table, over: &toml::Table) {
     }
 }
 
-/// A loopback port nothing listens on (bound, then released).
-async fn closed_port() -> Result<SocketAddr, String> {
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((LOOPBACK, 0)))
-        .await
-        .map_err(|error| format!("cannot reserve a port: {error}"))?;
-    listener.local_addr().map_err(|error| error.to_string())
+/// A loopback address that refuses connections: a socket bound and never listening, kept in
+/// `held` for the world's life.
+fn refusing_address(held: &mut Vec<tokio::net::TcpSocket>) -> Result<SocketAddr, String> {
+    let cannot = |error: std::io::Error| format!("cannot bind a refusing port: {error}");
+    let socket = tokio::net::TcpSocket::new_v4().map_err(cannot)?;
+    socket
+        .bind(SocketAddr::from((LOOPBACK, 0)))
+        .map_err(cannot)?;
+    let address = socket.local_addr().map_err(cannot)?;
+    held.push(socket);
+    Ok(address)
 }
 
 /// The certsrv configuration of one host: each renewal with its issuer path, and the host's name

@@ -3,30 +3,51 @@
 use super::*;
 
 /// dnsmasq answering `_ldap._tcp.dc._msdcs.example.test` with dc1.example.test:`ldap_port`
-/// (127.0.0.1), and nothing else (no upstream: no query leaves the machine).
+/// (127.0.0.1), and nothing else (no upstream: no query leaves the machine). dnsmasq binds its
+/// port itself: a port taken in the meantime makes it exit saying so, and it is started again.
 async fn dns_server(ldap_port: u16) -> (Child, u16) {
-    let port = free_port();
-    let child = Command::new("dnsmasq")
-        .args([
-            "--no-daemon",
-            "--conf-file=/dev/null",
-            "--no-resolv",
-            "--no-hosts",
-            "--listen-address=127.0.0.1",
-            "--bind-interfaces",
-            "--user=root",
-            &format!("--port={port}"),
-            &format!("--srv-host=_ldap._tcp.dc._msdcs.{DOMAIN},dc1.{DOMAIN},{ldap_port},0,100"),
-            &format!("--host-record=dc1.{DOMAIN},127.0.0.1"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("dnsmasq (.ci/run installs dnsmasq-base)");
-    // dnsmasq also listens on TCP: ready when that port accepts.
-    wait_for_port(port).await;
-    (child, port)
+    e2e::ports::retry_on_taken_port("dnsmasq", |port| async move {
+        let mut child = Command::new("dnsmasq")
+            .args([
+                "--no-daemon",
+                "--conf-file=/dev/null",
+                "--no-resolv",
+                "--no-hosts",
+                "--listen-address=127.0.0.1",
+                "--bind-interfaces",
+                "--user=root",
+                &format!("--port={port}"),
+                &format!("--srv-host=_ldap._tcp.dc._msdcs.{DOMAIN},dc1.{DOMAIN},{ldap_port},0,100"),
+                &format!("--host-record=dc1.{DOMAIN},127.0.0.1"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("dnsmasq (.ci/run installs dnsmasq-base)");
+        // dnsmasq binds before it serves and exits at once when it cannot: ready when its TCP
+        // port accepts while it still runs.
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if let Ok(Some(_)) = child.try_wait() {
+                let output = child.wait_with_output().await.expect("dnsmasq output");
+                return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+            }
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+                && matches!(child.try_wait(), Ok(None))
+            {
+                return Ok((child, port));
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "dnsmasq did not listen on {port}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await
 }
 
 /// Boots without --dc: the phone must find the DC through the DNS server.

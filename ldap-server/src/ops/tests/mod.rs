@@ -78,6 +78,8 @@ fn session_with(limits: Limits) -> Session {
     let shared = Arc::new(Shared {
         directory: RwLock::new(dir),
         journal: None,
+        commit: None,
+        connection_slots: Arc::new(tokio::sync::Semaphore::new(1)),
         forest,
         policy: AccessPolicy::default(),
         limits,

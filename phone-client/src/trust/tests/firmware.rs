@@ -59,6 +59,22 @@ async fn rsa_4096_root_on_2048_firmware_is_unsupported() {
         }
         other => panic!("expected UnsupportedAlgorithm, got {other:?}"),
     }
+    // The install step refuses the same root on such firmware, for its key and nothing else:
+    // a profile that reads SHA-256 and 2048-bit keys only.
+    let info = crate::certinfo::describe(&root.der).expect("describes");
+    let profile = crate::profile::Profile {
+        max_rsa_bits: 2048,
+        ..crate::profile::Profile::built_in("cpe-2007r2").expect("built-in")
+    };
+    assert_eq!(
+        profile.refusal(&info).as_deref(),
+        Some("this firmware cannot read a 4096-bit RSA key (at most 2048)")
+    );
+    let reads_4096 = crate::profile::Profile {
+        max_rsa_bits: 4096,
+        ..profile
+    };
+    assert_eq!(reads_4096.refusal(&info), None);
     // The same chain is fine for firmware that reads 4096-bit keys.
     assert!(connect(address, POOL, &[root.der], &modern()).await.is_ok());
 }

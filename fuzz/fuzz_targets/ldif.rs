@@ -1,0 +1,6 @@
+#![no_main]
+//! Arbitrary bytes into `ldap_server::fuzzing::ldif` (see its documentation); it must never panic.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    ldap_server::fuzzing::ldif(data);
+});
