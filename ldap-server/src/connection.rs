@@ -117,8 +117,7 @@ where
     let mut wrapped = BytesMut::new();
     let mut layer: Option<SaslLayer> = None;
     let mut replies = Vec::new();
-    let mut encoded = Vec::with_capacity(4096);
-    let mut wire = Vec::with_capacity(4096);
+    let mut share = session.shared.buffered.share();
     loop {
         // Answer every complete message already buffered (clients may pipeline).
         loop {
@@ -137,6 +136,7 @@ where
                         // A search that may take long leaves this worker to the other
                         // connections while it runs.
                         codec::Incoming::Ldap(message) if may_take_long(&message) => {
+                            let _turn = session.shared.heavy_work.clone().acquire_owned().await;
                             run_long(|| session.handle(message, &mut replies))
                         }
                         codec::Incoming::Ldap(message) => session.handle(message, &mut replies),
@@ -154,22 +154,7 @@ where
                             .await;
                         return Ended::Closed;
                     }
-                    encoded.clear();
-                    codec::encode_all(&replies, &mut encoded);
-                    wire.clear();
-                    let sealed = match layer.as_mut() {
-                        Some(layer) => layer.wrap_into(&encoded, &mut wire),
-                        None => {
-                            wire.extend_from_slice(&encoded);
-                            Ok(())
-                        }
-                    };
-                    // A client that stops reading must not hold the task forever.
-                    let write = tokio::time::timeout(limits.idle_timeout, async {
-                        stream.write_all(&wire).await?;
-                        stream.flush().await
-                    });
-                    if sealed.is_err() || (!wire.is_empty() && !matches!(write.await, Ok(Ok(())))) {
+                    if !send(stream, layer.as_mut(), &replies, limits.idle_timeout).await {
                         tracing::info!(
                             conn = session.connection,
                             "client stopped reading; closing the connection"
@@ -204,6 +189,22 @@ where
                 }
             }
         }
+        // Over the global budget, the connections holding much are the ones that go.
+        if share.hold(buffer.len() + wrapped.len(), limits.max_buffered_total) {
+            tracing::warn!(
+                conn = session.connection,
+                held = buffer.len() + wrapped.len(),
+                "buffered requests of all connections over the limit; closing this one"
+            );
+            say_goodbye(
+                stream,
+                layer.as_mut(),
+                ResultCode::Busy,
+                "the server holds too many unanswered request bytes",
+            )
+            .await;
+            return Ended::Closed;
+        }
         let target = if layer.is_some() {
             &mut wrapped
         } else {
@@ -237,13 +238,62 @@ where
     }
 }
 
-/// A search whose cost grows with the directory: scope beyond the base, with a filter other
-/// than the few indexed equalities a phone or a publish sends.
+/// Replies are encoded and written (sealed with a security layer) in pieces of about this
+/// many bytes, so a large result set is never held encoded whole.
+const WRITE_CHUNK: usize = 1 << 20;
+
+/// Encodes and writes `replies`; false when the client stopped reading (within `patience`).
+async fn send<S>(
+    stream: &mut S,
+    mut layer: Option<&mut SaslLayer>,
+    replies: &[crate::wire::Reply],
+    patience: std::time::Duration,
+) -> bool
+where
+    S: AsyncWrite + Unpin,
+{
+    let mut encoded = Vec::with_capacity(4096);
+    let mut wire = Vec::new();
+    for (index, reply) in replies.iter().enumerate() {
+        codec::encode_all(std::slice::from_ref(reply), &mut encoded);
+        if encoded.len() < WRITE_CHUNK && index + 1 < replies.len() {
+            continue;
+        }
+        let out = match layer.as_deref_mut() {
+            Some(layer) => {
+                wire.clear();
+                if layer.wrap_into(&encoded, &mut wire).is_err() {
+                    return false;
+                }
+                &wire
+            }
+            None => &encoded,
+        };
+        // A client that stops reading must not hold the task forever.
+        let written = tokio::time::timeout(patience, async {
+            stream.write_all(out).await?;
+            stream.flush().await
+        })
+        .await;
+        if !matches!(written, Ok(Ok(()))) {
+            return false;
+        }
+        encoded.clear();
+    }
+    true
+}
+
+/// A search whose cost grows with the directory or the request: scope beyond the base with a
+/// filter other than the few indexed equalities a phone or a publish sends, or a base DN far
+/// longer than any real one.
 fn may_take_long(message: &rasn_ldap::LdapMessage) -> bool {
     use rasn_ldap::{Filter, ProtocolOp, SearchRequestScope};
     let ProtocolOp::SearchRequest(search) = &message.protocol_op else {
         return false;
     };
+    if search.base_object.len() > 1024 {
+        return true;
+    }
     if search.scope == SearchRequestScope::BaseObject {
         return false;
     }

@@ -40,6 +40,8 @@ fn shared() -> Option<Arc<Shared>> {
         journal: None,
         commit: None,
         connection_slots: Arc::new(tokio::sync::Semaphore::new(1)),
+        heavy_work: Arc::new(tokio::sync::Semaphore::new(1)),
+        buffered: Default::default(),
         forest: forest.clone(),
         // Anonymous searches reach the filters and DNs without a bind.
         policy: AccessPolicy {

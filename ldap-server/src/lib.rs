@@ -65,6 +65,7 @@
 mod acl;
 mod ad_text;
 mod bind;
+mod budget;
 mod casefold;
 mod codec;
 mod connection;

@@ -281,6 +281,8 @@ impl ServerBuilder {
             },
             journal: journal.map(std::sync::Mutex::new),
             connection_slots: Arc::new(Semaphore::new(self.limits.max_connections)),
+            heavy_work: Arc::new(Semaphore::new(1)),
+            buffered: Default::default(),
             forest,
             policy: AccessPolicy {
                 allow_anonymous_reads: self.forest.allow_anonymous_reads,

@@ -30,6 +30,9 @@ pub struct Limits {
     pub max_paged_per_connection: usize,
     /// MaxQueryDuration: a search still running after this is answered timeLimitExceeded.
     pub max_query_duration: Duration,
+    /// Request bytes all connections together may hold before the largest holders are
+    /// disconnected (AD bounds each connection by MaxReceiveBuffer, 10 MiB).
+    pub max_buffered_total: usize,
 }
 
 impl Default for Limits {
@@ -41,6 +44,7 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(900),
             max_paged_per_connection: 10,
             max_query_duration: Duration::from_secs(120),
+            max_buffered_total: 256 * 1024 * 1024,
         }
     }
 }
@@ -56,6 +60,11 @@ pub struct Shared {
     /// MaxConnections, for all listeners together (LDAP, LDAPS, Global Catalog): one permit
     /// per open connection.
     pub connection_slots: Arc<tokio::sync::Semaphore>,
+    /// One search that may take long runs at a time: the others wait for their turn, so heavy
+    /// requests cannot take every core from the phones' cheap ones.
+    pub heavy_work: Arc<tokio::sync::Semaphore>,
+    /// Request bytes buffered by all connections together (received, not yet answered).
+    pub buffered: crate::budget::Budget,
     pub forest: Forest,
     pub policy: AccessPolicy,
     pub limits: Limits,

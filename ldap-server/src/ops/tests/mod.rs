@@ -80,6 +80,8 @@ fn session_with(limits: Limits) -> Session {
         journal: None,
         commit: None,
         connection_slots: Arc::new(tokio::sync::Semaphore::new(1)),
+        heavy_work: Arc::new(tokio::sync::Semaphore::new(1)),
+        buffered: Default::default(),
         forest,
         policy: AccessPolicy::default(),
         limits,
