@@ -208,6 +208,12 @@ impl ServerBuilder {
         self
     }
 
+    /// MaxQueryDuration: a search still running after this is answered 3 timeLimitExceeded.
+    pub fn max_query_duration(mut self, limit: Duration) -> Self {
+        self.limits.max_query_duration = limit;
+        self
+    }
+
     pub fn max_page_size(mut self, entries: usize) -> Self {
         self.limits.max_page_size = entries.max(1);
         self

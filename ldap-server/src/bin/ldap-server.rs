@@ -36,6 +36,10 @@ enum Command {
         /// Close connections idle this many seconds (AD's MaxConnIdleTime).
         #[arg(long, default_value_t = 900)]
         idle_timeout: u64,
+        /// Answer a search still running after this many seconds with timeLimitExceeded (AD's
+        /// MaxQueryDuration)
+        #[arg(long, default_value_t = 120)]
+        max_query_duration: u64,
         /// Refuse connections beyond this many (AD's MaxConnections).
         #[arg(long, default_value_t = 5000)]
         max_connections: usize,
@@ -220,6 +224,7 @@ async fn run(command: Command) -> Result<(), ldap_server::Error> {
             forest,
             listen,
             idle_timeout,
+            max_query_duration,
             max_connections,
             max_message_size,
             data,
@@ -235,6 +240,7 @@ async fn run(command: Command) -> Result<(), ldap_server::Error> {
                 .apply(builder)
                 .listen(listen)
                 .idle_timeout(std::time::Duration::from_secs(idle_timeout))
+                .max_query_duration(std::time::Duration::from_secs(max_query_duration))
                 .max_connections(max_connections)
                 .max_message_size(max_message_size);
             let builder = match data {

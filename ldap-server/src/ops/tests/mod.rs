@@ -309,6 +309,7 @@ fn extended_op(oid: &str) -> ProtocolOp {
 }
 
 mod bind;
+mod bounded;
 mod gss_spnego;
 mod other;
 mod search;
