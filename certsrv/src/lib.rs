@@ -55,6 +55,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod handler;
+mod limits;
 mod pages;
 mod pkcs7;
 mod request;

@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 
 use crate::behaviour::Behaviour;
 use crate::handler::{self, CertsrvState};
+use crate::limits::Capped;
 
 /// How long shutdown waits for HTTP exchanges still in flight before it stops waiting.
 const GRACE: Duration = Duration::from_secs(5);
@@ -43,6 +44,7 @@ pub(crate) async fn run(
                 }
             };
             let listener = crate::tls::TlsListener::new(listener, config, local);
+            let listener = Capped::new(listener, crate::limits::MAX_CONNECTIONS);
             let serving = axum::serve(
                 listener,
                 app.into_make_service_with_connect_info::<PeerAddr>(),
@@ -52,6 +54,7 @@ pub(crate) async fn run(
         }
         None => {
             // The client's address and port identify its connection for NTLM's two legs.
+            let listener = Capped::new(listener, crate::limits::MAX_CONNECTIONS);
             let serving = axum::serve(
                 listener,
                 app.into_make_service_with_connect_info::<PeerAddr>(),
@@ -86,19 +89,13 @@ async fn bounded(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PeerAddr(pub(crate) SocketAddr);
 
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TcpListener>>
+impl<L> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, Capped<L>>>
     for PeerAddr
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+    L::Io: Unpin,
 {
-    fn connect_info(stream: axum::serve::IncomingStream<'_, TcpListener>) -> Self {
-        PeerAddr(*stream.remote_addr())
-    }
-}
-
-impl
-    axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, crate::tls::TlsListener>>
-    for PeerAddr
-{
-    fn connect_info(stream: axum::serve::IncomingStream<'_, crate::tls::TlsListener>) -> Self {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, Capped<L>>) -> Self {
         PeerAddr(*stream.remote_addr())
     }
 }

@@ -32,8 +32,13 @@ impl TlsListener {
     ) -> TlsListener {
         let (ready, incoming) = mpsc::channel(QUEUE);
         let acceptor = TlsAcceptor::from(config);
+        // At most QUEUE handshakes at a time: beyond them, accepting waits.
+        let handshakes = Arc::new(tokio::sync::Semaphore::new(QUEUE));
         let accepting = tokio::spawn(async move {
             loop {
+                let Ok(turn) = handshakes.clone().acquire_owned().await else {
+                    return;
+                };
                 let (stream, peer) = match listener.accept().await {
                     Ok(pair) => pair,
                     Err(error) => {
@@ -45,6 +50,7 @@ impl TlsListener {
                 let acceptor = acceptor.clone();
                 let ready = ready.clone();
                 tokio::spawn(async move {
+                    let _turn = turn;
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                         Ok(Ok(secure)) => {
                             let _ = ready.send((secure, peer)).await;
