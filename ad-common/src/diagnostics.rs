@@ -263,6 +263,12 @@ pub fn query_duration_exceeded(seconds: u64) -> String {
     format!("00002022: SvcErr: DSID-0208085B, problem 5008 (TIME_LIMIT_EXCEEDED), data 0 (MaxQueryDuration, {seconds} s)")
 }
 
+/// A heavy search that waited too long for its turn (result 51, busy). AD's problem name and
+/// code (ERROR_DS_BUSY); the DSID is UNCERTAIN.
+pub fn busy() -> String {
+    "0000200E: SvcErr: DSID-02080A3C, problem 5001 (BUSY), data 0 (other heavy searches are running; try again)".to_string()
+}
+
 /// A paged-results cookie the server does not know (result 53).
 pub fn unknown_paged_cookie() -> String {
     "00002024: SvcErr: DSID-02040A3A, problem 5010 (UNAVAIL_EXTENSION), data 0 (the paged-results cookie is unknown or expired)".to_string()

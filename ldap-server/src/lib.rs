@@ -83,6 +83,7 @@ mod ldif;
 mod ldif_io;
 mod ops;
 mod password;
+mod priority;
 mod rootdse;
 mod sasl_layer;
 mod schema;
