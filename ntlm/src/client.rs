@@ -158,16 +158,8 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Challenged, SessionSecurity, Side, Target};
-
-    fn target() -> Target {
-        Target {
-            netbios_domain: "EXAMPLE".into(),
-            netbios_computer: "DC1".into(),
-            dns_domain: "example.test".into(),
-            dns_computer: "dc1.example.test".into(),
-        }
-    }
+    use crate::fuzzing::target;
+    use crate::{Challenged, SessionSecurity, Side};
 
     fn logon(
         password: &str,

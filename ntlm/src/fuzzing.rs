@@ -4,7 +4,8 @@
 
 use crate::{client, flags, messages, spnego, Authenticate, Challenged, Negotiate, Target};
 
-fn target() -> Target {
+/// EXAMPLE / DC1 / example.test: the target of the fuzzed logons (and of the crate's tests).
+pub(crate) fn target() -> Target {
     Target {
         netbios_domain: "EXAMPLE".into(),
         netbios_computer: "DC1".into(),

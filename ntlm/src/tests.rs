@@ -115,14 +115,7 @@ fn authenticate(
     message
 }
 
-fn target() -> Target {
-    Target {
-        netbios_domain: "EXAMPLE".into(),
-        netbios_computer: "DC1".into(),
-        dns_domain: "example.test".into(),
-        dns_computer: "dc1.example.test".into(),
-    }
-}
+use fuzzing::target;
 
 const CLIENT_FLAGS: u32 = flags::UNICODE
     | flags::NTLM
