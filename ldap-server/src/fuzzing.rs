@@ -59,22 +59,37 @@ fn shared() -> Option<Arc<Shared>> {
 
 /// Bytes as a client sends them: cut into messages as the connection cuts them, each answered
 /// by one session (binds, Sicily and GSS-SPNEGO NTLM tokens, searches with their filters and
-/// DNs, writes, extended operations), the replies encoded.
+/// DNs, writes, extended operations), the replies encoded. An input that writes gets its own
+/// copy of the forest; the others share one (copying the forest is most of an input's cost).
 pub fn ldap_stream(data: &[u8]) {
-    let Some(shared) = shared() else {
+    const LIMIT: usize = 64 * 1024;
+    let mut buffer = BytesMut::from(data);
+    let mut messages = Vec::new();
+    while let Ok(Some(message)) = codec::next_message(&mut buffer, LIMIT) {
+        messages.push(message);
+    }
+    let writes = messages.iter().any(|message| {
+        use rasn_ldap::ProtocolOp::*;
+        matches!(
+            message,
+            Incoming::Ldap(message) if matches!(
+                message.protocol_op,
+                AddRequest(_) | ModifyRequest(_) | DelRequest(_) | ModDnRequest(_)
+            )
+        )
+    });
+    let shared = if writes { shared() } else { read_only() };
+    let Some(shared) = shared else {
         return;
     };
-    let limit = shared.limits.max_message_size;
     let mut session = Session::new(shared, 1);
-    let mut buffer = BytesMut::from(data);
     let mut replies = Vec::new();
     let mut wire = Vec::new();
-    loop {
+    for message in messages {
         replies.clear();
-        let flow = match codec::next_message(&mut buffer, limit) {
-            Ok(Some(Incoming::Ldap(message))) => session.handle(message, &mut replies),
-            Ok(Some(Incoming::Sicily(message))) => session.handle_sicily(message, &mut replies),
-            Ok(None) | Err(_) => return,
+        let flow = match message {
+            Incoming::Ldap(message) => session.handle(message, &mut replies),
+            Incoming::Sicily(message) => session.handle_sicily(message, &mut replies),
         };
         wire.clear();
         codec::encode_all(&replies, &mut wire);
@@ -82,6 +97,12 @@ pub fn ldap_stream(data: &[u8]) {
             return;
         }
     }
+}
+
+/// One forest for every input that only reads.
+fn read_only() -> Option<Arc<Shared>> {
+    static SHARED: OnceLock<Option<Arc<Shared>>> = OnceLock::new();
+    SHARED.get_or_init(shared).clone()
 }
 
 /// A DN as text: parsed, normalized, and walked up to the root.
