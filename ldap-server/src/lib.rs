@@ -62,6 +62,7 @@
 //! * `error`: `OpError` for an operation's result (code, AD's text, matched DN), [`Error`] for
 //!   the rest.
 
+mod accept;
 mod acl;
 mod ad_text;
 mod bind;

@@ -5,7 +5,7 @@
 //! Every LDAP connection of the workspace's clients opens here ([`open`]): plain LDAP, StartTLS
 //! or LDAPS ([`LdapTransport`]) to an [`LdapTarget`], with TLS validated against exactly the
 //! roots of `--ca-file` ([`DcTrust`], module `tls`). A simple bind that a DC refuses for its
-//! signing policy is told apart ([`signing_refusal`], [`ReasonCode::SigningRequired`]).
+//! signing policy is told apart ([`policy_refusal`], [`ReasonCode::SigningRequired`]).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -181,11 +181,6 @@ pub async fn offers_starttls(address: SocketAddr, timeout: Duration) -> Result<b
             .flat_map(|(_, values)| values)
             .any(|value| value.trim() == STARTTLS_OID)
     }))
-}
-
-/// [`policy_refusal`] for a simple bind.
-pub fn signing_refusal(user: &str, rc: u32, text: &str) -> Option<String> {
-    policy_refusal(LdapBind::Simple, false, user, rc, text)
 }
 
 impl Directory {
@@ -469,23 +464,40 @@ mod tests {
 
     #[test]
     fn a_policy_refusal_is_explained_plainly_with_the_dcs_text() {
-        let ad = signing_refusal("alice@example.test", 8, AD_SIGNING).unwrap();
+        let ad =
+            policy_refusal(LdapBind::Simple, false, "alice@example.test", 8, AD_SIGNING).unwrap();
         assert!(ad.starts_with(SIGNING_REQUIRED), "{ad}");
         assert!(
             ad.ends_with("The DC answered the bind as alice@example.test: LDAP 8 (strongerAuthRequired) 00002028: LdapErr: DSID-0C090259, comment: The server requires binds to turn on integrity checking if SSL\\TLS are not already active on the connection, data 0, v4563"),
             "{ad:?}"
         );
-        let samba = signing_refusal("EXAMPLE\\alice", 8, SAMBA_STRONG_AUTH).unwrap();
+        let samba = policy_refusal(
+            LdapBind::Simple,
+            false,
+            "EXAMPLE\\alice",
+            8,
+            SAMBA_STRONG_AUTH,
+        )
+        .unwrap();
         assert_eq!(
             samba,
             "the DC requires LDAP signing or TLS; this phone binds with a simple bind over plain LDAP. The DC answered the bind as EXAMPLE\\alice: LDAP 8 (strongerAuthRequired) BindSimple: Transport encryption required."
         );
         // Other refusals keep their own reports.
         assert_eq!(
-            signing_refusal("alice", 49, "80090308: … data 52e, v4563"),
+            policy_refusal(
+                LdapBind::Simple,
+                false,
+                "alice",
+                49,
+                "80090308: … data 52e, v4563"
+            ),
             None
         );
-        assert_eq!(signing_refusal("alice", 53, "unwilling"), None);
+        assert_eq!(
+            policy_refusal(LdapBind::Simple, false, "alice", 53, "unwilling"),
+            None
+        );
     }
 
     #[test]

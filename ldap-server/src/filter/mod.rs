@@ -321,6 +321,10 @@ pub const MAX_FILTER_TERMS: usize = 512;
 
 /// The number of terms in `filter`, counting no further than `limit + 1`.
 pub fn terms(filter: &Filter, limit: usize) -> usize {
+    // The phone's filter is one assertion: counted without a stack.
+    if !matches!(filter, Filter::And(_) | Filter::Or(_) | Filter::Not(_)) {
+        return 1;
+    }
     let mut count = 0;
     let mut pending = vec![filter];
     while let Some(next) = pending.pop() {
