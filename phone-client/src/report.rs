@@ -20,6 +20,68 @@ pub struct Step {
     /// The phone's status line during the step.
     #[serde(skip)]
     pub screen: &'static str,
+    /// `ms` to the microsecond, for storms' histograms (a directory step takes well under 1 ms).
+    #[serde(skip)]
+    pub elapsed: std::time::Duration,
+    /// Each web request the step made (chain downloads), so a slow step says which host it
+    /// waited on and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<WebRequest>,
+}
+
+/// One HTTP request of a step, with its retries.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebRequest {
+    pub host: String,
+    pub url: String,
+    pub result: RequestResult,
+    pub ms: u64,
+    #[serde(skip)]
+    pub elapsed: std::time::Duration,
+}
+
+/// How a web request ended, as a kind a storm can count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestResult {
+    /// A certificate chain came back.
+    Ok,
+    /// No answer within the profile's HTTP timeout.
+    TimedOut,
+    /// Refused, reset, or a name the phone cannot resolve.
+    CannotConnect,
+    /// An answer that was not 2xx.
+    HttpStatus,
+    /// A 2xx answer that was not a chain.
+    NotAChain,
+    /// The client could not be built or the URL is unusable.
+    Client,
+}
+
+impl RequestResult {
+    pub fn of<T>(fetched: &Result<T, crate::enroll::EnrollError>) -> RequestResult {
+        use crate::enroll::EnrollError;
+        match fetched {
+            Ok(_) => RequestResult::Ok,
+            Err(EnrollError::Timeout { .. }) => RequestResult::TimedOut,
+            Err(EnrollError::Connect { .. }) => RequestResult::CannotConnect,
+            Err(EnrollError::Status { .. }) => RequestResult::HttpStatus,
+            Err(EnrollError::Decode { .. }) => RequestResult::NotAChain,
+            Err(EnrollError::Client(_)) => RequestResult::Client,
+        }
+    }
+
+    /// In words, as a storm's summary says it.
+    pub fn words(self) -> &'static str {
+        match self {
+            RequestResult::Ok => "answered with the chain",
+            RequestResult::TimedOut => "timed out",
+            RequestResult::CannotConnect => "could not be reached",
+            RequestResult::HttpStatus => "answered with an HTTP error",
+            RequestResult::NotAChain => "answered with something other than a chain",
+            RequestResult::Client => "could not be asked",
+        }
+    }
 }
 
 /// A certificate the phone put in its store.

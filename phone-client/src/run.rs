@@ -14,7 +14,7 @@ use crate::locate::{resolve_host, Locator};
 use crate::machine::{transition, Candidate, Event, Rules, State};
 use crate::pin;
 use crate::profile::{Profile, Revocation, SearchBase, SignInMethod};
-use crate::report::{Installed, Report, Step};
+use crate::report::{Installed, Report, Step, WebRequest};
 use crate::trust::revocation::check_revocation;
 use crate::trust::{connect_registrar, RegistrarError, RegistrarSession, ValidationFailure};
 
@@ -51,6 +51,8 @@ struct Context {
     registrar: Option<Result<RegistrarSession, RegistrarError>>,
     /// The chain the registrar presented (DER, leaf first), once validated.
     presented: Vec<Vec<u8>>,
+    /// The current step's web requests, moved into its report line when it ends.
+    requests: Vec<WebRequest>,
 }
 
 impl Boot {
@@ -73,13 +75,16 @@ impl Boot {
             }
             let started = Instant::now();
             let (event, detail) = self.perform(&state, &mut context).await;
-            tracing::info!(step = state.name(), ms = started.elapsed().as_millis() as u64, %detail, "phone step");
+            let elapsed = started.elapsed();
+            tracing::info!(step = state.name(), ms = elapsed.as_millis() as u64, %detail, "phone step");
             steps.push(Step {
                 name: state.name().to_string(),
                 status: if is_failure(&event) { "failed" } else { "ok" },
-                ms: started.elapsed().as_millis() as u64,
+                ms: elapsed.as_millis() as u64,
                 detail,
                 screen: state.screen(),
+                elapsed,
+                requests: std::mem::take(&mut context.requests),
             });
             state = transition(state, event, rules);
         }
@@ -201,7 +206,9 @@ impl Boot {
                     }
                 }
             }
-            State::DownloadingCertificateChain { hosts } => self.download(hosts).await,
+            State::DownloadingCertificateChain { hosts } => {
+                self.download(hosts, &mut context.requests).await
+            }
             State::InstallingCertificates { candidates, .. } => self.install(candidates, context),
             State::ConnectingToRegistrar { .. } => self.connect_registrar(context).await,
             State::ValidatingServerCertificate { .. } => match context.registrar.take() {
@@ -256,7 +263,8 @@ impl Boot {
                 }
             }
             State::DownloadingFromCertificateWebService { url } => {
-                self.download_from_web_service(url).await
+                self.download_from_web_service(url, &mut context.requests)
+                    .await
             }
             State::Finished(_) => (Event::Validated, String::new()),
         }

@@ -3,7 +3,7 @@
 //!
 //! A scenario file ([`spec`]) becomes certificates ([`pki`]) and a running world ([`world`]) of
 //! real servers on loopback; [`run`] boots the phone in it act by act and checks the
-//! expectations. [`catalog`] holds the built-in scenarios, among them README's seed story.
+//! expectations, and [`storm`] boots thousands of phones in it at once. [`catalog`] holds the built-in scenarios, among them README's seed story.
 
 pub mod catalog;
 mod error;
@@ -15,6 +15,7 @@ pub mod pki;
 pub mod registrar;
 pub mod run;
 pub mod spec;
+pub mod storm;
 pub mod world;
 
 pub use error::Error;

@@ -144,6 +144,40 @@ async fn play(
     options: RunOptions,
 ) -> Result<ActResult, crate::Error> {
     let started = Instant::now();
+    let actions = act_on(world, act).await?;
+    let report = tokio::time::timeout(BOOT_LIMIT, world.boot())
+        .await
+        .map_err(|_| {
+            crate::Error::Act(format!(
+                "the phone did not finish within {} s",
+                BOOT_LIMIT.as_secs()
+            ))
+        })??;
+    let installed = installed_ids(world, &report);
+    let failures = check(&act.expect, &report, &installed);
+    let audit = if options.audit {
+        Some(audit(world, &report).await)
+    } else {
+        None
+    };
+    Ok(ActResult {
+        title: act.title.clone(),
+        actions,
+        expected: act.expect.clone(),
+        report: Some(report),
+        installed,
+        failures,
+        audit,
+        ms: elapsed_ms(started),
+    })
+}
+
+/// An act's administrator actions and phone changes, applied to the world; what was done, in
+/// words.
+pub async fn act_on(
+    world: &mut World,
+    act: &crate::spec::ActSpec,
+) -> Result<Vec<String>, crate::Error> {
     let mut actions = Vec::new();
     // LDIF first (it may clear the way, e.g. delete an object), then the publishes.
     if !act.ldif.trim().is_empty() {
@@ -165,15 +199,12 @@ async fn play(
             ));
         }
     }
-    let report = tokio::time::timeout(BOOT_LIMIT, world.boot())
-        .await
-        .map_err(|_| {
-            crate::Error::Act(format!(
-                "the phone did not finish within {} s",
-                BOOT_LIMIT.as_secs()
-            ))
-        })??;
-    let installed: Vec<String> = report
+    Ok(actions)
+}
+
+/// What the phone installed, by scenario id (`?<subject>` for a certificate not in [pki]).
+pub fn installed_ids(world: &World, report: &Report) -> Vec<String> {
+    report
         .installed
         .iter()
         .map(|certificate| {
@@ -183,23 +214,7 @@ async fn play(
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("?{}", certificate.certificate.subject))
         })
-        .collect();
-    let failures = check(&act.expect, &report, &installed);
-    let audit = if options.audit {
-        Some(audit(world, &report).await)
-    } else {
-        None
-    };
-    Ok(ActResult {
-        title: act.title.clone(),
-        actions,
-        expected: act.expect.clone(),
-        report: Some(report),
-        installed,
-        failures,
-        audit,
-        ms: elapsed_ms(started),
-    })
+        .collect()
 }
 
 /// Every difference between the boot and the expectation.

@@ -10,7 +10,7 @@
 //! * [`phone_directory`], [`phone_revocation`], [`phone_pin`]: the `phone-client` binary signing in.
 //! * [`ldap_tls_flags`]: `--ldap-tls`/`--ca-file` of `phone-client` and `adpki` refused before any
 //!   connection, and `adpki`'s `auto` on a DC that offers no StartTLS.
-//! * [`scenarios_catalog`], [`seed_story`]: the `scenarios` binary.
+//! * [`scenarios_catalog`], [`seed_story`], [`storm`]: the `scenarios` binary.
 
 mod audit;
 mod certsrv_cli;
@@ -25,3 +25,4 @@ mod scenarios_catalog;
 mod seed_story;
 mod server_cli;
 mod server_tls_cli;
+mod storm;

@@ -2,6 +2,7 @@
 //! from each enrollment service, and installing what the firmware can read.
 
 use super::*;
+use crate::report::RequestResult;
 
 impl Boot {
     pub(super) async fn search_cas(
@@ -115,7 +116,11 @@ impl Boot {
         }
     }
 
-    pub(super) async fn download(&self, hosts: &[String]) -> (Event, String) {
+    pub(super) async fn download(
+        &self,
+        hosts: &[String],
+        requests: &mut Vec<WebRequest>,
+    ) -> (Event, String) {
         let client = match enroll::http_client_for(&self.profile, &self.resolve) {
             Ok(client) => client,
             Err(error) => {
@@ -158,7 +163,15 @@ impl Boot {
                 }
                 fetched = enroll::fetch_chain_as(&client, &url, credentials).await;
             }
-            let host_ms = host_started.elapsed().as_millis();
+            let elapsed = host_started.elapsed();
+            let host_ms = elapsed.as_millis();
+            requests.push(WebRequest {
+                host: host.clone(),
+                url: url.clone(),
+                result: RequestResult::of(&fetched),
+                ms: elapsed.as_millis() as u64,
+                elapsed,
+            });
             match fetched {
                 Ok(chain) => {
                     detail.push(format!(

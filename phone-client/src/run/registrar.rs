@@ -41,7 +41,11 @@ impl Boot {
     }
 
     /// PIN sign-in: GETs the root chain from the Certificate Provisioning web service.
-    pub(super) async fn download_from_web_service(&self, url: &str) -> (Event, String) {
+    pub(super) async fn download_from_web_service(
+        &self,
+        url: &str,
+        requests: &mut Vec<WebRequest>,
+    ) -> (Event, String) {
         let failed = |reason: Error| {
             let detail = if reason.text().contains(url) {
                 reason.to_string()
@@ -60,6 +64,7 @@ impl Boot {
             Ok(client) => client,
             Err(error) => return failed(Error::from(error)),
         };
+        let started = Instant::now();
         let mut fetched = enroll::fetch_chain(&client, url).await;
         for _ in 0..self.profile.retries {
             if !matches!(
@@ -70,6 +75,17 @@ impl Boot {
             }
             fetched = enroll::fetch_chain(&client, url).await;
         }
+        let elapsed = started.elapsed();
+        requests.push(WebRequest {
+            host: reqwest::Url::parse(url)
+                .ok()
+                .and_then(|parsed| parsed.host_str().map(str::to_string))
+                .unwrap_or_else(|| url.to_string()),
+            url: url.to_string(),
+            result: crate::report::RequestResult::of(&fetched),
+            ms: elapsed.as_millis() as u64,
+            elapsed,
+        });
         match fetched {
             Ok(chain) => (
                 Event::ChainDownloaded {

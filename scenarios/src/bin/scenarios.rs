@@ -13,6 +13,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use scenarios::run::RunOptions;
 use scenarios::spec::Scenario;
 
+/// `storm`: the progress bar, the page, the exit code (beside this file, so Cargo does not take it
+/// for a binary of its own).
+#[path = "scenarios/storm.rs"]
+mod storm;
+
 #[derive(Parser)]
 #[command(
     name = "scenarios",
@@ -53,6 +58,25 @@ enum Command {
         /// Worlds running at once.
         #[arg(long, default_value_t = 8)]
         parallel: usize,
+    },
+    /// Boot many phones at once in one act's world (each its own user) and show where the time
+    /// went: outcomes, boots/s, latency percentiles per boot and per step.
+    Storm {
+        /// A built-in scenario's name or a file.
+        name: String,
+        /// The act (1-based) whose world and expectation the storm uses.
+        #[arg(long, default_value_t = 1)]
+        act: usize,
+        #[arg(long, default_value_t = 1000)]
+        phones: usize,
+        /// Phones booting at once.
+        #[arg(long, default_value_t = 500)]
+        concurrency: usize,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Also write a self-contained HTML page (histogram and per-step chart) to this file.
+        #[arg(long)]
+        html: Option<PathBuf>,
     },
     /// List the built-in scenarios.
     List,
@@ -95,6 +119,26 @@ async fn main() -> ExitCode {
             audit,
             parallel,
         } => run(paths, format, audit, parallel).await,
+        Command::Storm {
+            name,
+            act,
+            phones,
+            concurrency,
+            format,
+            html,
+        } => {
+            storm::run(
+                &name,
+                scenarios::storm::StormOptions {
+                    act,
+                    phones,
+                    concurrency,
+                },
+                matches!(format, Format::Json),
+                html,
+            )
+            .await
+        }
         Command::List => match scenarios::catalog::scenarios() {
             Ok(all) => {
                 emit(&scenarios::output::list(&all));

@@ -78,13 +78,7 @@ impl World {
         let names = Names::for_domain(&scenario.domain.dns);
         let clutter = clutter_certificates(scenario.directory.clutter_ca_objects)?;
         let mut scenario = scenario.clone();
-        if scenario.users.is_empty() {
-            scenario.users.push(crate::spec::UserSpec {
-                name: "alice".into(),
-                password: crate::spec::default_password(),
-                state: Default::default(),
-            });
-        }
+        with_default_user(&mut scenario);
         let initial = ldif::initial(&scenario, &pki, &clutter)?;
         let mut tasks = Vec::new();
         let mut resolve = ResolveMap::new();
@@ -275,30 +269,7 @@ impl World {
 
     /// Applies an act's phone changes (they persist into later acts).
     pub fn update_phone(&mut self, change: &PhoneSpec) {
-        let phone = &mut self.phone;
-        if change.profile.is_some() {
-            phone.profile = change.profile.clone();
-            phone.settings = None;
-        }
-        if let Some(settings) = &change.settings {
-            let merged = phone.settings.get_or_insert_with(toml::Table::new);
-            merge(merged, settings);
-        }
-        for (slot, value) in [
-            (&mut phone.user, &change.user),
-            (&mut phone.password, &change.password),
-            (&mut phone.dhcp_domain, &change.dhcp_domain),
-            (&mut phone.dhcp_option_43, &change.dhcp_option_43),
-            (&mut phone.dhcp_option_120, &change.dhcp_option_120),
-            (&mut phone.pin, &change.pin),
-        ] {
-            if value.is_some() {
-                *slot = value.clone();
-            }
-        }
-        if change.dhcp_search.is_some() {
-            phone.dhcp_search = change.dhcp_search.clone();
-        }
+        apply_phone_change(&mut self.phone, change);
     }
 
     /// The phone's firmware profile with the scenario's settings applied.
@@ -331,6 +302,11 @@ impl World {
 
     /// Boots the phone once.
     pub async fn boot(&self) -> Result<Report, Error> {
+        Ok(self.boot_plan()?.run().await)
+    }
+
+    /// The phone's boot as this world sets it up (a storm clones it once per phone).
+    pub fn boot_plan(&self) -> Result<Boot, Error> {
         let profile = self.profile()?;
         let (user, password) = self.credentials();
         let pin = profile.sign_in_method == phone_client::profile::SignInMethod::Pin;
@@ -367,9 +343,7 @@ impl World {
             registrar,
             resolve: self.resolve.clone(),
             dc_trust: self.dc_trust(),
-        }
-        .run()
-        .await)
+        })
     }
 
     /// Runs the `certutil -f -dspublish FILE TYPE` equivalent over LDAP as the Administrator.
@@ -459,6 +433,33 @@ fn web_files(scenario: &Scenario, pki: &Hierarchy) -> Result<(web::Files, Vec<St
     Ok((files, unreachable))
 }
 
+/// An act's phone changes applied to the phone as it was (they persist into later acts).
+pub fn apply_phone_change(phone: &mut PhoneSpec, change: &PhoneSpec) {
+    if change.profile.is_some() {
+        phone.profile = change.profile.clone();
+        phone.settings = None;
+    }
+    if let Some(settings) = &change.settings {
+        let merged = phone.settings.get_or_insert_with(toml::Table::new);
+        merge(merged, settings);
+    }
+    for (slot, value) in [
+        (&mut phone.user, &change.user),
+        (&mut phone.password, &change.password),
+        (&mut phone.dhcp_domain, &change.dhcp_domain),
+        (&mut phone.dhcp_option_43, &change.dhcp_option_43),
+        (&mut phone.dhcp_option_120, &change.dhcp_option_120),
+        (&mut phone.pin, &change.pin),
+    ] {
+        if value.is_some() {
+            *slot = value.clone();
+        }
+    }
+    if change.dhcp_search.is_some() {
+        phone.dhcp_search = change.dhcp_search.clone();
+    }
+}
+
 /// Recursive table merge: `over` wins, sub-tables merge.
 fn merge(base: &mut toml::Table, over: &toml::Table) {
     for (key, value) in over {
@@ -470,6 +471,17 @@ fn merge(base: &mut toml::Table, over: &toml::Table) {
                 base.insert(key.clone(), value.clone());
             }
         }
+    }
+}
+
+/// A world without users gets alice, so the phone has someone to sign in as.
+pub fn with_default_user(scenario: &mut Scenario) {
+    if scenario.users.is_empty() {
+        scenario.users.push(crate::spec::UserSpec {
+            name: "alice".into(),
+            password: crate::spec::default_password(),
+            state: Default::default(),
+        });
     }
 }
 

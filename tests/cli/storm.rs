@@ -1,0 +1,178 @@
+//! `scenarios storm`: many phones at once, each its own user, through the built binary — the
+//! seed's "extreme amount of time" in the messy forest named and then gone once it is cleaned,
+//! the seed world's signed-in act for hundreds of phones, the exit codes, and the HTML page.
+
+use std::time::Duration;
+
+use e2e::server_binary;
+use serde_json::Value;
+
+/// A storm of a few hundred phones in the debug build, with a 1.5 s silent host per phone.
+const STORM_WAIT: Duration = Duration::from_secs(300);
+
+async fn storm(args: &[&str]) -> (Option<i32>, String, String) {
+    let scenarios = server_binary().with_file_name("scenarios");
+    assert!(
+        scenarios.is_file(),
+        "build the binaries first: cargo build --workspace --bins"
+    );
+    let output = tokio::time::timeout(
+        STORM_WAIT,
+        tokio::process::Command::new(scenarios)
+            .arg("storm")
+            .args(args)
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("the storm finished in time")
+    .expect("scenarios runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+async fn storm_json(args: &[&str]) -> (Option<i32>, Value) {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    let (code, stdout, stderr) = storm(&all).await;
+    let report: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|error| panic!("{error}: {stdout}\n{stderr}"));
+    (code, report)
+}
+
+fn sentences(report: &Value) -> Vec<String> {
+    report["where_the_time_went"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_messy_forest_waits_on_its_silent_host_until_it_is_cleaned() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("storm.html");
+    let (code, report) = storm_json(&[
+        "messy-forest",
+        "--phones",
+        "60",
+        "--concurrency",
+        "60",
+        "--html",
+        page.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["as_expected"], 60, "{report:#}");
+    assert_eq!(report["machinery_errors"], 0);
+    assert_eq!(report["distinct_users"], true);
+    assert_eq!(report["boot"]["count"], 60);
+    // Every phone asked the silent host once and gave up at the profile's timeout.
+    let silent = report["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|request| request["host"] == "ca2019.example.test")
+        .expect("the silent host was asked");
+    assert_eq!(silent["result"], "timed_out");
+    assert_eq!(silent["count"], 60);
+    let words = sentences(&report);
+    assert!(
+        words[0].contains("waiting on 3 web hosts that never gave a chain")
+            && words[0].contains("ca2019.example.test timed out"),
+        "{words:#?}"
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(html.matches("<svg").count(), 2);
+    assert!(html.contains("ca2019.example.test timed out"));
+
+    // After the act that cleans the forest: no web host is asked, the words say so.
+    let (code, cleaned) = storm_json(&[
+        "messy-forest",
+        "--act",
+        "2",
+        "--phones",
+        "60",
+        "--concurrency",
+        "20",
+    ])
+    .await;
+    assert_eq!(code, Some(0), "{cleaned:#}");
+    assert_eq!(cleaned["as_expected"], 60);
+    assert_eq!(cleaned["requests"].as_array().unwrap().len(), 0);
+    let words = sentences(&cleaned);
+    assert!(words.iter().all(|s| !s.contains("web host")), "{words:#?}");
+    assert!(
+        words
+            .last()
+            .unwrap()
+            .contains("60 phones booted 20 at a time"),
+        "{words:#?}"
+    );
+    let actions = cleaned["actions"].as_array().unwrap();
+    assert!(actions
+        .iter()
+        .any(|action| action.as_str().unwrap().starts_with("act 2: ldapmodify")));
+}
+
+#[tokio::test]
+async fn hundreds_of_phones_sign_in_in_the_seed_worlds_published_act() {
+    let (code, stdout, stderr) = storm(&[
+        "seed-story",
+        "--act",
+        "2",
+        "--phones",
+        "400",
+        "--concurrency",
+        "100",
+    ])
+    .await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("400 phones, 100 at a time, each signing in as its own user"));
+    assert!(
+        stdout.contains("signed_in                                      400"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Storm machinery errors (not the phones'): 0"));
+}
+
+#[tokio::test]
+async fn phones_that_miss_the_expectation_fail_the_storm_and_say_how() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wrong.toml");
+    // The root is never published, yet the act expects the phone to sign in.
+    std::fs::write(
+        &file,
+        "title = \"wrong expectation\"\ncause = \"c\"\nsymptom = \"s\"\nfix = \"f\"\n\
+         [pki.root]\nsubject = \"Unpublished Root\"\n[registrar]\nissuer = \"root\"\n\
+         [[act]]\ntitle = \"hopeful\"\nexpect = { outcome = \"signed_in\" }\n",
+    )
+    .unwrap();
+    let (code, report) = storm_json(&[file.to_str().unwrap(), "--phones", "12"]).await;
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(report["as_expected"], 0);
+    assert_eq!(report["machinery_errors"], 0);
+    let unexpected = &report["unexpected"][0];
+    assert_eq!(unexpected["count"], 12);
+    assert!(unexpected["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("outcome cannot_validate_server_certificate (expected signed_in)"));
+}
+
+#[tokio::test]
+async fn a_storm_outside_the_scenario_is_a_usage_error() {
+    let (code, _, stderr) = storm(&["seed-story", "--act", "9"]).await;
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("--act 9: seed-story has acts 1 to 3"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = storm(&["seed-story", "--phones", "0"]).await;
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--phones 0"), "{stderr}");
+}
