@@ -7,5 +7,6 @@
 
 pub mod certfile;
 pub mod diagnostics;
+pub mod listener;
 
 pub use diagnostics::LogonFailure;

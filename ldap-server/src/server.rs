@@ -330,12 +330,10 @@ impl ServerBuilder {
         }
         let mut web_enrollment = None;
         if let Some((addr, config)) = self.certsrv {
-            let listener = TcpListener::bind(addr)
-                .await
-                .map_err(|source| Error::Listen {
-                    addr: addr.to_string(),
-                    source,
-                })?;
+            let listener = ad_common::listener::bind(addr).map_err(|source| Error::Listen {
+                addr: addr.to_string(),
+                source,
+            })?;
             let directory = Arc::new(WebEnrollmentDirectory::new(shared.clone()));
             web_enrollment = Some(certsrv::start(listener, config, Some(directory))?);
         }
@@ -381,7 +379,7 @@ async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr)> {
         addr: addr.to_string(),
         source,
     };
-    let listener = TcpListener::bind(addr).await.map_err(listen_error)?;
+    let listener = ad_common::listener::bind(addr).map_err(listen_error)?;
     let bound = listener.local_addr().map_err(listen_error)?;
     Ok((listener, bound))
 }

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 /// Serves TLS until the returned task is aborted; handshake failures (a phone that does not
@@ -29,7 +28,7 @@ pub async fn start(
         )
         .map_err(std::io::Error::other)?;
     let acceptor = TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let listener = ad_common::listener::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))?;
     let address = listener.local_addr()?;
     let task = tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {

@@ -3,8 +3,8 @@
 //! act, then boots N phones — each its own user, its own connections — with at most C booting at
 //! a time, and reports how they fared and where their time went.
 //!
-//! Only tallies are kept per phone (histograms, counters), never reports, so 100,000 phones fit
-//! in the memory of one.
+//! Only tallies are kept (histograms, counters), never reports, so 100,000 phones fit in about
+//! the memory of their world.
 
 mod html;
 mod tally;
@@ -12,9 +12,10 @@ mod text;
 mod words;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use phone_client::report::Report;
 use phone_client::run::Boot;
 use serde::Serialize;
 
@@ -127,6 +128,9 @@ pub async fn storm(
     let started = Instant::now();
     let next = Arc::new(AtomicUsize::new(0));
     let sign_in = Arc::new(sign_in);
+    // One tally for all workers, locked once per finished boot: a tally holds a dozen HDR
+    // histograms (~150 KiB each), too many to keep one per worker at a concurrency of thousands.
+    let shared = Arc::new(Mutex::new(Tally::new()));
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
             let world = world.clone();
@@ -135,28 +139,27 @@ pub async fn storm(
             let sign_in = sign_in.clone();
             let expected = act.expect.clone();
             let progress = progress.clone();
+            let shared = shared.clone();
             let phones = options.phones;
             tokio::spawn(async move {
-                let mut tally = Tally::new();
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     if index >= phones {
                         break;
                     }
-                    boot_one(&world, &plan, &sign_in, index, &expected, &mut tally).await;
+                    let finished = boot_one(&world, &plan, &sign_in, index, &expected).await;
+                    lock(&shared).record(finished);
                     progress();
                 }
-                tally
             })
         })
         .collect();
-    let mut tally = Tally::new();
     for worker in workers {
-        match worker.await {
-            Ok(done) => tally.merge(done),
-            Err(error) => tally.machinery(format!("a storm worker failed: {error}")),
+        if let Err(error) = worker.await {
+            lock(&shared).machinery(format!("a storm worker failed: {error}"));
         }
     }
+    let tally = std::mem::take(&mut *lock(&shared));
     let wall = started.elapsed();
     if let Ok(world) = Arc::try_unwrap(world) {
         world.shutdown().await;
@@ -195,15 +198,44 @@ pub async fn storm(
     Ok(report)
 }
 
-/// One phone's boot, tallied.
+/// How one phone's boot ended, for the tally.
+enum Finished {
+    Boot {
+        report: Report,
+        elapsed: std::time::Duration,
+        failures: Vec<String>,
+    },
+    Machinery(String),
+}
+
+impl Tally {
+    fn record(&mut self, finished: Finished) {
+        match finished {
+            Finished::Boot {
+                report,
+                elapsed,
+                failures,
+            } => self.boot(&report, elapsed, failures),
+            Finished::Machinery(text) => self.machinery(text),
+        }
+    }
+}
+
+/// The tally, even if a worker panicked while holding it (its counts are still counts).
+fn lock(tally: &Mutex<Tally>) -> std::sync::MutexGuard<'_, Tally> {
+    tally
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// One phone's boot, judged against the act's expectation.
 async fn boot_one(
     world: &World,
     plan: &Boot,
     sign_in: &StormUsers,
     index: usize,
     expected: &Expectation,
-    tally: &mut Tally,
-) {
+) -> Finished {
     let mut boot = plan.clone();
     if let Some((user, password)) = sign_in.credentials(index) {
         boot.user = user;
@@ -215,9 +247,13 @@ async fn boot_one(
             let elapsed = started.elapsed();
             let installed = crate::run::installed_ids(world, &report);
             let failures = crate::run::check(expected, &report, &installed);
-            tally.boot(&report, elapsed, failures);
+            Finished::Boot {
+                report,
+                elapsed,
+                failures,
+            }
         }
-        Err(_) => tally.machinery(format!(
+        Err(_) => Finished::Machinery(format!(
             "a phone did not finish within {} s",
             BOOT_LIMIT.as_secs()
         )),

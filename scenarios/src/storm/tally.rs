@@ -1,6 +1,6 @@
 //! What a storm keeps per phone: HDR histograms of whole boots and of each step (microseconds),
 //! web requests counted by host and result, outcomes and the ways phones missed the
-//! expectation. Each worker keeps its own tally; they merge at the end.
+//! expectation. The storm's workers share one; tallies merge (e.g. storms side by side).
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -9,8 +9,9 @@ use hdrhistogram::Histogram;
 use phone_client::report::{Report, RequestResult};
 use serde::Serialize;
 
-/// Latencies are recorded in µs from 1 µs to an hour, to 3 significant digits.
-const HIGHEST_US: u64 = 3_600_000_000;
+/// Latencies are recorded in µs from 1 µs to 10 minutes (a boot is cut at 60 s), to 3
+/// significant digits.
+const HIGHEST_US: u64 = 600_000_000;
 /// Distinct texts kept per kind of sample; the rest are counted under "other".
 const MAX_SAMPLES: usize = 64;
 

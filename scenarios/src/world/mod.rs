@@ -129,8 +129,7 @@ impl World {
                     let cannot = |error: &dyn std::fmt::Display| {
                         format!("cannot start certsrv for {}: {error}", host.host)
                     };
-                    let listener = tokio::net::TcpListener::bind(SocketAddr::from((LOOPBACK, 0)))
-                        .await
+                    let listener = ad_common::listener::bind(SocketAddr::from((LOOPBACK, 0)))
                         .map_err(|error| cannot(&error))?;
                     let server = certsrv::start(listener, config, Some(lookup.clone()))
                         .map_err(|error| cannot(&error))?;

@@ -59,7 +59,7 @@ async fn serve(State(files): State<Arc<Files>>, headers: HeaderMap, uri: Uri) ->
 
 /// Serves `files` on 127.0.0.1:0 until the task is aborted.
 pub async fn start(files: Files) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let listener = ad_common::listener::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))?;
     let address = listener.local_addr()?;
     let app = axum::Router::new()
         .fallback(serve)
