@@ -72,6 +72,10 @@ pub struct StormReport {
     pub where_the_time_went: Vec<String>,
     /// The process's peak resident memory (VmHWM), world included.
     pub peak_rss_mib: Option<f64>,
+    /// CPU time the whole process (phones and world) used while the phones booted, and the cores
+    /// it had: near cores × wall time, the latencies include waiting for a CPU.
+    pub cpu_seconds: f64,
+    pub cores: usize,
 }
 
 /// How many users and phones a storm may have: the directory and the phones share one process.
@@ -126,6 +130,7 @@ pub async fn storm(
     let world = Arc::new(world);
 
     let started = Instant::now();
+    let cpu_before = process_cpu_seconds();
     let next = Arc::new(AtomicUsize::new(0));
     let sign_in = Arc::new(sign_in);
     // One tally for all workers, locked once per finished boot: a tally holds a dozen HDR
@@ -161,6 +166,7 @@ pub async fn storm(
     }
     let tally = std::mem::take(&mut *lock(&shared));
     let wall = started.elapsed();
+    let cpu_seconds = (process_cpu_seconds() - cpu_before).max(0.0);
     if let Ok(world) = Arc::try_unwrap(world) {
         world.shutdown().await;
     }
@@ -193,6 +199,8 @@ pub async fn storm(
         histogram: tally.histogram(),
         where_the_time_went: Vec::new(),
         peak_rss_mib: peak_rss_mib(),
+        cpu_seconds,
+        cores: std::thread::available_parallelism().map_or(1, usize::from),
     };
     report.where_the_time_went = where_the_time_went(&report);
     Ok(report)
@@ -349,6 +357,19 @@ impl StormUsers {
             .unwrap_or_else(|| template.password.clone());
         Some((user, password))
     }
+}
+
+/// User and system CPU time of this process so far (all threads).
+fn process_cpu_seconds() -> f64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes one `rusage` through the pointer, which points at one.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) } != 0 {
+        return 0.0;
+    }
+    // SAFETY: zero-initialised, then filled by a successful getrusage.
+    let usage = unsafe { usage.assume_init() };
+    let seconds = |time: libc::timeval| time.tv_sec as f64 + time.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 /// VmHWM of this process in MiB (Linux), the figure "under 1 GiB resident" is about.

@@ -138,6 +138,8 @@ fn report_of(tally: Tally, phones: usize, concurrency: usize) -> StormReport {
         histogram: tally.histogram(),
         where_the_time_went: vec![],
         peak_rss_mib: Some(100.0),
+        cpu_seconds: 0.5,
+        cores: 2,
     };
     report.where_the_time_went = where_the_time_went(&report);
     report
@@ -268,4 +270,23 @@ fn thousands_are_grouped() {
     assert_eq!(text::thousands(999), "999");
     assert_eq!(text::thousands(100000), "100,000");
     assert_eq!(text::thousands(1234567), "1,234,567");
+}
+
+#[test]
+fn a_storm_that_saturated_the_machine_says_so() {
+    let mut tally = Tally::new();
+    tally.boot(&slow_boot(), Duration::from_millis(1510), vec![]);
+    let mut report = report_of(tally, 1, 1);
+    let calm = where_the_time_went(&report);
+    assert!(
+        calm.iter().all(|s| !s.contains("waiting for a CPU")),
+        "{calm:#?}"
+    );
+    report.cpu_seconds = 5.9; // of 3.1 s × 2 cores
+    let busy = where_the_time_went(&report);
+    assert!(
+        busy.iter()
+            .any(|s| s.starts_with("the storm kept 95 % of this machine's 2 cores busy")),
+        "{busy:#?}"
+    );
 }

@@ -29,9 +29,11 @@ pub fn text(report: &StormReport) -> String {
     let _ = writeln!(out, "  expected: {}", expectation(report));
     let _ = writeln!(
         out,
-        "  wall time {}, {:.0} boots/s{}",
+        "  wall time {}, {:.0} boots/s, {:.1} s of CPU on {} cores{}",
         duration(report.wall_ms),
         report.boots_per_second,
+        report.cpu_seconds,
+        report.cores,
         report
             .peak_rss_mib
             .map(|mib| format!(", peak resident memory {mib:.0} MiB (world included)"))

@@ -7,6 +7,8 @@ use super::StormReport;
 
 /// Steps or hosts below this share of the phones' summed boot time are not worth a sentence.
 const WORTH_SAYING: f64 = 0.05;
+/// Above this share of all cores' time, the storm measured the machine more than the servers.
+const CPU_BOUND: f64 = 0.8;
 
 /// The sentences, most time first.
 pub fn where_the_time_went(report: &StormReport) -> Vec<String> {
@@ -61,6 +63,16 @@ pub fn where_the_time_went(report: &StormReport) -> Vec<String> {
             duration(step.latency.p50_ms),
             duration(step.latency.p99_ms),
             duration(step.latency.max_ms),
+        ));
+    }
+
+    let busy = report.cpu_seconds / (report.wall_ms / 1000.0 * report.cores.max(1) as f64);
+    if report.wall_ms > 0.0 && busy >= CPU_BOUND {
+        sentences.push(format!(
+            "the storm kept {} of this machine's {} core{} busy, and the phones and the world's servers share them: the times above include waiting for a CPU (a lower --concurrency shows the servers' own latency)",
+            percent(busy.min(1.0)),
+            report.cores,
+            if report.cores == 1 { "" } else { "s" }
         ));
     }
 
