@@ -8,5 +8,6 @@
 pub mod certfile;
 pub mod diagnostics;
 pub mod listener;
+pub mod sanitized_cn;
 
 pub use diagnostics::LogonFailure;

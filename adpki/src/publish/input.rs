@@ -136,27 +136,10 @@ pub(super) fn hex_upper(bytes: &[u8]) -> String {
 // Names
 // ---------------------------------------------------------------------------------------------
 
-/// Characters certutil/AD CS replace by `!xxxx` when deriving an object's CN from a CA name
-/// (MS-WCCE §3.1.1.4.1.1: "LongCAName(WithSpeci@#$%^Characters" →
-/// "LongCAName!0028WithSpeci@!0023$!0025!005eCharacters"). Controls and non-ASCII characters are
-/// replaced too. The 51-character truncation with a hash suffix is not implemented.
-pub(super) const DISALLOWED: &str = "!\"#%&'()*+,/:;<=>?[\\]^`{|}~";
-
-/// certutil's sanitized CN: every disallowed character becomes `!` plus four lowercase hex digits
-/// of its UTF-16 code unit(s).
+/// certutil's sanitized CN (MS-WCCE 3.1.1.4.1.1): `!xxxx` escapes, and names over 51 characters
+/// cut with a hash of the rest ([`ad_common::sanitized_cn`]).
 pub fn sanitize_cn(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if c.is_ascii_control() || !c.is_ascii() || DISALLOWED.contains(c) {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                let _ = write!(out, "!{unit:04x}");
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    ad_common::sanitized_cn::sanitized_cn(name)
 }
 
 /// RFC 4514 §2.4 escaping of an attribute value inside a DN.

@@ -6,6 +6,8 @@ use base64::Engine;
 
 use crate::pki::Hierarchy;
 use crate::spec::{AccountState, Container, Scenario};
+use ad_common::sanitized_cn::sanitized_cn;
+use adpki::publish::escape_rdn_value;
 
 /// AD's value for a mandatory attribute nobody wrote (domain.md §0, §H.5: a single 0x00).
 const PLACEHOLDER: &str = "AA==";
@@ -102,24 +104,25 @@ pub(crate) fn initial(
                         .get(id)
                         .ok_or_else(|| format!("ca_object: no certificate {id}"))?;
                     if first_cn.is_none() {
-                        first_cn = phone_client::certinfo::describe(&certificate.der)
-                            .ok()
-                            .map(|info| common_name(&info.subject));
+                        first_cn = certificate_cn(&certificate.der);
                     }
                     values.push(base64(&certificate.der));
                 }
             }
         }
-        let cn = object
+        let ca_name = object
             .cn
             .clone()
             .or(first_cn)
             .ok_or("ca_object: give `cn` when no value is a certificate")?;
+        // Named as certutil names what it publishes: the sanitized CA name.
+        let cn = sanitized_cn(&ca_name);
+        let rdn = escape_rdn_value(&cn);
         let dn = match object.container {
             Container::CertificationAuthorities => {
-                format!("CN={cn},CN=Certification Authorities,{pks}")
+                format!("CN={rdn},CN=Certification Authorities,{pks}")
             }
-            Container::Aia => format!("CN={cn},CN=AIA,{pks}"),
+            Container::Aia => format!("CN={rdn},CN=AIA,{pks}"),
             Container::Ntauth => format!("CN=NTAuthCertificates,{pks}"),
         };
         let cn = if object.container == Container::Ntauth {
@@ -148,9 +151,14 @@ pub(crate) fn initial(
         ));
     }
     for service in &scenario.directory.enrollment_services {
+        // AD CS names its enrollment service after the sanitized CA name, and keeps the name
+        // itself as displayName.
+        let cn = sanitized_cn(&service.cn);
         let mut entry = format!(
-            "dn: CN={cn},CN=Enrollment Services,{pks}\nobjectClass: top\nobjectClass: pKIEnrollmentService\ncn: {cn}\ndNSHostName: {host}\ncertificateTemplates: WebServer\ncertificateTemplates: User\n",
-            cn = service.cn,
+            "dn: CN={rdn},CN=Enrollment Services,{pks}\nobjectClass: top\nobjectClass: pKIEnrollmentService\n{cn_line}{display}dNSHostName: {host}\ncertificateTemplates: WebServer\ncertificateTemplates: User\n",
+            rdn = escape_rdn_value(&cn),
+            cn_line = ldif_value("cn", &cn),
+            display = ldif_value("displayName", &service.cn),
             host = service.dns_host_name,
         );
         for id in &service.certificates {
@@ -169,18 +177,33 @@ pub(crate) fn initial(
     Ok(ldif)
 }
 
-/// `CN=Contoso Root CA,O=Contoso` → `Contoso Root CA` (certutil names the object after the CN).
-fn common_name(subject: &str) -> String {
-    subject
-        .split(',')
-        .find_map(|part| part.trim().strip_prefix("CN="))
-        .unwrap_or(subject)
-        .to_string()
+/// The certificate's (last) CN, decoded from the certificate itself: certutil names the object
+/// after it. (A subject rendered as text cannot be split on commas: a CN may hold one.)
+fn certificate_cn(der: &[u8]) -> Option<String> {
+    use der::Decode;
+    let certificate = x509_cert::Certificate::from_der(der).ok()?;
+    adpki::publish::common_name(&certificate.tbs_certificate.subject)
+}
+
+/// `attribute: value`, or `attribute:: base64` when the value is not an LDIF SAFE-STRING (RFC
+/// 2849: non-ASCII, or a leading space, colon or `<`, or a trailing space).
+fn ldif_value(attribute: &str, value: &str) -> String {
+    let safe = value
+        .bytes()
+        .all(|b| b.is_ascii() && b != b'\0' && b != b'\n' && b != b'\r')
+        && !value.starts_with([' ', ':', '<'])
+        && !value.ends_with(' ');
+    if safe {
+        format!("{attribute}: {value}\n")
+    } else {
+        format!("{attribute}:: {}\n", base64(value.as_bytes()))
+    }
 }
 
 fn ca_entry(dn: &str, cn: &str, values: &[String]) -> String {
     let mut entry = format!(
-        "dn: {dn}\nobjectClass: top\nobjectClass: certificationAuthority\ncn: {cn}\nauthorityRevocationList:: {PLACEHOLDER}\ncertificateRevocationList:: {PLACEHOLDER}\n"
+        "dn: {dn}\nobjectClass: top\nobjectClass: certificationAuthority\n{}authorityRevocationList:: {PLACEHOLDER}\ncertificateRevocationList:: {PLACEHOLDER}\n",
+        ldif_value("cn", cn)
     );
     for value in values {
         entry.push_str(&format!("cACertificate:: {value}\n"));
