@@ -4,6 +4,7 @@
 //! ```text
 //! adpki publish CERTFILE [TYPE] --url ldap://HOST:PORT --user U --password P [-f] [--dry-run] ...
 //! adpki audit --dc HOST[:PORT] --user U --password P [--registrar-chain FILE --registrar-name FQDN] ...
+//! adpki san-check --cert FILE (--name FQDN | --pool FQDN)... [--sip-domain DOMAIN]
 //! ```
 //! `audit` exits 0 when the phone would sign in (or no registrar chain was given), 1 when it would
 //! not, 2 on usage or connection errors.
@@ -17,6 +18,10 @@ use std::time::Duration;
 use adpki::publish::{self, DirectoryProfile, Error, PublishType, Request, Settings};
 use adpki::transport::{Choice, LdapTls};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// `san-check` (beside this file, so Cargo does not take it for a binary of its own).
+#[path = "adpki/san_check.rs"]
+mod san_check;
 use phone_client::ldap::{DcTrust, LdapBind, LdapTarget};
 use phone_client::locate::{host_of, resolve_host};
 
@@ -38,6 +43,9 @@ enum Command {
     /// List the PKI objects a phone would look at (like pkiview) and, given the registrar's
     /// chain, say whether a phone would sign in, and if not, why and what would fix it.
     Audit(AuditArgs),
+    /// Check that a certificate covers every name its clients ask for (subjectAltName, with the
+    /// wildcard rules TLS clients apply), e.g. a reverse proxy's listener for several pools.
+    SanCheck(san_check::SanCheckArgs),
 }
 
 #[derive(Args)]
@@ -279,6 +287,7 @@ async fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Publish(args) => run_publish(args).await,
         Command::Audit(args) => run_audit(args).await,
+        Command::SanCheck(args) => san_check::run(args),
     }
 }
 

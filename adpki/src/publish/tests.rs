@@ -552,7 +552,10 @@ fn long_ca_names_are_cut_to_51_characters_and_hashed_as_certutil_does() {
         "Contoso Worldwide Holdings, Inc. Enterprise Root CA 2026 G02",
     );
     let t = target(&cert, &request(PublishType::RootCA), CONFIG).expect("target");
-    assert_eq!(t.cn, "Contoso Worldwide Holdings!002c Inc. Enterprise Roo-08024");
+    assert_eq!(
+        t.cn,
+        "Contoso Worldwide Holdings!002c Inc. Enterprise Roo-08024"
+    );
     assert!(t.dn.starts_with(
         "CN=Contoso Worldwide Holdings!002c Inc. Enterprise Roo-08024,CN=Certification Authorities,"
     ));
