@@ -209,7 +209,7 @@ pub fn phone_command(world: &World, profile: &str) -> String {
         words.push(format!("--user '{user}' --password '{password}'"));
         words.push(format!(
             "--registrar {}:{}",
-            world.scenario.registrar.name,
+            world.registrar_name(),
             world.registrar.port()
         ));
     }
@@ -261,7 +261,7 @@ pub fn reach(world: &World, profile_file: Option<&std::path::Path>) -> String {
     let _ = writeln!(
         out,
         "registrar       {}:{} → {}",
-        world.scenario.registrar.name,
+        world.registrar_name(),
         world.registrar.port(),
         world.registrar
     );

@@ -187,6 +187,9 @@ pub async fn act_on(
     for publish in &act.publish {
         actions.push(world.publish(&publish.certificate, &publish.kind).await?);
     }
+    if let Some(sans) = &act.registrar_sans {
+        actions.push(world.reissue_registrar(sans).await?);
+    }
     if let Some(phone) = &act.phone {
         world.update_phone(phone);
         if let Some(profile) = &phone.profile {
@@ -314,7 +317,7 @@ async fn audit(world: &World, report: &Report) -> AuditCheck {
         password,
         profile,
         registrar: Some((
-            world.scenario.registrar.name.clone(),
+            world.registrar_name().to_string(),
             world.pki.registrar.chain.clone(),
         )),
         probe_web: true,

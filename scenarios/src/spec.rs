@@ -388,6 +388,9 @@ pub struct PhoneSpec {
     pub dhcp_option_120: Option<String>,
     /// The PIN (PIN sign-in; `user` is then the extension).
     pub pin: Option<String>,
+    /// The name this phone dials and checks the registrar's certificate against (default:
+    /// `[registrar] name`), e.g. another pool published through the same listener.
+    pub registrar: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -409,6 +412,9 @@ pub struct ActSpec {
     /// (same substitutions as `directory.ldif`).
     #[serde(default)]
     pub ldif: String,
+    /// The administrator replaces the registrar's certificate with one carrying these
+    /// subjectAltNames (otherwise as `[registrar]` says), for this act and the following ones.
+    pub registrar_sans: Option<Vec<String>>,
     /// Phone changes for this act and the following ones (e.g. a firmware update).
     #[serde(default)]
     pub phone: Option<PhoneSpec>,

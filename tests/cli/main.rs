@@ -7,6 +7,7 @@
 //! * [`durability`]: acknowledged writes survive `kill -9` of `ldap-server serve`.
 //! * [`certsrv_cli`]: `ldap-server serve --certsrv-…` serving Web Enrollment from CA files.
 //! * [`publish`], [`audit`]: `adpki publish` and `adpki audit` against our directory.
+//! * [`san_check`]: `adpki san-check` on openssl's certificates.
 //! * [`phone_directory`], [`phone_revocation`], [`phone_pin`]: the `phone-client` binary signing in.
 //! * [`ldap_tls_flags`]: `--ldap-tls`/`--ca-file` of `phone-client` and `adpki` refused before any
 //!   connection, and `adpki`'s `auto` on a DC that offers no StartTLS.
@@ -21,6 +22,7 @@ mod phone_directory;
 mod phone_pin;
 mod phone_revocation;
 mod publish;
+mod san_check;
 mod scenarios_catalog;
 mod seed_story;
 mod server_cli;

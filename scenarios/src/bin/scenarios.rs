@@ -270,19 +270,13 @@ async fn up(name: &str, after_act: usize, out: Option<PathBuf>) -> ExitCode {
         Err(error) => return usage(error),
     };
     for act in scenario.acts.iter().take(after_act) {
-        if !act.ldif.trim().is_empty() {
-            if let Err(error) = world.modify(&act.ldif).await {
-                return usage(error);
+        match scenarios::run::act_on(&mut world, act).await {
+            Ok(actions) => {
+                for action in actions {
+                    emit(&format!("{action}\n"));
+                }
             }
-        }
-        for publish in &act.publish {
-            match world.publish(&publish.certificate, &publish.kind).await {
-                Ok(done) => emit(&format!("{done}\n")),
-                Err(error) => return usage(error),
-            }
-        }
-        if let Some(phone) = &act.phone {
-            world.update_phone(phone);
+            Err(error) => return usage(error),
         }
     }
     let out =

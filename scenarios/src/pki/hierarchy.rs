@@ -19,7 +19,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::keys::KeyPool;
 use super::sha1;
-use crate::spec::{CertificateSpec, KeySpec, Scenario, SignatureSpec};
+use crate::spec::{CertificateSpec, KeySpec, RegistrarSpec, Scenario, SignatureSpec};
 
 /// One certificate of the world.
 #[derive(Clone)]
@@ -60,6 +60,8 @@ pub struct IssuedCrl {
 pub struct Hierarchy {
     certificates: BTreeMap<String, Issued>,
     pub registrar: RegistrarCertificate,
+    /// The registrar certificates acts put in its place (`registrar_sans`), by their SANs.
+    pub reissued: Vec<(Vec<String>, RegistrarCertificate)>,
     pub crls: Vec<IssuedCrl>,
 }
 
@@ -81,12 +83,25 @@ impl Hierarchy {
         for id in scenario.pki.keys() {
             builder.issue(id, &mut Vec::new())?;
         }
-        let registrar = builder.registrar(scenario)?;
+        let registrar = builder.registrar(&scenario.registrar)?;
+        let mut reissued = Vec::new();
+        for sans in scenario
+            .acts
+            .iter()
+            .filter_map(|act| act.registrar_sans.as_ref())
+        {
+            let spec = RegistrarSpec {
+                sans: Some(sans.clone()),
+                ..scenario.registrar.clone()
+            };
+            reissued.push((sans.clone(), builder.registrar(&spec)?));
+        }
         let mut certificates = builder.issued;
         certificates.insert("registrar".into(), registrar.leaf.clone());
         let mut hierarchy = Hierarchy {
             certificates,
             registrar,
+            reissued,
             crls: Vec::new(),
         };
         for crl in &scenario.crls {
@@ -354,8 +369,7 @@ impl Builder<'_> {
             .map_err(|error| format!("{what}: {error}"))
     }
 
-    fn registrar(&mut self, scenario: &Scenario) -> Result<RegistrarCertificate, String> {
-        let spec = &scenario.registrar;
+    fn registrar(&mut self, spec: &RegistrarSpec) -> Result<RegistrarCertificate, String> {
         let (leaf, key_der) = if let Some(file) = &spec.certificate_file {
             let der = read_certificate(self.origin, file)
                 .map_err(|error| format!("registrar: {error}"))?;

@@ -61,6 +61,21 @@ impl Scenario {
                 return unknown("registrar", id);
             }
         }
+        for (index, act) in self.acts.iter().enumerate() {
+            let Some(sans) = &act.registrar_sans else {
+                continue;
+            };
+            let what = format!("act[{index}].registrar_sans");
+            if sans.is_empty() {
+                return Err((what, "a certificate needs at least one name".into()));
+            }
+            if self.registrar.certificate_file.is_some() {
+                return Err((
+                    what,
+                    "reissues a generated leaf; [registrar] uses `certificate_file`".into(),
+                ));
+            }
+        }
         for crl in &self.crls {
             for id in std::iter::once(&crl.issuer).chain(crl.revoked.iter()) {
                 if !known(id) {

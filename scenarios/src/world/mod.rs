@@ -50,6 +50,8 @@ pub struct World {
     certsrv_servers: Vec<certsrv::RunningCertsrv>,
     pub certsrv: Vec<CertsrvHost>,
     pub registrar: SocketAddr,
+    /// The registrar's TLS listener (replaced when an act reissues its certificate).
+    registrar_task: JoinHandle<()>,
     pub dns: Option<SocketAddr>,
     /// What the phone may resolve: registrar, certsrv and CRL hosts.
     pub resolve: ResolveMap,
@@ -146,12 +148,13 @@ impl World {
             });
         }
 
-        let (registrar, task) =
+        let (registrar, registrar_task) =
             crate::registrar::start(&pki.registrar.chain, &pki.registrar.key_der)
                 .await
                 .map_err(|error| format!("cannot start the registrar: {error}"))?;
-        tasks.push(task);
-        resolve.insert(scenario.registrar.name.to_ascii_lowercase(), registrar);
+        for name in registrar_names(&scenario) {
+            resolve.insert(name, registrar);
+        }
 
         let (files, unreachable) = web_files(&scenario, &pki)?;
         if !files.is_empty() {
@@ -191,6 +194,7 @@ impl World {
             certsrv_servers,
             certsrv,
             registrar,
+            registrar_task,
             dns,
             resolve,
             tasks,
@@ -332,7 +336,7 @@ impl World {
         let registrar = if pin {
             String::new()
         } else {
-            format!("{}:{}", self.scenario.registrar.name, self.registrar.port())
+            format!("{}:{}", self.registrar_name(), self.registrar.port())
         };
         Ok(Boot {
             profile,
@@ -343,6 +347,40 @@ impl World {
             resolve: self.resolve.clone(),
             dc_trust: self.dc_trust(),
         })
+    }
+
+    /// The name the phone dials and checks the registrar's certificate against.
+    pub fn registrar_name(&self) -> &str {
+        self.phone
+            .registrar
+            .as_deref()
+            .unwrap_or(&self.scenario.registrar.name)
+    }
+
+    /// Replaces the registrar's certificate with the one issued for `sans` (an act's
+    /// `registrar_sans`): a new listener, and every registrar name mapped to it.
+    pub async fn reissue_registrar(&mut self, sans: &[String]) -> Result<String, Error> {
+        let certificate = self
+            .pki
+            .reissued
+            .iter()
+            .find(|(names, _)| names.as_slice() == sans)
+            .map(|(_, certificate)| certificate.clone())
+            .ok_or_else(|| Error::Act(format!("no registrar certificate issued for {sans:?}")))?;
+        let (address, task) = crate::registrar::start(&certificate.chain, &certificate.key_der)
+            .await
+            .map_err(|error| Error::Act(format!("cannot restart the registrar: {error}")))?;
+        self.registrar_task.abort();
+        self.registrar_task = task;
+        self.registrar = address;
+        for name in registrar_names(&self.scenario) {
+            self.resolve.insert(name, address);
+        }
+        self.pki.registrar = certificate;
+        Ok(format!(
+            "the registrar's certificate reissued with subjectAltName {}",
+            sans.join(", ")
+        ))
     }
 
     /// Runs the `certutil -f -dspublish FILE TYPE` equivalent over LDAP as the Administrator.
@@ -382,6 +420,7 @@ impl World {
     }
 
     pub async fn shutdown(self) {
+        self.registrar_task.abort();
         for task in &self.tasks {
             task.abort();
         }
@@ -432,6 +471,27 @@ fn web_files(scenario: &Scenario, pki: &Hierarchy) -> Result<(web::Files, Vec<St
     Ok((files, unreachable))
 }
 
+/// Every name a phone of `scenario` may dial the registrar by: `[registrar] name`, its SANs and
+/// those of reissued certificates, and the phones' `registrar` (lower case, as resolved).
+fn registrar_names(scenario: &Scenario) -> Vec<String> {
+    let registrar = &scenario.registrar;
+    let mut names = vec![registrar.name.clone()];
+    names.extend(registrar.sans.iter().flatten().cloned());
+    for act in &scenario.acts {
+        names.extend(act.registrar_sans.iter().flatten().cloned());
+        names.extend(act.phone.as_ref().and_then(|phone| phone.registrar.clone()));
+    }
+    names.extend(scenario.phone.registrar.clone());
+    let mut names: Vec<String> = names
+        .into_iter()
+        .filter(|name| !name.starts_with('*') && name.parse::<std::net::IpAddr>().is_err())
+        .map(|name| name.to_ascii_lowercase())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// An act's phone changes applied to the phone as it was (they persist into later acts).
 pub fn apply_phone_change(phone: &mut PhoneSpec, change: &PhoneSpec) {
     if change.profile.is_some() {
@@ -449,6 +509,7 @@ pub fn apply_phone_change(phone: &mut PhoneSpec, change: &PhoneSpec) {
         (&mut phone.dhcp_option_43, &change.dhcp_option_43),
         (&mut phone.dhcp_option_120, &change.dhcp_option_120),
         (&mut phone.pin, &change.pin),
+        (&mut phone.registrar, &change.registrar),
     ] {
         if value.is_some() {
             *slot = value.clone();
