@@ -18,5 +18,6 @@ mod error;
 pub mod publish;
 pub mod san_check;
 pub mod transport;
+pub mod trust_store;
 
 pub use error::Error;

@@ -8,6 +8,7 @@
 //! * [`certsrv_cli`]: `ldap-server serve --certsrv-…` serving Web Enrollment from CA files.
 //! * [`publish`], [`audit`]: `adpki publish` and `adpki audit` against our directory.
 //! * [`san_check`]: `adpki san-check` on openssl's certificates.
+//! * [`trust_store`]: `adpki trust-store` against worlds, its files read by openssl.
 //! * [`phone_directory`], [`phone_revocation`], [`phone_pin`]: the `phone-client` binary signing in.
 //! * [`ldap_tls_flags`]: `--ldap-tls`/`--ca-file` of `phone-client` and `adpki` refused before any
 //!   connection, and `adpki`'s `auto` on a DC that offers no StartTLS.
@@ -28,3 +29,4 @@ mod seed_story;
 mod server_cli;
 mod server_tls_cli;
 mod storm;
+mod trust_store;

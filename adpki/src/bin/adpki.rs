@@ -4,6 +4,7 @@
 //! ```text
 //! adpki publish CERTFILE [TYPE] --url ldap://HOST:PORT --user U --password P [-f] [--dry-run] ...
 //! adpki audit --dc HOST[:PORT] --user U --password P [--registrar-chain FILE --registrar-name FQDN] ...
+//! adpki trust-store (--dc HOST[:PORT] --user U --password P | --ldif FILE) --out DIR [--format pem|der]
 //! adpki san-check --cert FILE (--name FQDN | --pool FQDN)... [--sip-domain DOMAIN]
 //! ```
 //! `audit` exits 0 when the phone would sign in (or no registrar chain was given), 1 when it would
@@ -19,9 +20,15 @@ use adpki::publish::{self, DirectoryProfile, Error, PublishType, Request, Settin
 use adpki::transport::{Choice, LdapTls};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `--dc`/`--ldif` and the bind, shared by `audit` and `trust-store`.
+#[path = "adpki/directory_args.rs"]
+mod directory_args;
 /// `san-check` (beside this file, so Cargo does not take it for a binary of its own).
 #[path = "adpki/san_check.rs"]
 mod san_check;
+/// `trust-store`.
+#[path = "adpki/trust_store.rs"]
+mod trust_store;
 use phone_client::ldap::{DcTrust, LdapBind, LdapTarget};
 use phone_client::locate::{host_of, resolve_host};
 
@@ -46,38 +53,15 @@ enum Command {
     /// Check that a certificate covers every name its clients ask for (subjectAltName, with the
     /// wildcard rules TLS clients apply), e.g. a reverse proxy's listener for several pools.
     SanCheck(san_check::SanCheckArgs),
+    /// Write what a phone with this profile would install (from the directory, or failing that
+    /// web enrollment) as files for MCUs, SBCs and gateways: one per certificate and a bundle.
+    TrustStore(trust_store::TrustStoreArgs),
 }
 
 #[derive(Args)]
 struct AuditArgs {
-    /// The domain controller, `HOST[:PORT]` (an IP address or a --resolve name; default port 389,
-    /// 636 with --ldap-tls ldaps).
-    #[arg(long, required_unless_present = "ldif", conflicts_with = "ldif")]
-    dc: Option<String>,
-    /// auto (StartTLS when the DC's rootDSE advertises it and --ca-file is given, else plain
-    /// LDAP), none, starttls, or ldaps (port 636; the Global Catalog over TLS on 3269).
-    #[arg(long, value_enum, default_value_t = LdapTls::Auto, value_name = "auto|none|starttls|ldaps")]
-    ldap_tls: LdapTls,
-    /// PEM file with the roots the DC's certificate must chain to (nothing else is trusted);
-    /// the certificate must name the --dc host (or its IP when --dc is an IP address).
-    #[arg(long, value_name = "FILE")]
-    ca_file: Option<std::path::PathBuf>,
-    /// Audit an LDIF export (e.g. `ldifde -f pks.ldf -d "CN=Public Key Services,..."`) instead of
-    /// a live DC: it is loaded into an in-process directory for --domain (repeatable).
-    #[arg(long)]
-    ldif: Vec<std::path::PathBuf>,
-    /// The forest's DNS name, with --ldif.
-    #[arg(long, default_value = "example.test")]
-    domain: String,
-    /// The bind name: `DOMAIN\user`, a UPN or a DN (not needed with --ldif).
-    #[arg(long, required_unless_present = "ldif")]
-    user: Option<String>,
-    /// simple, or ntlm (GSS-SPNEGO NTLMv2 with `DOMAIN\user` or a UPN; with the channel binding
-    /// over TLS; no signing or sealing, so a DC that requires signing needs --ldap-tls).
-    #[arg(long, value_enum, default_value_t = LdapBind::Simple, value_name = "simple|ntlm")]
-    bind: LdapBind,
-    #[arg(long, default_value = "")]
-    password: String,
+    #[command(flatten)]
+    directory: directory_args::DirectoryArgs,
     /// The registrar's certificate chain, leaf first: PEM (one or more blocks), DER, or PKCS#7.
     #[arg(long, requires = "registrar_name", conflicts_with = "registrar")]
     registrar_chain: Option<std::path::PathBuf>,
@@ -94,9 +78,6 @@ struct AuditArgs {
     /// GET each enrollment service's certnew.p7b (and use it for the verdict, as the phone would).
     #[arg(long)]
     probe_web: bool,
-    /// `HOST=ADDR:PORT` (repeatable): how names map to addresses. Nothing else is resolved.
-    #[arg(long = "resolve", value_name = "HOST=ADDR:PORT")]
-    resolve: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
@@ -288,6 +269,7 @@ async fn main() -> ExitCode {
         Command::Publish(args) => run_publish(args).await,
         Command::Audit(args) => run_audit(args).await,
         Command::SanCheck(args) => san_check::run(args),
+        Command::TrustStore(args) => trust_store::run(args).await,
     }
 }
 
@@ -296,66 +278,11 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
         eprintln!("adpki audit: {message}");
         ExitCode::from(2)
     };
-    let resolve = match phone_client::enroll::parse_resolve(&args.resolve) {
-        Ok(resolve) => resolve,
-        Err(error) => return usage(error.to_string()),
+    let reached = match args.directory.reach().await {
+        Ok(reached) => reached,
+        Err(message) => return usage(message),
     };
-    // With --ldif, the export is served by an in-process directory on loopback and audited there.
-    let mut local = None;
-    let mut choice = None;
-    let (dc, bind, user, password) = if args.ldif.is_empty() {
-        let Some(dc_text) = &args.dc else {
-            return usage("--dc or --ldif is required".into());
-        };
-        let address = match resolve_host(dc_text, args.ldap_tls.default_port(), &resolve) {
-            Ok(address) => address,
-            Err(message) => return usage(message.to_string()),
-        };
-        let trust = match dc_trust(args.ca_file.as_deref()) {
-            Ok(trust) => trust,
-            Err(message) => return usage(message.to_string()),
-        };
-        let timeout = Duration::from_secs(10);
-        match adpki::transport::target(args.ldap_tls, address, host_of(dc_text), trust, timeout)
-            .await
-        {
-            Ok((target, chosen)) => {
-                choice = Some(chosen);
-                (
-                    target,
-                    args.bind,
-                    args.user.clone().unwrap_or_default(),
-                    args.password.clone(),
-                )
-            }
-            Err(error) => {
-                eprintln!("adpki audit: {error}");
-                return ExitCode::from(2);
-            }
-        }
-    } else {
-        let password = format!("Audit-{}!", std::process::id());
-        let mut builder = ldap_server::Server::builder(&args.domain)
-            .admin_password(&password)
-            .admin_password_wins(true)
-            .listen(SocketAddr::from(([127, 0, 0, 1], 0)));
-        for path in &args.ldif {
-            builder = builder.ldif_file(path);
-        }
-        match builder.start().await {
-            Ok(server) => {
-                let address = server.local_addr();
-                local = Some(server);
-                (
-                    LdapTarget::plain(address),
-                    LdapBind::Simple,
-                    format!("Administrator@{}", args.domain),
-                    password,
-                )
-            }
-            Err(error) => return usage(error.to_string()),
-        }
-    };
+    let resolve = reached.resolve.clone();
     let profile = match phone_client::profile::Profile::load(&args.profile) {
         Ok(profile) => profile,
         Err(error) => return usage(error.to_string()),
@@ -392,19 +319,18 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
         _ => None,
     };
     let request = adpki::audit::AuditRequest {
-        dc,
-        bind,
-        user,
-        password,
+        dc: reached.target.clone(),
+        bind: reached.bind,
+        user: reached.user.clone(),
+        password: reached.password.clone(),
         profile,
         registrar,
         probe_web: args.probe_web,
         resolve,
     };
     let outcome = adpki::audit::audit(&request).await;
-    if let Some(server) = local {
-        server.shutdown().await;
-    }
+    let choice = reached.choice.clone();
+    reached.close().await;
     match outcome {
         Ok(report) => {
             match args.format {
