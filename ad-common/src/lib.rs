@@ -7,6 +7,7 @@
 
 pub mod certfile;
 pub mod diagnostics;
+pub mod html;
 pub mod listener;
 pub mod sanitized_cn;
 

@@ -20,6 +20,12 @@ use phone_client::machine::Path;
 use phone_client::profile::{Profile, Revocation, SearchBase};
 use phone_client::trust::{validate_chain, ValidationFailure};
 
+mod html;
+mod status;
+
+pub use html::html;
+pub use status::{CertificateStatus, EXPIRING_DAYS};
+
 /// What to audit and with which phone in mind.
 #[derive(Debug, Clone)]
 pub struct AuditRequest {
@@ -45,6 +51,8 @@ pub struct AuditReport {
     pub certification_authorities: Vec<CaObject>,
     pub enrollment_services: Vec<EnrollmentServiceReport>,
     pub crl_distribution_points: Vec<CdpReport>,
+    /// pKICertificateTemplate objects (their CNs) under CN=Certificate Templates.
+    pub certificate_templates: Vec<String>,
     pub phone: Option<PhoneVerdict>,
 }
 
@@ -54,8 +62,13 @@ pub struct CaObject {
     /// `Certification Authorities`, `AIA`, `NTAuthCertificates`, or `elsewhere`.
     pub container: String,
     pub certificates: Vec<CertificateInfo>,
+    /// Each certificate's status, in the order of `certificates`.
+    pub statuses: Vec<CertificateStatus>,
     /// Values that are not certificates (placeholders, garbage), with why.
     pub unusable: Vec<String>,
+    /// `placeholder` (AD's one-byte value for a mandatory attribute) or `garbage`, in the order
+    /// of `unusable`.
+    pub unusable_kinds: Vec<&'static str>,
     pub cross_certificate_pairs: usize,
 }
 
@@ -103,7 +116,8 @@ pub async fn audit(request: &AuditRequest) -> Result<AuditReport, crate::Error> 
         .bind(request.bind, &request.user, &request.password)
         .await?;
     let (configuration_nc, default_nc) = directory.naming_contexts().await?;
-    let certification_authorities = ca_objects(&mut directory, &configuration_nc).await?;
+    let certification_authorities =
+        ca_objects(&mut directory, &configuration_nc, &request.profile).await?;
     let mut enrollment_services = Vec::new();
     for service in directory
         .search_raw(
@@ -123,6 +137,17 @@ pub async fn audit(request: &AuditRequest) -> Result<AuditReport, crate::Error> 
         probe(&mut enrollment_services, request).await;
     }
     let crl_distribution_points = cdp_objects(&mut directory, &configuration_nc).await?;
+    let mut certificate_templates: Vec<String> = directory
+        .search_raw(
+            &configuration_nc,
+            "(objectClass=pKICertificateTemplate)",
+            &["cn"],
+        )
+        .await?
+        .into_iter()
+        .map(|entry| entry.text("cn").unwrap_or(entry.dn))
+        .collect();
+    certificate_templates.sort();
     let phone = match &request.registrar {
         Some((name, chain)) => Some(
             verdict(
@@ -142,6 +167,7 @@ pub async fn audit(request: &AuditRequest) -> Result<AuditReport, crate::Error> 
         certification_authorities,
         enrollment_services,
         crl_distribution_points,
+        certificate_templates,
         phone,
     })
 }
@@ -149,7 +175,9 @@ pub async fn audit(request: &AuditRequest) -> Result<AuditReport, crate::Error> 
 async fn ca_objects(
     directory: &mut Directory,
     base: &str,
+    profile: &Profile,
 ) -> Result<Vec<CaObject>, phone_client::Error> {
+    let now = status::now();
     let entries = directory
         .search_raw(
             base,
@@ -161,15 +189,30 @@ async fn ca_objects(
         .into_iter()
         .map(|entry| {
             let mut certificates = Vec::new();
+            let mut statuses = Vec::new();
             let mut unusable = Vec::new();
+            let mut unusable_kinds = Vec::new();
             for value in entry.get("cACertificate") {
                 match describe(value) {
-                    Ok(info) if unusable_reason(value).is_none() => certificates.push(info),
-                    Ok(_) | Err(_) => unusable
-                        .push(unusable_reason(value).unwrap_or_else(|| "not a certificate".into())),
+                    Ok(info) if unusable_reason(value).is_none() => {
+                        statuses.push(status::status(value, &info, profile, now));
+                        certificates.push(info);
+                    }
+                    Ok(_) | Err(_) => {
+                        unusable_kinds.push(if status::is_placeholder(value) {
+                            "placeholder"
+                        } else {
+                            "garbage"
+                        });
+                        unusable.push(
+                            unusable_reason(value).unwrap_or_else(|| "not a certificate".into()),
+                        )
+                    }
                 }
             }
             CaObject {
+                statuses,
+                unusable_kinds,
                 container: container_of(&entry.dn),
                 cross_certificate_pairs: entry.get("crossCertificatePair").len(),
                 dn: entry.dn,

@@ -7,6 +7,7 @@
 //! * [`durability`]: acknowledged writes survive `kill -9` of `ldap-server serve`.
 //! * [`certsrv_cli`]: `ldap-server serve --certsrv-…` serving Web Enrollment from CA files.
 //! * [`publish`], [`audit`]: `adpki publish` and `adpki audit` against our directory.
+//! * [`audit_html`]: `adpki audit --format html` rendered by headless Chromium.
 //! * [`san_check`]: `adpki san-check` on openssl's certificates.
 //! * [`trust_store`]: `adpki trust-store` against worlds, its files read by openssl.
 //! * [`phone_directory`], [`phone_revocation`], [`phone_pin`]: the `phone-client` binary signing in.
@@ -15,6 +16,7 @@
 //! * [`scenarios_catalog`], [`seed_story`], [`storm`]: the `scenarios` binary.
 
 mod audit;
+mod audit_html;
 mod certsrv_cli;
 mod durability;
 mod ldap_tls_flags;

@@ -78,8 +78,16 @@ struct AuditArgs {
     /// GET each enrollment service's certnew.p7b (and use it for the verdict, as the phone would).
     #[arg(long)]
     probe_web: bool,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// text, json, or html (one self-contained page shaped like pkiview).
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+    format: AuditFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AuditFormat {
+    Text,
+    Json,
+    Html,
 }
 
 #[derive(Args)]
@@ -334,11 +342,12 @@ async fn run_audit(args: AuditArgs) -> ExitCode {
     match outcome {
         Ok(report) => {
             match args.format {
-                Format::Text => print!("{}", adpki::audit::human(&report)),
-                Format::Json => println!(
+                AuditFormat::Text => print!("{}", adpki::audit::human(&report)),
+                AuditFormat::Json => println!(
                     "{}",
                     serde_json::to_string_pretty(&report).unwrap_or_default()
                 ),
+                AuditFormat::Html => print!("{}", adpki::audit::html(&report)),
             }
             match report.phone {
                 Some(phone) if !phone.would_sign_in => ExitCode::from(1),

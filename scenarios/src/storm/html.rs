@@ -7,6 +7,7 @@ use std::fmt::Write;
 use super::text::{expectation, thousands};
 use super::words::{duration, percent, phrase};
 use super::StormReport;
+use ad_common::html::escape;
 
 const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222}\
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ccc}\
@@ -209,20 +210,4 @@ fn steps_svg(report: &StormReport) -> String {
     }
     svg.push_str("</svg>");
     svg
-}
-
-/// Text for HTML content and attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
