@@ -20,7 +20,7 @@ use phone_client::machine::Path;
 use phone_client::profile::{Profile, Revocation, SearchBase};
 use phone_client::trust::{validate_chain, ValidationFailure};
 
-mod html;
+pub mod html;
 mod status;
 
 pub use html::html;

@@ -14,6 +14,7 @@ pub mod output;
 pub mod pki;
 pub mod registrar;
 pub mod run;
+pub mod run_html;
 pub mod spec;
 pub mod storm;
 pub mod world;

@@ -39,6 +39,9 @@ pub struct AuditCheck {
     /// Whether the audit's verdict matches the boot (None: the boot ended before the PKI
     /// mattered — DC location or sign-in — which the audit does not judge).
     pub agrees: Option<bool>,
+    /// The whole audit, for the HTML page's pkiview tree.
+    #[serde(skip)]
+    pub report: Option<adpki::audit::AuditReport>,
 }
 
 /// How one scenario went.
@@ -303,6 +306,7 @@ async fn audit(world: &World, report: &Report) -> AuditCheck {
                 reason: error.to_string(),
                 fix: None,
                 agrees: Some(false),
+                report: None,
             }
         }
     };
@@ -331,18 +335,20 @@ async fn audit(world: &World, report: &Report) -> AuditCheck {
             Outcome::SignedIn | Outcome::CannotValidateServerCertificate | Outcome::BootLoop
         );
     match adpki::audit::audit(&request).await {
-        Ok(audited) => match audited.phone {
+        Ok(audited) => match audited.phone.clone() {
             Some(verdict) => AuditCheck {
                 agrees: judged.then_some(verdict.would_sign_in == report.signed_in()),
                 would_sign_in: verdict.would_sign_in,
                 reason: verdict.reason,
                 fix: verdict.fix,
+                report: Some(audited),
             },
             None => AuditCheck {
                 would_sign_in: false,
                 reason: "the audit gave no verdict".into(),
                 fix: None,
                 agrees: judged.then_some(false),
+                report: Some(audited),
             },
         },
         // An audit that cannot read the directory with these credentials says the phone
@@ -352,6 +358,7 @@ async fn audit(world: &World, report: &Report) -> AuditCheck {
             reason: format!("the audit cannot read the directory: {error}"),
             fix: None,
             agrees: judged.then_some(!report.signed_in()),
+            report: None,
         },
     }
 }

@@ -246,3 +246,43 @@ async fn chromium_renders_the_audit_with_every_container_status_and_the_verdict(
     assert!(dom.contains("data-would-sign-in=\"false\""), "{dom}");
     world.shutdown().await;
 }
+
+#[tokio::test]
+async fn chromium_renders_a_scenario_run_with_each_acts_pki() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/catalog/seed-story.toml");
+    let (code, page, stderr) = run(
+        &server_binary().with_file_name("scenarios"),
+        &["run", "--format", "html", seed.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let path = dir.path().join("run.html");
+    std::fs::write(&path, &page).unwrap();
+    let (dom, png) = render(&path, dir.path()).await;
+    assert!(png.starts_with(b"\x89PNG"));
+    assert!(
+        dom.contains("data-passed=\"1\" data-scenarios=\"1\""),
+        "{dom}"
+    );
+    // Each act carries its own directory: nothing published first, then the root as RootCA.
+    let acts: Vec<&str> = dom.split("<details class=\"act\"").skip(1).collect();
+    assert_eq!(acts.len(), 3, "{dom}");
+    assert!(
+        acts[0].contains("data-would-sign-in=\"false\""),
+        "{}",
+        acts[0]
+    );
+    assert!(acts[0].contains("<b>Fix:</b>"), "{}", acts[0]);
+    assert!(
+        acts[1].contains("data-would-sign-in=\"true\""),
+        "{}",
+        acts[1]
+    );
+    assert!(
+        acts[1].contains("data-container=\"Certification Authorities\"")
+            && acts[1].contains("data-status=\"ok\""),
+        "{}",
+        acts[1]
+    );
+}

@@ -35,6 +35,14 @@ enum Format {
     Json,
 }
 
+/// `scenarios run`'s formats: html also audits every act (its page shows each act's PKI).
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum RunFormat {
+    Text,
+    Json,
+    Html,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// The seed story act by act, with the phone's steps (the default command).
@@ -50,8 +58,9 @@ enum Command {
     Run {
         /// Scenario files or directories of *.toml.
         paths: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        /// text, json, or html (one self-contained page with each act's pkiview tree; audits).
+        #[arg(long, value_enum, default_value_t = RunFormat::Text)]
+        format: RunFormat,
         /// Also run `adpki audit` in each act's world and check it agrees with the phone.
         #[arg(long)]
         audit: bool,
@@ -212,7 +221,8 @@ fn load(paths: &[PathBuf]) -> Result<Vec<Scenario>, String> {
         .collect()
 }
 
-async fn run(paths: Vec<PathBuf>, format: Format, audit: bool, parallel: usize) -> ExitCode {
+async fn run(paths: Vec<PathBuf>, format: RunFormat, audit: bool, parallel: usize) -> ExitCode {
+    let audit = audit || format == RunFormat::Html;
     let scenarios = match load(&paths) {
         Ok(scenarios) => scenarios,
         Err(error) => return usage(error),
@@ -221,11 +231,12 @@ async fn run(paths: Vec<PathBuf>, format: Format, audit: bool, parallel: usize) 
     let results = scenarios::run::run_all(scenarios, parallel, RunOptions { audit }).await;
     let wall_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     match format {
-        Format::Text => emit(&format!(
+        RunFormat::Text => emit(&format!(
             "{}wall time {wall_ms} ms\n",
             scenarios::output::table(&results)
         )),
-        Format::Json => emit(&format!("{}\n", scenarios::output::json(&results, wall_ms))),
+        RunFormat::Json => emit(&format!("{}\n", scenarios::output::json(&results, wall_ms))),
+        RunFormat::Html => emit(&scenarios::run_html::page(&results, wall_ms)),
     }
     let audit_ok = !audit
         || results
