@@ -16,6 +16,7 @@
 pub mod audit;
 mod error;
 pub mod publish;
+pub mod request;
 pub mod san_check;
 pub mod transport;
 pub mod trust_store;

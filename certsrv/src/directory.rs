@@ -3,6 +3,26 @@
 //! fall back on. A mock DC implements it over its tree (ldap-server does); a test can implement
 //! it over a few constants.
 
+/// A certificate template as the directory holds it (a `pKICertificateTemplate` under
+/// `CN=Certificate Templates,CN=Public Key Services,…`): what an enterprise CA issues from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    /// Its CN (`WebServer`), the name `CertificateTemplate:` requests.
+    pub name: String,
+    /// `pKIExtendedKeyUsage` OIDs, dotted.
+    pub extended_key_usages: Vec<String>,
+    /// `pKIKeyUsage`'s first byte (0xA0: digitalSignature, keyEncipherment).
+    pub key_usage: u8,
+    /// `pKIExpirationPeriod`, in seconds.
+    pub validity_seconds: u64,
+    /// `msPKI-Certificate-Name-Flag` (bit 0x1: the enrollee supplies the subject).
+    pub name_flag: u32,
+    /// `msPKI-Enrollment-Flag` (bit 0x2: pend every request for a CA manager).
+    pub enrollment_flag: u32,
+    /// `msPKI-Minimal-Key-Size`, in bits.
+    pub minimal_key_size: u32,
+}
+
 /// The directory (an AD forest) behind one or more `/certsrv` hosts. Every method is called per
 /// request, so a change made through LDAP shows at the next request.
 pub trait Directory: Send + Sync {
@@ -48,6 +68,19 @@ pub trait Directory: Send + Sync {
             dns_domain: domain.to_string(),
             dns_computer: host.clone(),
         }
+    }
+
+    /// The template named `name` (any letter case), if the directory holds it.
+    fn template(&self, name: &str) -> Option<Template> {
+        let _ = name;
+        None
+    }
+
+    /// The `certificateTemplates` the enrollment service on `host` (its `dNSHostName`, any
+    /// letter case) offers; empty when no service names that host.
+    fn offered_templates(&self, host: &str) -> Vec<String> {
+        let _ = host;
+        Vec::new()
     }
 
     /// The domain controller's DNS name: the Basic realm when neither the request's `Host` nor

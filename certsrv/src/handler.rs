@@ -20,6 +20,8 @@ use crate::{auth, pkcs7};
 const PKCS7: &str = "application/x-pkcs7-certificates";
 const CERTIFICATE: &str = "application/pkix-cert";
 const HTML: &str = "text/html";
+/// The largest certfnsh.asp form read; a bigger one reads as empty and is denied.
+const MAX_FORM_BYTES: usize = 256 * 1024;
 
 /// What every request handler shares.
 pub(crate) struct CertsrvState {
@@ -39,6 +41,8 @@ pub(crate) struct CertsrvState {
     pub(crate) pending_ntlm: crate::windows_auth::Pending,
     /// Becomes `true` when the server shuts down (cuts `slow` delays short).
     pub(crate) shutdown: watch::Receiver<bool>,
+    /// certfnsh.asp's requests and the certificates issued.
+    pub(crate) enrollment: crate::enroll::Enrollment,
 }
 
 impl CertsrvState {
@@ -118,15 +122,30 @@ impl IntoResponse for Reply {
 /// The axum handler: applies `slow`, answers, writes the access-log line.
 pub(crate) async fn handle(State(state): State<Arc<CertsrvState>>, request: Request) -> Response {
     let started = Instant::now();
-    let (parts, _body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     if let Behaviour::Slow(delay) = state.behaviour {
         state.pause(delay).await;
     }
+    // Only certfnsh.asp reads a body: a PKCS#10 request is a few KiB.
+    let body = if parts.method == Method::POST {
+        axum::body::to_bytes(body, MAX_FORM_BYTES)
+            .await
+            .unwrap_or_default()
+    } else {
+        axum::body::Bytes::new()
+    };
     let peer = parts
         .extensions
         .get::<axum::extract::ConnectInfo<crate::serve::PeerAddr>>()
         .map(|info| info.0 .0);
-    let reply = respond(&state, &parts.method, &parts.uri, &parts.headers, peer);
+    let reply = respond(
+        &state,
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+        peer,
+        &body,
+    );
     tracing::info!(
         target: "certsrv",
         method = %parts.method,
@@ -147,11 +166,13 @@ pub(crate) fn respond(
     uri: &Uri,
     headers: &axum::http::HeaderMap,
     peer: Option<std::net::SocketAddr>,
+    body: &[u8],
 ) -> Reply {
     let page = request::page(uri.path());
     if page == Page::Outside {
         return Reply::html(StatusCode::NOT_FOUND, pages::not_found());
     }
+    let mut account = None;
     match state.behaviour {
         Behaviour::NotInstalled => {
             return Reply::html(StatusCode::NOT_FOUND, pages::not_found())
@@ -162,44 +183,26 @@ pub(crate) fn respond(
         }
         Behaviour::Basic | Behaviour::Windows => {
             let basic_allowed = state.behaviour == Behaviour::Basic;
-            let authorization = headers
-                .get(header::AUTHORIZATION)
-                .map(HeaderValue::as_bytes);
-            let windows = crate::windows_auth::scheme(authorization);
-            let authenticated = match (&state.directory, windows, peer) {
-                (Some(directory), Some((scheme, token)), Some(peer)) => {
-                    use crate::windows_auth::Step;
-                    match state
-                        .pending_ntlm
-                        .step(directory.as_ref(), peer, scheme, &token)
-                    {
-                        Step::Authenticated(account) => Ok(account),
-                        Step::Challenge(value) => {
-                            let mut reply =
-                                Reply::html(StatusCode::UNAUTHORIZED, pages::unauthorized());
-                            reply.headers = vec![(header::WWW_AUTHENTICATE, value)];
-                            return reply.noted(format!("{scheme} challenge"));
-                        }
-                        Step::Refused(why) => Err(why),
-                    }
-                }
-                (Some(directory), _, _) if basic_allowed => {
-                    auth::authenticate(directory.as_ref(), authorization)
-                        .map_err(|failure| failure.to_string())
-                }
-                (Some(_), _, _) => Err("Windows Authentication required".to_string()),
-                (None, _, _) => Err("no directory to check credentials against".to_string()),
-            };
-            if let Err(failure) = authenticated {
-                let host = headers.get(header::HOST).map(HeaderValue::as_bytes);
-                let realm = auth::realm(host, &state.host_name);
-                return unauthorized(basic_allowed.then_some(realm.as_str())).noted(failure);
+            match authenticate(state, headers, peer, basic_allowed) {
+                Ok(signed_in) => account = Some(signed_in),
+                Err(reply) => return reply,
             }
         }
         _ => {}
     }
     if page == Page::OtherInCertsrv {
         return Reply::html(StatusCode::NOT_FOUND, pages::not_found());
+    }
+    if page == Page::CertFnsh {
+        // The ASP page knows who asks: an anonymous site still authenticates enrollment.
+        let account = match account {
+            Some(account) => account,
+            None => match authenticate(state, headers, peer, true) {
+                Ok(account) => account,
+                Err(reply) => return reply,
+            },
+        };
+        return certfnsh(state, method, &account, body);
     }
     if method != Method::GET && method != Method::HEAD {
         let mut reply = Reply::html(StatusCode::METHOD_NOT_ALLOWED, pages::method_not_allowed());
@@ -222,9 +225,89 @@ pub(crate) fn respond(
         Page::ChainP7b | Page::CertificateCer => {
             certnew(state, page, uri.query(), &generations, &ca_name)
         }
-        Page::OtherInCertsrv | Page::Outside => {
+        Page::OtherInCertsrv | Page::Outside | Page::CertFnsh => {
             Reply::html(StatusCode::NOT_FOUND, pages::not_found())
         }
+    }
+}
+
+/// IIS's authentication: NTLM/Negotiate (a challenge leg answers 401 with the CHALLENGE), or
+/// Basic when `basic_allowed`. The account (`DOMAIN\\user`), or the 401 to send.
+fn authenticate(
+    state: &CertsrvState,
+    headers: &axum::http::HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+    basic_allowed: bool,
+) -> Result<String, Reply> {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes);
+    let windows = crate::windows_auth::scheme(authorization);
+    let authenticated = match (&state.directory, windows, peer) {
+        (Some(directory), Some((scheme, token)), Some(peer)) => {
+            use crate::windows_auth::Step;
+            match state
+                .pending_ntlm
+                .step(directory.as_ref(), peer, scheme, &token)
+            {
+                Step::Authenticated(account) => Ok(account),
+                Step::Challenge(value) => {
+                    let mut reply = Reply::html(StatusCode::UNAUTHORIZED, pages::unauthorized());
+                    reply.headers = vec![(header::WWW_AUTHENTICATE, value)];
+                    return Err(reply.noted(format!("{scheme} challenge")));
+                }
+                Step::Refused(why) => Err(why),
+            }
+        }
+        (Some(directory), _, _) if basic_allowed => {
+            auth::authenticate(directory.as_ref(), authorization)
+                .map_err(|failure| failure.to_string())
+        }
+        (Some(_), _, _) => Err("Windows Authentication required".to_string()),
+        (None, _, _) => Err("no directory to check credentials against".to_string()),
+    };
+    authenticated.map_err(|failure| {
+        let host = headers.get(header::HOST).map(HeaderValue::as_bytes);
+        let realm = auth::realm(host, &state.host_name);
+        unauthorized(basic_allowed.then_some(realm.as_str())).noted(failure)
+    })
+}
+
+/// certfnsh.asp: the request judged by the CA's policy, answered with the page AD CS shows.
+fn certfnsh(state: &CertsrvState, method: &Method, account: &str, body: &[u8]) -> Reply {
+    if method != Method::POST {
+        let mut reply = Reply::html(StatusCode::METHOD_NOT_ALLOWED, pages::method_not_allowed());
+        reply.headers.push((header::ALLOW, "POST".to_string()));
+        return reply;
+    }
+    let generations = state.generations();
+    let current = generations.last();
+    let ca_name = current
+        .and_then(|generation| ca::subject(&generation.certificate).ok())
+        .map_or_else(
+            || state.ca_name.clone(),
+            |subject| ca::common_name(&subject),
+        );
+    let form = crate::enroll::parse_form(body);
+    let policy = crate::enroll::Policy {
+        directory: state.directory.as_deref(),
+        host: &state.host_name,
+        ca: current,
+        account,
+    };
+    use crate::enroll::Outcome;
+    match state.enrollment.submit(&form, &policy) {
+        Outcome::Issued(id) => Reply::html(StatusCode::OK, pages::certificate_issued(&ca_name, id))
+            .noted(format!("issued request {id} for {account}")),
+        Outcome::Pending(id) => {
+            Reply::html(StatusCode::OK, pages::certificate_pending(&ca_name, id))
+                .noted(format!("request {id} pending"))
+        }
+        Outcome::Denied { id, message } => Reply::html(
+            StatusCode::OK,
+            pages::certificate_denied(&ca_name, id, &message),
+        )
+        .noted(format!("denied: {message}")),
     }
 }
 
@@ -255,6 +338,9 @@ fn certnew(
     let generation = match index.map(|index| generations.get(index)) {
         Ok(Some(generation)) => generation,
         Ok(None) => return ca_error(ca_name, CaError::Unavailable),
+        Err(QueryError::NotCaCert(Some(id))) if id.parse::<u32>().is_ok() => {
+            return issued(state, page, &query, &id, generations, ca_name)
+        }
         Err(QueryError::NotCaCert(id)) => {
             return ca_error(ca_name, CaError::NotFound).noted(format!("ReqID {id:?}"))
         }
@@ -277,6 +363,44 @@ fn certnew(
         Encoding::Binary => der,
     };
     Reply::new(StatusCode::OK, content_type, body)
+}
+
+/// `certnew.cer?ReqID=N` (the issued certificate) or `certnew.p7b?ReqID=N` (it and the CA's
+/// chain); a request that was not issued (pending, denied, unknown) gets the not-found page.
+fn issued(
+    state: &CertsrvState,
+    page: Page,
+    query: &CaCertQuery,
+    id: &str,
+    generations: &[CaGeneration],
+    ca_name: &str,
+) -> Reply {
+    let Some(certificate) = id
+        .parse::<u32>()
+        .ok()
+        .and_then(|id| state.enrollment.issued(id))
+    else {
+        return ca_error(ca_name, CaError::NotFound).noted(format!("ReqID {id}: not issued"));
+    };
+    let (content_type, der) = if page == Page::ChainP7b {
+        let mut chain: Vec<&[u8]> = vec![certificate.as_slice()];
+        if let Some(current) = generations.last() {
+            chain.extend(current.chain_in_order());
+        }
+        match pkcs7::certs_only(&chain) {
+            Ok(der) => (PKCS7, der),
+            Err(error) => {
+                return ca_error(ca_name, CaError::BadCertificate).noted(error.to_string())
+            }
+        }
+    } else {
+        (CERTIFICATE, certificate)
+    };
+    let body = match query.encoding() {
+        Encoding::Base64 => pkcs7::armour(&der).into_bytes(),
+        Encoding::Binary => der,
+    };
+    Reply::new(StatusCode::OK, content_type, body).noted(format!("issued certificate {id}"))
 }
 
 /// The certsrv error page, which the ASP pages send with 200.

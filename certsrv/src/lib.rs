@@ -38,7 +38,9 @@
 //! * `behaviour`: the [`Behaviour`] names a scenario picks (`basic`, `slow:MS`, `silent`, …).
 //! * `ca`: [`CaGeneration`] (one renewal and its chain, from DER or a PEM file) and the
 //!   directory's published certificates.
-//! * `directory`: the [`Directory`] trait a DC implements for its certsrv hosts.
+//! * `directory`: the [`Directory`] trait a DC implements for its certsrv hosts, and [`Template`].
+//! * `enroll`: `certfnsh.asp` — PKCS#10 requests issued from a template, pended or denied with
+//!   AD CS's texts — and the issued certificates `certnew.cer?ReqID=N` returns.
 //! * `auth`: Basic credentials from the `Authorization` header, and the realm of the challenge.
 //! * `request`: pages and query parameters read as IIS and the ASP pages read them (pure).
 //! * `pages`: the HTML of the certsrv ASP pages and IIS's error pages.
@@ -51,6 +53,7 @@ mod auth;
 mod behaviour;
 mod ca;
 mod directory;
+mod enroll;
 mod error;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -72,7 +75,7 @@ use tokio::task::JoinHandle;
 
 pub use behaviour::{Behaviour, WrongContent};
 pub use ca::CaGeneration;
-pub use directory::{BindRefused, Directory};
+pub use directory::{BindRefused, Directory, Template};
 pub use error::{Error, Result};
 
 /// The realm of the Basic challenge when nothing else names the host.
@@ -96,6 +99,11 @@ pub struct Config {
     /// Serve HTTPS with this TLS configuration (the site's certificate) instead of HTTP. Over
     /// HTTPS the `https-required` behaviour is satisfied and answers normally.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The current CA certificate's private key (PKCS#8 DER): with it, `certfnsh.asp` issues
+    /// certificates from the directory's templates; without it every request is denied.
+    pub issuer_key: Option<Vec<u8>>,
+    /// Pend every request for a CA manager ("Certificate Pending"), whatever the template says.
+    pub pend_all: bool,
 }
 
 impl Config {
@@ -188,6 +196,7 @@ pub fn start(
         secure: config.tls.is_some(),
         pending_ntlm: windows_auth::Pending::default(),
         shutdown: shutdown.clone(),
+        enrollment: enroll::Enrollment::new(config.issuer_key, config.pend_all),
     });
     let task = tokio::spawn(serve::run(listener, config.tls, state, shutdown));
     Ok(RunningCertsrv {

@@ -176,19 +176,65 @@ pub(crate) fn method_not_allowed() -> String {
 }
 
 /// Escapes text for HTML element content and attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+pub(crate) use ad_common::html::escape;
+
+/// The certsrv ASP frame: the teal title bar with the CA's name, then `body`.
+fn frame(ca_name: &str, body: &str) -> String {
+    let ca = escape(ca_name);
+    format!(
+        "<HTML><Head>\r\n<Meta HTTP-Equiv=\"Content-Type\" Content=\"text/html; charset=UTF-8\">\r\n\
+<Title>{TITLE}</Title>\r\n</Head>\r\n<Body BgColor=#FFFFFF>\r\n\
+<Table Border=0 CellSpacing=0 CellPadding=4 Width=100% BgColor=#008080><TR>\r\n\
+<TD><Font Color=#FFFFFF><LocID ID=locMSCertSrv><Font Face=\"Arial\" Size=-1><B><I>{TITLE}</I></B></Font></LocID></Font> \
+<Font Color=#FFFFFF>&nbsp;--&nbsp; {ca}&nbsp;</Font></TD>\r\n\
+<TD ID=locHomeAlign Align=Right><A Href=\"/certsrv\"><Font Color=#FFFFFF><LocID ID=locHomeLink>Home</LocID></Font></A></TD>\r\n\
+</TR></Table>\r\n{body}</Body></HTML>\r\n"
+    )
+}
+
+/// certfnsh.asp after issuing: "Certificate Issued" with the download links clients look for
+/// (`certnew.cer?ReqID=N&`).
+pub(crate) fn certificate_issued(ca_name: &str, id: u32) -> String {
+    frame(
+        ca_name,
+        &format!(
+            "<P ID=locPageTitle><Font Color=#336699><B>Certificate Issued</B></Font>\r\n\
+<P ID=locInfoCertIssued>The certificate you requested was issued to you.\r\n\
+<P><A Href=\"certnew.cer?ReqID={id}&amp;Enc=bin\">Download certificate</A> (DER encoded)<Br>\r\n\
+<A Href=\"certnew.cer?ReqID={id}&amp;Enc=b64\">Download certificate</A> (Base 64 encoded)<Br>\r\n\
+<A Href=\"certnew.p7b?ReqID={id}&amp;Enc=bin\">Download certificate chain</A>\r\n"
+        ),
+    )
+}
+
+/// certfnsh.asp when a CA manager must approve: "Certificate Pending" and the request id.
+pub(crate) fn certificate_pending(ca_name: &str, id: u32) -> String {
+    frame(
+        ca_name,
+        &format!(
+            "<P ID=locPageTitle><Font Color=#336699><B>Certificate Pending</B></Font>\r\n\
+<P ID=locInfoPending>Your certificate request has been received. However, you must wait for an administrator to issue the certificate you requested.\r\n\
+<P>Your Request Id is {id}.\r\n\
+<P ID=locInfoReturn>Please return to this web site in a day or two to retrieve your certificate.\r\n"
+        ),
+    )
+}
+
+/// certfnsh.asp when the policy module (or the parser) said no.
+pub(crate) fn certificate_denied(ca_name: &str, id: Option<u32>, message: &str) -> String {
+    let id = id
+        .map(|id| format!("<P>Your Request Id is {id}.\r\n"))
+        .unwrap_or_default();
+    frame(
+        ca_name,
+        &format!(
+            "<P ID=locPageTitle><Font Color=#336699><B>Certificate Request Denied</B></Font>\r\n\
+<P ID=locDenied>Your certificate request was denied.\r\n{id}\
+<P ID=locContactAdmin>Contact your administrator for further information.\r\n\
+<P ID=locDispMsg>The disposition message is \"{}\"\r\n",
+            escape(message)
+        ),
+    )
 }
 
 #[cfg(test)]

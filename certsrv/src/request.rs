@@ -11,8 +11,10 @@ pub(crate) enum Page {
     CertCarc,
     /// `/certsrv/certnew.p7b`: the chain as certs-only PKCS#7.
     ChainP7b,
-    /// `/certsrv/certnew.cer`: one CA certificate.
+    /// `/certsrv/certnew.cer`: one CA certificate, or an issued one (`ReqID=N`).
     CertificateCer,
+    /// `/certsrv/certfnsh.asp`: a certificate request (POST).
+    CertFnsh,
     /// Any other path under `/certsrv/` (IIS still authenticates before it says 404).
     OtherInCertsrv,
     /// A path outside the virtual directory.
@@ -30,6 +32,7 @@ pub(crate) fn page(path: &str) -> Page {
         "/certcarc.asp" => Page::CertCarc,
         "/certnew.p7b" => Page::ChainP7b,
         "/certnew.cer" => Page::CertificateCer,
+        "/certfnsh.asp" => Page::CertFnsh,
         _ if rest.starts_with('/') => Page::OtherInCertsrv,
         // `/certsrvx` is another directory altogether.
         _ => Page::Outside,
@@ -176,7 +179,8 @@ mod tests {
         assert_eq!(page("/CERTSRV/CERTNEW.CER"), Page::CertificateCer);
         assert_eq!(page("/certsrv/certcarc.asp"), Page::CertCarc);
         assert_eq!(page("/certsrv/%63ertcarc.asp"), Page::CertCarc);
-        assert_eq!(page("/certsrv/certfnsh.asp"), Page::OtherInCertsrv);
+        assert_eq!(page("/certsrv/CertFnsh.asp"), Page::CertFnsh);
+        assert_eq!(page("/certsrv/certrqxt.asp"), Page::OtherInCertsrv);
         assert_eq!(page("/certsrvx"), Page::Outside);
         assert_eq!(page("/"), Page::Outside);
         assert_eq!(page("/CertEnroll/ca.crl"), Page::Outside);

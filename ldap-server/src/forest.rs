@@ -318,10 +318,16 @@ impl Forest {
             "Certification Authorities",
             "Enrollment Services",
             "KRA",
-            "OID",
         ] {
             add_container(dir, &pks.child(crate::dn::Rdn::new("CN", name)))?;
         }
+        // CN=OID is no plain container in AD: AD CS (and Samba's provision) make it the
+        // msPKI-Enterprise-Oid object the forest's enterprise OIDs live under.
+        dir.add(
+            &pks.child(crate::dn::Rdn::new("CN", "OID")),
+            vec![attr("objectClass", &["top", "msPKI-Enterprise-Oid"])],
+            Strictness::Import,
+        )?;
         if config.with_ntauth {
             dir.add(
                 &pks.child_str("CN=NTAuthCertificates").map_err(dn_error)?,
@@ -546,6 +552,12 @@ mod tests {
                 "{name}"
             );
         }
+        let oid = dir.find(&pks.child_str("CN=OID").unwrap()).unwrap();
+        let object_class = dir.schema().attribute_id("objectClass").unwrap();
+        assert!(dir
+            .values(oid, object_class)
+            .iter()
+            .any(|class| class.eq_ignore_ascii_case(b"msPKI-Enterprise-Oid")));
         assert!(dir
             .find(&pks.child_str("CN=NTAuthCertificates").unwrap())
             .is_none());

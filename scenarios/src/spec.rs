@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod template;
+pub use template::TemplateSpec;
+
 /// One scenario file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -294,6 +297,12 @@ pub struct DirectorySpec {
     /// Extra LDIF loaded at start. `${configuration}`, `${domain_dn}`, `${pks}` (Public Key
     /// Services' DN) and `${cert:ID}` (base64 DER of certificate ID) are substituted.
     pub ldif: String,
+    /// Certificate templates beside AD CS's defaults.
+    #[serde(rename = "template")]
+    pub templates: Vec<TemplateSpec>,
+    /// AD CS's default templates (WebServer, DomainController, User, Machine); default: present
+    /// when the world has an enterprise CA (an enrollment service).
+    pub default_templates: Option<bool>,
 }
 
 /// A certificationAuthority object, as certutil -dspublish or pkiview would leave it.
@@ -329,6 +338,10 @@ pub struct EnrollmentServiceSpec {
     /// `cACertificate` of the object (certificate ids).
     #[serde(default)]
     pub certificates: Vec<String>,
+    /// `certificateTemplates`: the templates this CA issues; default: every template the
+    /// world holds.
+    #[serde(default)]
+    pub templates: Option<Vec<String>>,
 }
 
 /// An AD CS web enrollment host.
@@ -345,6 +358,18 @@ pub struct CertsrvSpec {
     /// closed).
     #[serde(default = "default_behaviour")]
     pub behaviour: String,
+    /// `issue` (the policy module decides) or `pend` (every request waits for a CA manager).
+    #[serde(default)]
+    pub requests: RequestHandling,
+}
+
+/// What the CA does with certfnsh.asp requests its policy allows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestHandling {
+    #[default]
+    Issue,
+    Pend,
 }
 
 fn default_behaviour() -> String {

@@ -7,6 +7,7 @@
 //! * [`durability`]: acknowledged writes survive `kill -9` of `ldap-server serve`.
 //! * [`certsrv_cli`]: `ldap-server serve --certsrv-…` serving Web Enrollment from CA files.
 //! * [`publish`], [`audit`]: `adpki publish` and `adpki audit` against our directory.
+//! * [`codian`]: openssl req → `adpki request` → `adpki trust-store` → openssl verify, s_server, s_client.
 //! * [`audit_html`]: `adpki audit --format html` rendered by headless Chromium.
 //! * [`san_check`]: `adpki san-check` on openssl's certificates.
 //! * [`trust_store`]: `adpki trust-store` against worlds, its files read by openssl.
@@ -18,6 +19,7 @@
 mod audit;
 mod audit_html;
 mod certsrv_cli;
+mod codian;
 mod durability;
 mod ldap_tls_flags;
 mod ntlm_binds;

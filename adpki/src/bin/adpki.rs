@@ -5,6 +5,7 @@
 //! adpki publish CERTFILE [TYPE] --url ldap://HOST:PORT --user U --password P [-f] [--dry-run] ...
 //! adpki audit --dc HOST[:PORT] --user U --password P [--registrar-chain FILE --registrar-name FQDN] ...
 //! adpki trust-store (--dc HOST[:PORT] --user U --password P | --ldif FILE) --out DIR [--format pem|der]
+//! adpki request REQ.csr --template NAME --ca HOST[:PORT] --user U --password P [--out FILE]
 //! adpki san-check --cert FILE (--name FQDN | --pool FQDN)... [--sip-domain DOMAIN]
 //! ```
 //! `audit` exits 0 when the phone would sign in (or no registrar chain was given), 1 when it would
@@ -23,6 +24,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// `--dc`/`--ldif` and the bind, shared by `audit` and `trust-store`.
 #[path = "adpki/directory_args.rs"]
 mod directory_args;
+/// `request`.
+#[path = "adpki/request.rs"]
+mod request;
 /// `san-check` (beside this file, so Cargo does not take it for a binary of its own).
 #[path = "adpki/san_check.rs"]
 mod san_check;
@@ -56,6 +60,9 @@ enum Command {
     /// Write what a phone with this profile would install (from the directory, or failing that
     /// web enrollment) as files for MCUs, SBCs and gateways: one per certificate and a bundle.
     TrustStore(trust_store::TrustStoreArgs),
+    /// Request a certificate from an enterprise CA's web enrollment, as
+    /// `certreq -submit -attrib "CertificateTemplate: NAME"` does, and write it.
+    Request(request::RequestArgs),
 }
 
 #[derive(Args)]
@@ -278,6 +285,7 @@ async fn main() -> ExitCode {
         Command::Audit(args) => run_audit(args).await,
         Command::SanCheck(args) => san_check::run(args),
         Command::TrustStore(args) => trust_store::run(args).await,
+        Command::Request(args) => request::run(args).await,
     }
 }
 

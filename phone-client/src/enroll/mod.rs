@@ -68,6 +68,18 @@ pub fn http_client(
     http_client_with(resolve, timeout, false)
 }
 
+/// Sends the request `build` makes (it is called once per leg: NTLM takes two), authenticated
+/// as `credentials` says: what `adpki request` uses for certfnsh.asp and certnew.cer.
+pub async fn send_authenticated(
+    build: impl Fn() -> reqwest::RequestBuilder,
+    credentials: Option<WebCredentials<'_>>,
+) -> Result<reqwest::Response, reqwest::Error> {
+    match auth::send(build, credentials).await {
+        auth::Sent::Answer(response) => Ok(response),
+        auth::Sent::Failed(error) => Err(error),
+    }
+}
+
 /// Parses `--resolve HOST=ADDR:PORT` entries (like curl's) into the map every name goes through.
 pub fn parse_resolve(entries: &[String]) -> Result<ResolveMap, crate::Error> {
     let mut map = ResolveMap::new();

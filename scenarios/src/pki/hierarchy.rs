@@ -37,6 +37,12 @@ impl Issued {
     pub fn pem(&self) -> String {
         pem_certificate(&self.der)
     }
+
+    /// Its private key as PKCS#8 DER, when the world generated it (a CA's key signs what web
+    /// enrollment issues).
+    pub fn key_pkcs8(&self) -> Option<Vec<u8>> {
+        self.key.as_ref().map(|key| key.serialize_der())
+    }
 }
 
 /// The registrar's leaf and private key (PKCS#8 DER), with the chain it sends.

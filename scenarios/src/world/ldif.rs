@@ -150,17 +150,22 @@ pub(crate) fn initial(
             &[value],
         ));
     }
+    ldif.push_str(&super::templates::ldif(scenario, &pks));
+    let all_templates = super::templates::names(scenario);
     for service in &scenario.directory.enrollment_services {
         // AD CS names its enrollment service after the sanitized CA name, and keeps the name
         // itself as displayName.
         let cn = sanitized_cn(&service.cn);
         let mut entry = format!(
-            "dn: CN={rdn},CN=Enrollment Services,{pks}\nobjectClass: top\nobjectClass: pKIEnrollmentService\n{cn_line}{display}dNSHostName: {host}\ncertificateTemplates: WebServer\ncertificateTemplates: User\n",
+            "dn: CN={rdn},CN=Enrollment Services,{pks}\nobjectClass: top\nobjectClass: pKIEnrollmentService\n{cn_line}{display}dNSHostName: {host}\n",
             rdn = escape_rdn_value(&cn),
             cn_line = ldif_value("cn", &cn),
             display = ldif_value("displayName", &service.cn),
             host = service.dns_host_name,
         );
+        for template in service.templates.as_ref().unwrap_or(&all_templates) {
+            entry.push_str(&format!("certificateTemplates: {template}\n"));
+        }
         for id in &service.certificates {
             let certificate = pki
                 .get(id)

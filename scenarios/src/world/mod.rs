@@ -7,6 +7,7 @@
 mod admin;
 mod dns;
 mod ldif;
+mod templates;
 mod web;
 
 use std::net::SocketAddr;
@@ -581,12 +582,20 @@ fn certsrv_config(
             chain: issuers.iter().map(|issuer| issuer.der.clone()).collect(),
         });
     }
+    // The current renewal's key signs what certfnsh.asp issues.
+    let issuer_key = host
+        .renewals
+        .last()
+        .and_then(|id| pki.get(id))
+        .and_then(|issued| issued.key_pkcs8());
     Ok(certsrv::Config {
         generations,
         behaviour,
         host_name: Some(host.host.clone()),
         ca_name: None,
         tls: None,
+        issuer_key,
+        pend_all: host.requests == crate::spec::RequestHandling::Pend,
     })
 }
 
