@@ -379,7 +379,11 @@ async fn verdict(
                 let credentials = profile
                     .enrollment_auth
                     .credentials(&request.user, &request.password);
-                match enroll::fetch_chain_as(&client, &url, credentials).await {
+                let route = enroll::Route {
+                    resolve: &request.resolve,
+                    timeout: std::time::Duration::from_millis(profile.timeouts.http_ms),
+                };
+                match enroll::fetch_chain_as(&client, &url, credentials, route).await {
                     Ok(chain) => candidates.extend(chain),
                     Err(error) => note.push_str(&format!(" {error};")),
                 }

@@ -42,6 +42,10 @@ pub async fn submit(submission: &Submission<'_>) -> Result<Submitted, Error> {
         form_encode(&format!("CertificateTemplate:{}\r\n", submission.template)),
     );
     let url = format!("{base}/certsrv/certfnsh.asp");
+    let route = phone_client::enroll::Route {
+        resolve: submission.resolve,
+        timeout: submission.timeout,
+    };
     let response = phone_client::enroll::send_authenticated(
         || {
             client
@@ -50,6 +54,7 @@ pub async fn submit(submission: &Submission<'_>) -> Result<Submitted, Error> {
                 .body(form.clone())
         },
         submission.credentials,
+        route,
     )
     .await
     .map_err(|error| Error::Connect(format!("POST {url}: {error}")))?;
@@ -72,6 +77,7 @@ pub async fn submit(submission: &Submission<'_>) -> Result<Submitted, Error> {
             let response = phone_client::enroll::send_authenticated(
                 || client.get(&url),
                 submission.credentials,
+                route,
             )
             .await
             .map_err(|error| Error::Connect(format!("GET {url}: {error}")))?;

@@ -27,19 +27,30 @@ pub enum WebCredentials<'a> {
 pub(super) enum Sent {
     Answer(Response),
     Failed(reqwest::Error),
+    /// The one-connection NTLM exchange failed.
+    FailedOwn(super::one_connection::Failure),
 }
 
-/// Sends the request `build` makes, authenticated as `credentials` says.
+/// Sends the request `build` makes, authenticated as `credentials` says. With a `route`, NTLM
+/// over plain HTTP runs on one connection of its own ([`super::one_connection`]).
 pub(super) async fn send(
     build: impl Fn() -> RequestBuilder,
     credentials: Option<WebCredentials<'_>>,
+    route: Option<super::one_connection::Route<'_>>,
 ) -> Sent {
     let outcome = match credentials {
         None => build().send().await,
         Some(WebCredentials::Basic { user, password }) => {
             build().basic_auth(user, Some(password)).send().await
         }
-        Some(WebCredentials::Ntlm { user, password }) => return ntlm(build, user, password).await,
+        Some(WebCredentials::Ntlm { user, password }) => {
+            return match (route, build().build()) {
+                (Some(route), Ok(request)) if request.url().scheme() == "http" => {
+                    ntlm_on_one_connection(&request, route, user, password).await
+                }
+                _ => ntlm(build, user, password).await,
+            }
+        }
     };
     match outcome {
         Ok(response) => Sent::Answer(response),
@@ -63,8 +74,11 @@ fn header(scheme: &str, token: &[u8]) -> String {
 
 /// The NTLM CHALLENGE in a 401's `WWW-Authenticate: NTLM <base64>`.
 fn challenge_of(response: &Response) -> Option<Vec<u8>> {
-    response
-        .headers()
+    challenge_in(response.headers())
+}
+
+fn challenge_in(headers: &reqwest::header::HeaderMap) -> Option<Vec<u8>> {
+    headers
         .get_all(WWW_AUTHENTICATE)
         .iter()
         .filter_map(|value| value.to_str().ok())
@@ -79,6 +93,46 @@ fn challenge_of(response: &Response) -> Option<Vec<u8>> {
                 })
                 .flatten()
         })
+}
+
+/// NEGOTIATE, CHALLENGE, AUTHENTICATE on one HTTP/1.1 connection, as IIS requires.
+async fn ntlm_on_one_connection(
+    request: &reqwest::Request,
+    route: super::one_connection::Route<'_>,
+    user: &str,
+    password: &str,
+) -> Sent {
+    use super::one_connection::Connection;
+    let (account, domain) = split_account(user);
+    let client = ntlm::client::Client::new(account, domain, password, ntlm::client::DEFAULT_FLAGS);
+    let mut connection = match Connection::open(request.url(), route).await {
+        Ok(connection) => connection,
+        Err(failure) => return Sent::FailedOwn(failure),
+    };
+    let negotiate = header("NTLM", client.negotiate());
+    let first = match connection
+        .send(request, Some(&negotiate), route.timeout)
+        .await
+    {
+        Ok(response) => response,
+        Err(failure) => return Sent::FailedOwn(failure),
+    };
+    let challenge = match (first.status(), challenge_in(first.headers())) {
+        (StatusCode::UNAUTHORIZED, Some(challenge)) => challenge,
+        _ => return Sent::Answer(Response::from(first.map(reqwest::Body::from))),
+    };
+    let authorization = match client.authenticate(&challenge, None) {
+        Ok(authenticated) => header("NTLM", &authenticated.message),
+        // A CHALLENGE that cannot be read: the server gets an empty answer and says why.
+        Err(_) => "NTLM".to_string(),
+    };
+    match connection
+        .send(request, Some(&authorization), route.timeout)
+        .await
+    {
+        Ok(response) => Sent::Answer(Response::from(response.map(reqwest::Body::from))),
+        Err(failure) => Sent::FailedOwn(failure),
+    }
 }
 
 async fn ntlm(build: impl Fn() -> RequestBuilder, user: &str, password: &str) -> Sent {

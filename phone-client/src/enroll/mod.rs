@@ -18,8 +18,10 @@ use reqwest::StatusCode;
 
 mod auth;
 mod decode;
+mod one_connection;
 pub use auth::WebCredentials;
 use decode::*;
+pub use one_connection::Route;
 
 pub use crate::profile::Encoding;
 
@@ -73,10 +75,12 @@ pub fn http_client(
 pub async fn send_authenticated(
     build: impl Fn() -> reqwest::RequestBuilder,
     credentials: Option<WebCredentials<'_>>,
-) -> Result<reqwest::Response, reqwest::Error> {
-    match auth::send(build, credentials).await {
+    route: Route<'_>,
+) -> Result<reqwest::Response, String> {
+    match auth::send(build, credentials, Some(route)).await {
         auth::Sent::Answer(response) => Ok(response),
-        auth::Sent::Failed(error) => Err(error),
+        auth::Sent::Failed(error) => Err(error_chain(&error)),
+        auth::Sent::FailedOwn(failure) => Err(failure.text),
     }
 }
 
@@ -158,7 +162,8 @@ pub fn chain_url(
 
 /// GETs the chain and decodes it. Returns DER certificates in the order the PKCS#7 holds them.
 pub async fn fetch_chain(client: &reqwest::Client, url: &str) -> Result<Vec<Vec<u8>>, EnrollError> {
-    fetch_chain_as(client, url, None).await
+    let (body, content_type) = fetch_body(client, url, None, None).await?;
+    decode_fetched(url, &body, &content_type)
 }
 
 /// [`fetch_chain`] with the user's credentials, as HTTP Basic or NTLM, when `credentials` is
@@ -168,18 +173,30 @@ pub async fn fetch_chain_as(
     client: &reqwest::Client,
     url: &str,
     credentials: Option<WebCredentials<'_>>,
+    route: Route<'_>,
 ) -> Result<Vec<Vec<u8>>, EnrollError> {
-    let (body, content_type) = fetch_body(client, url, credentials).await?;
-    decode_detail(&body).map_err(|detail| EnrollError::Decode {
+    let (body, content_type) = fetch_body(client, url, credentials, Some(route)).await?;
+    decode_fetched(url, &body, &content_type)
+}
+
+/// The chain in a fetched body; a body that is none says its Content-Type.
+fn decode_fetched(
+    url: &str,
+    body: &[u8],
+    content_type: &Option<String>,
+) -> Result<Vec<Vec<u8>>, EnrollError> {
+    decode_detail(body).map_err(|detail| EnrollError::Decode {
         url: url.to_string(),
-        detail: with_content_type(detail, &content_type),
+        detail: with_content_type(detail, content_type),
     })
 }
 
 /// GETs `url` and returns the body of a 2xx answer as it is (a CRL, for the revocation check),
 /// with the same client rules, errors and 1 MiB limit as the chain download.
 pub async fn fetch_bytes(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, EnrollError> {
-    fetch_body(client, url, None).await.map(|(body, _)| body)
+    fetch_body(client, url, None, None)
+        .await
+        .map(|(body, _)| body)
 }
 
 /// The body of a 2xx answer and its Content-Type.
@@ -187,11 +204,24 @@ async fn fetch_body(
     client: &reqwest::Client,
     url: &str,
     credentials: Option<WebCredentials<'_>>,
+    route: Option<Route<'_>>,
 ) -> Result<(Vec<u8>, Option<String>), EnrollError> {
     let started = Instant::now();
-    let response = match auth::send(|| client.get(url), credentials).await {
+    let response = match auth::send(|| client.get(url), credentials, route).await {
         auth::Sent::Answer(response) => response,
         auth::Sent::Failed(error) => return Err(transport_error(url, &error, started)),
+        auth::Sent::FailedOwn(failure) if failure.timeout => {
+            return Err(EnrollError::Timeout {
+                url: url.to_string(),
+                seconds: started.elapsed().as_secs_f64(),
+            })
+        }
+        auth::Sent::FailedOwn(failure) => {
+            return Err(EnrollError::Connect {
+                url: url.to_string(),
+                detail: failure.text,
+            })
+        }
     };
     if let Some(error) = status_error(url, response.status(), response.headers()) {
         return Err(error);

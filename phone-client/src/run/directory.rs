@@ -150,10 +150,14 @@ impl Boot {
                 .profile
                 .enrollment_auth
                 .credentials(&self.user, &self.password);
+            let route = enroll::Route {
+                resolve: &self.resolve,
+                timeout: Duration::from_millis(self.profile.timeouts.http_ms),
+            };
             // Each host's own time goes into the detail: in a forest with stale enrollment
             // services this is where a slow boot spends it.
             let host_started = Instant::now();
-            let mut fetched = enroll::fetch_chain_as(&client, &url, credentials).await;
+            let mut fetched = enroll::fetch_chain_as(&client, &url, credentials, route).await;
             for _ in 0..self.profile.retries {
                 if !matches!(
                     fetched,
@@ -161,7 +165,7 @@ impl Boot {
                 ) {
                     break;
                 }
-                fetched = enroll::fetch_chain_as(&client, &url, credentials).await;
+                fetched = enroll::fetch_chain_as(&client, &url, credentials, route).await;
             }
             let elapsed = host_started.elapsed();
             let host_ms = elapsed.as_millis();
