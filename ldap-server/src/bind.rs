@@ -196,11 +196,7 @@ fn is_admin(dir: &Directory, user_dn: &str) -> bool {
         dir.indexed(cn, &key)
             .unwrap_or_default()
             .into_iter()
-            .any(|group_id| {
-                dir.values(group_id, member)
-                    .iter()
-                    .any(|value| member_syntax.normalize(value) == user_key.as_slice())
-            })
+            .any(|group_id| dir.has_value(group_id, member, &user_key))
     })
 }
 

@@ -177,8 +177,23 @@ impl Directory {
         Dn::from_rdns(rdns)
     }
 
+    /// The full DN of an entry as text, printed from the stored RDNs without building a [`Dn`]
+    /// (a search prints one for every entry it returns).
     pub fn dn_string(&self, id: EntryId) -> String {
-        self.dn(id).to_string()
+        use std::fmt::Write;
+        let mut out = String::with_capacity(64);
+        let mut current = Some(id);
+        while let Some(entry) = current.and_then(|id| self.entry(id)) {
+            for rdn in entry.name.rdns() {
+                if !out.is_empty() {
+                    out.push(',');
+                }
+                // Writing to a String cannot fail.
+                let _ = write!(out, "{rdn}");
+            }
+            current = entry.parent;
+        }
+        out
     }
 
     /// True when `id` is `ancestor` or below it within the same naming context.
@@ -212,6 +227,25 @@ impl Directory {
     /// syntax); `None` when the attribute is not indexed.
     pub fn indexed(&self, attribute: AttrId, normalized: &[u8]) -> Option<Vec<EntryId>> {
         self.index.lookup(attribute, normalized)
+    }
+
+    /// Whether `id` holds a value of `attribute` equal to `normalized` (already normalised for the
+    /// attribute's syntax). Stored values of an indexed attribute are answered by the index, which
+    /// holds exactly their normalised forms: normalising a stored DN means parsing it, and a
+    /// filter on objectCategory or a membership check would parse every candidate's values.
+    pub fn has_value(&self, id: EntryId, attribute: AttrId, normalized: &[u8]) -> bool {
+        let Some(entry) = self.entry(id) else {
+            return false;
+        };
+        if entry.values(attribute).is_some() {
+            if let Some(found) = self.index.contains(attribute, normalized, id) {
+                return found;
+            }
+        }
+        let syntax = self.schema.attribute(attribute).syntax;
+        self.values(id, attribute)
+            .iter()
+            .any(|stored| syntax.normalize(stored).as_ref() == normalized)
     }
 
     /// Every stored attribute of an entry plus the ones AD computes (distinguishedName, name,

@@ -168,14 +168,7 @@ impl Compiled {
             },
             Compiled::Undefined => Truth::Undefined,
             Compiled::Present(attribute) => truth(!dir.values(id, *attribute).is_empty()),
-            Compiled::Equal { attribute, value } => {
-                let syntax = dir.schema().attribute(*attribute).syntax;
-                truth(
-                    dir.values(id, *attribute)
-                        .iter()
-                        .any(|stored| syntax.normalize(stored).as_ref() == value.as_slice()),
-                )
-            }
+            Compiled::Equal { attribute, value } => truth(dir.has_value(id, *attribute, value)),
             Compiled::Substrings {
                 attribute,
                 initial,

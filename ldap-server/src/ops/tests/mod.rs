@@ -96,6 +96,11 @@ fn session() -> Session {
     session_with(Limits::default())
 }
 
+/// A second connection to the same server as `other`.
+fn session_sharing(other: &Session) -> Session {
+    Session::new(other.shared.clone(), 2)
+}
+
 /// Encodes and decodes the message, so the session sees exactly what the codec would hand it.
 fn send_with(
     session: &mut Session,
