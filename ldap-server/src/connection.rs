@@ -117,6 +117,8 @@ where
     let mut wrapped = BytesMut::new();
     let mut layer: Option<SaslLayer> = None;
     let mut replies = Vec::new();
+    // Encoded replies, kept for the connection's life rather than allocated for every reply.
+    let mut encoded = Vec::new();
     let mut share = session.shared.buffered.share();
     loop {
         // Answer every complete message already buffered (clients may pipeline).
@@ -157,7 +159,15 @@ where
                             .await;
                         return Ended::Closed;
                     }
-                    if !send(stream, layer.as_mut(), &replies, limits.idle_timeout).await {
+                    let sent = send(
+                        stream,
+                        layer.as_mut(),
+                        &replies,
+                        &mut encoded,
+                        limits.idle_timeout,
+                    )
+                    .await;
+                    if !sent {
                         tracing::info!(
                             conn = session.connection,
                             "client stopped reading; closing the connection"
@@ -261,32 +271,34 @@ fn busy(message: &rasn_ldap::LdapMessage, replies: &mut Vec<crate::wire::Reply>)
 /// many bytes, so a large result set is never held encoded whole.
 const WRITE_CHUNK: usize = 1 << 20;
 
-/// Encodes and writes `replies`; false when the client stopped reading (within `patience`).
+/// Encodes (in `encoded`, the connection's buffer) and writes `replies`; false when the client
+/// stopped reading (within `patience`).
 async fn send<S>(
     stream: &mut S,
     mut layer: Option<&mut SaslLayer>,
     replies: &[crate::wire::Reply],
+    encoded: &mut Vec<u8>,
     patience: std::time::Duration,
 ) -> bool
 where
     S: AsyncWrite + Unpin,
 {
-    let mut encoded = Vec::with_capacity(4096);
+    encoded.clear();
     let mut wire = Vec::new();
     for (index, reply) in replies.iter().enumerate() {
-        codec::encode_all(std::slice::from_ref(reply), &mut encoded);
+        codec::encode_all(std::slice::from_ref(reply), encoded);
         if encoded.len() < WRITE_CHUNK && index + 1 < replies.len() {
             continue;
         }
         let out = match layer.as_deref_mut() {
             Some(layer) => {
                 wire.clear();
-                if layer.wrap_into(&encoded, &mut wire).is_err() {
+                if layer.wrap_into(encoded, &mut wire).is_err() {
                     return false;
                 }
                 &wire
             }
-            None => &encoded,
+            None => &*encoded,
         };
         // A client that stops reading must not hold the task forever.
         let written = tokio::time::timeout(patience, async {
@@ -299,8 +311,15 @@ where
         }
         encoded.clear();
     }
+    // A large result set's buffer is not kept by a connection that may idle for long.
+    if encoded.capacity() > KEPT_ENCODE_BUFFER {
+        *encoded = Vec::new();
+    }
     true
 }
+
+/// The largest encode buffer a connection keeps between requests.
+const KEPT_ENCODE_BUFFER: usize = 64 * 1024;
 
 /// A search whose cost grows with the directory or the request: scope beyond the base with a
 /// filter other than the few indexed equalities a phone or a publish sends, or a base DN far
