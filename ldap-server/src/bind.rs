@@ -71,7 +71,7 @@ pub fn logon(
         return Err(fail(LogonFailure::MustResetPassword));
     }
     let dn = dir.dn_string(id);
-    let admin = is_admin(dir, &dn);
+    let admin = is_admin(dir, id);
     let sam = dir
         .schema()
         .attribute_id("sAMAccountName")
@@ -183,14 +183,14 @@ fn stored_nt_hashes(dir: &Directory, id: EntryId) -> Vec<[u8; 16]> {
 }
 
 /// Member of Enterprise Admins, Domain Admins or Administrators (directly).
-fn is_admin(dir: &Directory, user_dn: &str) -> bool {
+fn is_admin(dir: &Directory, user: EntryId) -> bool {
     let schema = dir.schema();
     let (Some(cn), Some(member)) = (schema.attribute_id("cn"), schema.attribute_id("member"))
     else {
         return false;
     };
-    let member_syntax = schema.attribute(member).syntax;
-    let user_key = member_syntax.normalize(user_dn.as_bytes()).into_owned();
+    // The user's DN as a member value normalises (DN syntax).
+    let user_key = dir.dn_key(user).into_bytes();
     ADMIN_GROUPS.iter().any(|group| {
         let key = schema.attribute(cn).syntax.normalize(group.as_bytes());
         dir.indexed(cn, &key)

@@ -51,6 +51,11 @@ impl Rdn {
     }
 
     fn from_avas(mut avas: Vec<Ava>) -> Rdn {
+        if let [ava] = avas.as_slice() {
+            // Nearly every RDN has one AVA: its key alone, no list to sort and join.
+            let key = ava_key(ava);
+            return Rdn { avas, key };
+        }
         let mut keys: Vec<String> = avas.iter().map(ava_key).collect();
         if avas.len() > 1 {
             // `A=1+B=2` and `B=2+A=1` are the same RDN.
@@ -152,6 +157,12 @@ impl Dn {
         }
     }
 
+    /// The normalised form of [`Dn::parent`] (`None` for the root), without copying the RDNs.
+    pub fn parent_key(&self) -> Option<String> {
+        let (_, above) = self.rdns.split_first()?;
+        Some(normalized_key(above))
+    }
+
     /// This DN with `rdn` prepended.
     pub fn child(&self, rdn: Rdn) -> Dn {
         let mut rdns = Vec::with_capacity(self.rdns.len() + 1);
@@ -176,15 +187,21 @@ impl Dn {
 
     /// The canonical, case-folded form used as a lookup key: `cn=root ca,dc=example,dc=test`.
     pub fn normalized(&self) -> String {
-        let mut out = String::new();
-        for (index, rdn) in self.rdns.iter().enumerate() {
-            if index > 0 {
-                out.push(',');
-            }
-            out.push_str(&rdn.key);
-        }
-        out
+        normalized_key(&self.rdns)
     }
+}
+
+/// The RDNs' keys joined by commas, in one allocation.
+fn normalized_key(rdns: &[Rdn]) -> String {
+    let length = rdns.iter().map(|rdn| rdn.key.len() + 1).sum();
+    let mut out = String::with_capacity(length);
+    for (index, rdn) in rdns.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push_str(&rdn.key);
+    }
+    out
 }
 
 impl fmt::Display for Dn {

@@ -95,6 +95,18 @@ impl Directory {
             .ok()
     }
 
+    /// [`Directory::default_object_category`] normalised, as a filter compares it; computed
+    /// once per class rather than parsed on every search.
+    pub fn default_object_category_key(&self, class_name: &str) -> Option<Vec<u8>> {
+        let class = self.schema.class_id(class_name)?;
+        match self.rules.category_key(class) {
+            Some(key) => Some(key.to_vec()),
+            None => self
+                .default_object_category(class_name)
+                .map(|dn| dn.normalized().into_bytes()),
+        }
+    }
+
     /// The highest update sequence number handed out (`highestCommittedUSN`).
     pub fn highest_usn(&self) -> u64 {
         self.usn
@@ -127,7 +139,12 @@ impl Directory {
     }
 
     pub fn find(&self, dn: &Dn) -> Option<EntryId> {
-        self.by_dn.get(&dn.normalized()).copied()
+        self.find_key(&dn.normalized())
+    }
+
+    /// The entry whose normalised DN ([`Dn::normalized`]) is `key`.
+    pub fn find_key(&self, key: &str) -> Option<EntryId> {
+        self.by_dn.get(key).copied()
     }
 
     /// Resolves a DN the way AD answers a base that does not exist: 32 with the deepest existing
@@ -190,6 +207,23 @@ impl Directory {
                 }
                 // Writing to a String cannot fail.
                 let _ = write!(out, "{rdn}");
+            }
+            current = entry.parent;
+        }
+        out
+    }
+
+    /// The normalised DN of an entry (what [`Dn::normalized`] gives for its DN), joined from the
+    /// stored RDNs' keys without parsing or copying them.
+    pub fn dn_key(&self, id: EntryId) -> String {
+        let mut out = String::with_capacity(64);
+        let mut current = Some(id);
+        while let Some(entry) = current.and_then(|id| self.entry(id)) {
+            for rdn in entry.name.rdns() {
+                if !out.is_empty() {
+                    out.push(',');
+                }
+                out.push_str(rdn.key());
             }
             current = entry.parent;
         }

@@ -250,15 +250,11 @@ fn equality(dir: &Directory, id: AttrId, value: &[u8]) -> Compiled {
     if definition.name == "objectCategory" && !value.contains(&b'=') {
         // AD's shortcut: a class name stands for its defaultObjectCategory DN.
         let name = String::from_utf8_lossy(value);
-        return match dir.default_object_category(name.trim()) {
-            Some(dn) => Compiled::Equal {
-                attribute: id,
-                value: dn.normalized().into_bytes(),
-            },
-            None => Compiled::Equal {
-                attribute: id,
-                value: Vec::new(),
-            },
+        return Compiled::Equal {
+            attribute: id,
+            value: dir
+                .default_object_category_key(name.trim())
+                .unwrap_or_default(),
         };
     }
     Compiled::Equal {
