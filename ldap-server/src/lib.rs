@@ -41,6 +41,7 @@
 //! * `sicily`: the wire types of AD's Sicily NTLM bind (choices 9-11, serverCreds in matchedDN).
 //! * `acl`: who may read and write what.
 //! * `search`: scope, index or scan, filter, access control, referrals, attribute selection.
+//! * `search_cache`: the directory's lock, and search answers remembered until the next write.
 //! * `filter`: search filters compiled against the schema and evaluated; RFC 4515 text for logs.
 //! * `directory`: the in-memory tree: entries, naming contexts, indexes, AD's schema rules on
 //!   every write.
@@ -89,6 +90,7 @@ mod rootdse;
 mod sasl_layer;
 mod schema;
 mod search;
+mod search_cache;
 mod server;
 mod session;
 mod sicily;

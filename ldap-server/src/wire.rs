@@ -38,11 +38,57 @@ pub enum Reply {
     Entry(EntryMessage),
     /// A BindResponse to a Sicily NTLM bind (binary serverCreds in matchedDN's place).
     Sicily(crate::sicily::SicilyResponseMessage),
+    /// A search entry encoded earlier ([`OrderedEntry`]'s bytes, [`encode_entry`]), sent with
+    /// this message ID: a remembered answer is replayed without encoding it again.
+    EncodedEntry {
+        message_id: u32,
+        entry: bytes::Bytes,
+    },
+}
+
+/// The BER of a search entry's protocolOp, to be sent later as [`Reply::EncodedEntry`].
+pub fn encode_entry(entry: &OrderedEntry) -> Result<bytes::Bytes, rasn::error::EncodeError> {
+    rasn::ber::encode(entry).map(Into::into)
+}
+
+/// `LDAPMessage ::= SEQUENCE { messageID INTEGER, protocolOp }` around already encoded bytes,
+/// exactly as rasn encodes it (definite minimal lengths, minimal INTEGER).
+fn envelope(message_id: u32, op: &[u8], out: &mut Vec<u8>) {
+    let id = message_id.to_be_bytes();
+    let skip = id.iter().take_while(|&&byte| byte == 0).count().min(3);
+    // A set top bit would read as negative: INTEGER keeps a leading zero byte then.
+    let sign = usize::from(id[skip] & 0x80 != 0);
+    let id_length = sign + id.len() - skip;
+    out.push(0x30);
+    push_length(out, 2 + id_length + op.len());
+    out.push(0x02);
+    push_length(out, id_length);
+    if sign == 1 {
+        out.push(0);
+    }
+    out.extend_from_slice(&id[skip..]);
+    out.extend_from_slice(op);
+}
+
+/// A definite BER length in its shortest form.
+fn push_length(out: &mut Vec<u8>, length: usize) {
+    if length < 0x80 {
+        out.push(length as u8);
+        return;
+    }
+    let bytes = length.to_be_bytes();
+    let skip = bytes.iter().take_while(|&&byte| byte == 0).count();
+    out.push(0x80 | (bytes.len() - skip) as u8);
+    out.extend_from_slice(&bytes[skip..]);
 }
 
 impl Reply {
     pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), rasn::error::EncodeError> {
         let bytes = match self {
+            Reply::EncodedEntry { message_id, entry } => {
+                envelope(*message_id, entry, out);
+                return Ok(());
+            }
             Reply::Message(message) => rasn::ber::encode(message)?,
             Reply::Entry(entry) => rasn::ber::encode(entry)?,
             Reply::Sicily(response) => rasn::ber::encode(response)?,
@@ -52,7 +98,17 @@ impl Reply {
     }
 
     pub fn is_entry(&self) -> bool {
-        matches!(self, Reply::Entry(_))
+        matches!(self, Reply::Entry(_) | Reply::EncodedEntry { .. })
+    }
+
+    /// The search entry this reply carries, decoded if it was sent encoded (for tests).
+    #[cfg(test)]
+    pub fn entry(&self) -> Option<OrderedEntry> {
+        match self {
+            Reply::Entry(message) => Some(message.entry.clone()),
+            Reply::EncodedEntry { entry, .. } => rasn::ber::decode(entry).ok(),
+            _ => None,
+        }
     }
 }
 
@@ -86,6 +142,44 @@ mod tests {
             rasn::ber::encode(&ours).unwrap(),
             rasn::ber::encode(&theirs).unwrap()
         );
+    }
+
+    #[test]
+    fn an_encoded_entry_is_sent_as_rasn_would_encode_it() {
+        for (message_id, value_length) in [
+            (0, 3),
+            (1, 100),
+            (127, 200),
+            (128, 300),
+            (255, 70_000),
+            (256, 10),
+            (65_535, 10),
+            (0x7fff_ffff, 10),
+            (u32::MAX, 10),
+        ] {
+            let message = EntryMessage {
+                message_id,
+                entry: OrderedEntry {
+                    object_name: b"CN=x".to_vec().into(),
+                    attributes: vec![OrderedAttribute {
+                        r#type: b"cACertificate".to_vec().into(),
+                        vals: vec![vec![0x30; value_length].into()],
+                    }],
+                },
+            };
+            let encoded = Reply::EncodedEntry {
+                message_id,
+                entry: encode_entry(&message.entry).unwrap(),
+            };
+            let mut ours = Vec::new();
+            encoded.encode_into(&mut ours).unwrap();
+            let mut theirs = Vec::new();
+            Reply::Entry(message.clone())
+                .encode_into(&mut theirs)
+                .unwrap();
+            assert_eq!(ours, theirs, "message {message_id}, value {value_length}");
+            assert_eq!(encoded.entry(), Some(message.entry));
+        }
     }
 
     #[test]
