@@ -202,6 +202,7 @@ fn init_logging(format: LogFormat) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
+        .with_timer(ldap_server::LogTime)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
