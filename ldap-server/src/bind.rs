@@ -48,9 +48,8 @@ pub fn logon(
         resolve_account(dir, forest, name).ok_or_else(|| fail(LogonFailure::BadCredentials))?;
     let integer = |attribute: &str| -> Option<i128> {
         let id_attr = dir.schema().attribute_id(attribute)?;
-        dir.values(id, id_attr)
-            .first()
-            .and_then(|value| parse_integer(value))
+        dir.first_value(id, id_attr)
+            .and_then(|value| parse_integer(&value))
     };
     // AD reports a lockout before it looks at the password.
     if integer("lockoutTime").is_some_and(|time| time > 0) {
@@ -76,9 +75,8 @@ pub fn logon(
         .schema()
         .attribute_id("sAMAccountName")
         .and_then(|attribute| {
-            dir.values(id, attribute)
-                .first()
-                .map(|value| String::from_utf8_lossy(value).into_owned())
+            dir.first_value(id, attribute)
+                .map(|value| String::from_utf8_lossy(&value).into_owned())
         })
         .unwrap_or_else(|| {
             dir.entry(id)

@@ -294,6 +294,17 @@ impl Directory {
         virtual_attrs::compute(self, id, entry, attribute).unwrap_or_default()
     }
 
+    /// The first value of [`Directory::values`], without copying the others into a list.
+    pub fn first_value(&self, id: EntryId, attribute: AttrId) -> Option<Bytes> {
+        let entry = self.entry(id)?;
+        match entry.values(attribute) {
+            Some(values) => values.first().cloned(),
+            None => virtual_attrs::compute(self, id, entry, attribute)?
+                .into_iter()
+                .next(),
+        }
+    }
+
     /// Every entry in tree order (parents before children), naming contexts in creation order.
     pub fn walk_all(&self) -> Vec<EntryId> {
         let mut out = Vec::with_capacity(self.len());

@@ -332,7 +332,7 @@ pub fn terms(filter: &Filter, limit: usize) -> usize {
 
 /// RFC 4515 text of a filter, for logs: `(&(objectCategory=certificationAuthority)(cn=Root*))`.
 pub fn to_text(filter: &Filter) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(64);
     write_text(filter, &mut out);
     out
 }
@@ -423,6 +423,14 @@ fn push_pair(out: &mut String, name: &str, operator: &str, value: &[u8]) {
 
 fn escape_into(out: &mut String, value: &[u8]) {
     match std::str::from_utf8(value) {
+        // Most values (every phone's) need no escaping: copied whole.
+        Ok(text)
+            if !text
+                .chars()
+                .any(|ch| matches!(ch, '*' | '(' | ')' | '\\' | '\0') || ch.is_control()) =>
+        {
+            out.push_str(text)
+        }
         Ok(text) => {
             for ch in text.chars() {
                 match ch {
