@@ -189,6 +189,16 @@ fn is_admin(dir: &Directory, user: EntryId) -> bool {
     };
     // The user's DN as a member value normalises (DN syntax).
     let user_key = dir.dn_key(user).into_bytes();
+    // The groups that list the user (member is indexed): most users are in no admin group, and
+    // one lookup says so.
+    if let Some(groups) = dir.indexed(member, &user_key) {
+        return groups.into_iter().any(|group_id| {
+            ADMIN_GROUPS.iter().any(|group| {
+                let key = schema.attribute(cn).syntax.normalize(group.as_bytes());
+                dir.has_value(group_id, cn, &key)
+            })
+        });
+    }
     ADMIN_GROUPS.iter().any(|group| {
         let key = schema.attribute(cn).syntax.normalize(group.as_bytes());
         dir.indexed(cn, &key)

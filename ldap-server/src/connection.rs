@@ -117,8 +117,9 @@ where
     let mut wrapped = BytesMut::new();
     let mut layer: Option<SaslLayer> = None;
     let mut replies = Vec::new();
-    // Encoded replies, kept for the connection's life rather than allocated for every reply.
-    let mut encoded = Vec::new();
+    // Encoded replies, kept for the connection's life rather than allocated for every reply;
+    // room for a bind response and a search answer of a few certificates from the start.
+    let mut encoded = Vec::with_capacity(INITIAL_ENCODE_BUFFER);
     let mut share = session.shared.buffered.share();
     loop {
         // Answer every complete message already buffered (clients may pipeline).
@@ -317,6 +318,9 @@ where
     }
     true
 }
+
+/// The encode buffer a connection starts with.
+const INITIAL_ENCODE_BUFFER: usize = 2048;
 
 /// The largest encode buffer a connection keeps between requests.
 const KEPT_ENCODE_BUFFER: usize = 64 * 1024;
