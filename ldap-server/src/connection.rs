@@ -121,6 +121,14 @@ where
     // room for a bind response and a search answer of a few certificates from the start.
     let mut encoded = Vec::with_capacity(INITIAL_ENCODE_BUFFER);
     let mut share = session.shared.buffered.share();
+    // MaxConnIdleTime: how long one wait for the client's next bytes may last. Capped where
+    // tokio's own timeouts stop counting, so adding it to an instant cannot overflow.
+    let idle = limits.idle_timeout.min(LONGEST_IDLE);
+    let idle_timer = tokio::time::sleep(idle);
+    tokio::pin!(idle_timer);
+    // One wait for shutdown for the whole exchange, not one registration per read.
+    let shutting_down = shutdown.changed();
+    tokio::pin!(shutting_down);
     loop {
         // Answer every complete message already buffered (clients may pipeline).
         loop {
@@ -224,17 +232,29 @@ where
         } else {
             &mut buffer
         };
-        let read = tokio::select! {
-            read = tokio::time::timeout(limits.idle_timeout, stream.read_buf(target)) => read,
-            _ = shutdown.changed() => {
-                say_goodbye(stream, layer.as_mut(), ResultCode::Unavailable, "the server is shutting down").await;
-                return Ended::Closed;
+        // The idle timer is only re-armed when it fires early (it was set for an earlier wait):
+        // arming a timer for every read cost more than the read's own bookkeeping.
+        let waiting_since = tokio::time::Instant::now();
+        let read = loop {
+            tokio::select! {
+                read = stream.read_buf(&mut *target) => break Some(read),
+                () = &mut idle_timer => {
+                    let deadline = waiting_since + idle;
+                    if tokio::time::Instant::now() >= deadline {
+                        break None;
+                    }
+                    idle_timer.as_mut().reset(deadline);
+                }
+                _ = &mut shutting_down => {
+                    say_goodbye(stream, layer.as_mut(), ResultCode::Unavailable, "the server is shutting down").await;
+                    return Ended::Closed;
+                }
             }
         };
         match read {
-            Ok(Ok(0)) | Ok(Err(_)) => return Ended::Closed,
-            Ok(Ok(_)) => {}
-            Err(_) => {
+            Some(Ok(0)) | Some(Err(_)) => return Ended::Closed,
+            Some(Ok(_)) => {}
+            None => {
                 tracing::info!(
                     conn = session.connection,
                     "idle timeout; closing the connection"
@@ -251,6 +271,9 @@ where
         }
     }
 }
+
+/// The longest idle timeout honoured (about 30 years, where tokio's timers top out).
+const LONGEST_IDLE: std::time::Duration = std::time::Duration::from_secs(30 * 365 * 86_400);
 
 /// How long a heavy search waits for its turn before it is answered busy (51): heavy requests
 /// queue behind one another, not behind nothing, so each is answered in bounded time.
@@ -469,6 +492,51 @@ mod tests {
             SearchRequestScope::BaseObject,
             equality()
         )));
+    }
+
+    /// Requests keep a connection open for longer than the idle timeout in all; silence longer
+    /// than it gets the Notice of Disconnection and the close, not before its time.
+    #[tokio::test]
+    async fn only_a_wait_longer_than_the_idle_timeout_closes_the_connection() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let idle = std::time::Duration::from_millis(300);
+        let server = crate::Server::builder("example.test")
+            .listen("127.0.0.1:0".parse().unwrap())
+            .idle_timeout(idle)
+            .start()
+            .await
+            .unwrap();
+        let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
+        for id in 1..=4 {
+            tokio::time::sleep(idle / 2).await;
+            let bind = LdapMessage::new(
+                id,
+                ProtocolOp::BindRequest(rasn_ldap::BindRequest::new(
+                    3,
+                    "".into(),
+                    rasn_ldap::AuthenticationChoice::Simple(Vec::new().into()),
+                )),
+            );
+            stream
+                .write_all(&rasn::ber::encode(&bind).unwrap())
+                .await
+                .unwrap();
+            let mut response = [0u8; 256];
+            assert!(stream.read(&mut response).await.unwrap() > 0, "bind {id}");
+        }
+        let silent_from = std::time::Instant::now();
+        let mut notice = Vec::new();
+        stream.read_to_end(&mut notice).await.unwrap();
+        assert!(silent_from.elapsed() >= idle, "{:?}", silent_from.elapsed());
+        let notice: LdapMessage = rasn::ber::decode(&notice).unwrap();
+        let ProtocolOp::ExtendedResp(response) = notice.protocol_op else {
+            panic!("{notice:?}");
+        };
+        assert_eq!(response.result_code, ResultCode::Unavailable);
+        assert_eq!(
+            response.response_name.as_deref(),
+            Some(codec::NOTICE_OF_DISCONNECTION.as_bytes())
+        );
     }
 
     #[test]
