@@ -24,8 +24,10 @@ impl Session {
         log: &mut AccessLog,
     ) -> Flow {
         log.op = "search";
-        log.dn = request.base_object.to_string();
-        log.filter = filter::to_text(&request.filter);
+        if AccessLog::wanted() {
+            log.dn = request.base_object.to_string();
+            log.filter = filter::to_text(&request.filter);
+        }
         let scope = match request.scope {
             SearchRequestScope::BaseObject => Scope::Base,
             SearchRequestScope::SingleLevel => Scope::One,
