@@ -44,13 +44,15 @@ pub async fn serve(
             );
             return;
         };
-        over_tls(&tls, stream, session, shutdown).await;
+        // Boxed, here and below: the TLS session's state would otherwise make every
+        // connection's future (plain ones too) kilobytes larger.
+        Box::pin(over_tls(&tls, stream, session, shutdown)).await;
         return;
     }
     if let Ended::StartTls = exchange(&mut stream, &mut session, shutdown.clone()).await {
         // The session only answers success when the DC has a certificate.
         if let Some(tls) = tls {
-            over_tls(&tls, stream, session, shutdown).await;
+            Box::pin(over_tls(&tls, stream, session, shutdown)).await;
         }
     }
 }
