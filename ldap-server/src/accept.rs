@@ -50,10 +50,12 @@ pub(crate) async fn accept_loop(
         };
         let shutdown = shutdown.clone();
         let tls = shared.tls.clone();
-        connections.spawn(async move {
+        // Boxed: the connection's future is kilobytes, and tokio moves a task's future (and its
+        // stage, which is as large) by value when it spawns, polls to completion and reaps it.
+        connections.spawn(Box::pin(async move {
             crate::connection::serve(stream, session, shutdown, transport, tls).await;
             drop(permit);
-        });
+        }));
         // Reap finished connections so the set does not grow without bound.
         while connections.try_join_next().is_some() {}
     }

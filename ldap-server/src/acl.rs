@@ -41,6 +41,16 @@ impl Principal {
     }
 }
 
+/// Who a search is answered for, as far as access control can tell principals apart: the
+/// rules below only ask whether a principal is anonymous. Remembered search answers are shared
+/// by the principals of one class ([`crate::search_cache`]), so a rule that looks at more of
+/// the principal must add it here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Readers {
+    Anonymous,
+    Authenticated,
+}
+
 /// The object classes whose default security descriptor denies anonymous reads.
 const AUTHENTICATED_ONLY_CLASSES: &[&str] = &[
     "certificationAuthority",
@@ -59,6 +69,16 @@ pub struct AccessPolicy {
 }
 
 impl AccessPolicy {
+    /// The class of readers `principal` belongs to: what [`AccessPolicy::check_search`] and
+    /// [`AccessPolicy::can_read_object`] decide by.
+    pub fn readers(&self, principal: &Principal) -> Readers {
+        if principal.is_anonymous() {
+            Readers::Anonymous
+        } else {
+            Readers::Authenticated
+        }
+    }
+
     /// May `principal` run a search (or compare) based at `base`? The rootDSE is always readable.
     pub fn check_search(&self, principal: &Principal, base: &Dn) -> Result<(), OpError> {
         if base.is_root() || !principal.is_anonymous() || self.allow_anonymous_reads {

@@ -48,9 +48,8 @@ pub fn logon(
         resolve_account(dir, forest, name).ok_or_else(|| fail(LogonFailure::BadCredentials))?;
     let integer = |attribute: &str| -> Option<i128> {
         let id_attr = dir.schema().attribute_id(attribute)?;
-        dir.values(id, id_attr)
-            .first()
-            .and_then(|value| parse_integer(value))
+        dir.first_value(id, id_attr)
+            .and_then(|value| parse_integer(&value))
     };
     // AD reports a lockout before it looks at the password.
     if integer("lockoutTime").is_some_and(|time| time > 0) {
@@ -71,14 +70,13 @@ pub fn logon(
         return Err(fail(LogonFailure::MustResetPassword));
     }
     let dn = dir.dn_string(id);
-    let admin = is_admin(dir, &dn);
+    let admin = is_admin(dir, id);
     let sam = dir
         .schema()
         .attribute_id("sAMAccountName")
         .and_then(|attribute| {
-            dir.values(id, attribute)
-                .first()
-                .map(|value| String::from_utf8_lossy(value).into_owned())
+            dir.first_value(id, attribute)
+                .map(|value| String::from_utf8_lossy(&value).into_owned())
         })
         .unwrap_or_else(|| {
             dir.entry(id)
@@ -183,24 +181,30 @@ fn stored_nt_hashes(dir: &Directory, id: EntryId) -> Vec<[u8; 16]> {
 }
 
 /// Member of Enterprise Admins, Domain Admins or Administrators (directly).
-fn is_admin(dir: &Directory, user_dn: &str) -> bool {
+fn is_admin(dir: &Directory, user: EntryId) -> bool {
     let schema = dir.schema();
     let (Some(cn), Some(member)) = (schema.attribute_id("cn"), schema.attribute_id("member"))
     else {
         return false;
     };
-    let member_syntax = schema.attribute(member).syntax;
-    let user_key = member_syntax.normalize(user_dn.as_bytes()).into_owned();
+    // The user's DN as a member value normalises (DN syntax).
+    let user_key = dir.dn_key(user).into_bytes();
+    // The groups that list the user (member is indexed): most users are in no admin group, and
+    // one lookup says so.
+    if let Some(groups) = dir.indexed(member, &user_key) {
+        return groups.into_iter().any(|group_id| {
+            ADMIN_GROUPS.iter().any(|group| {
+                let key = schema.attribute(cn).syntax.normalize(group.as_bytes());
+                dir.has_value(group_id, cn, &key)
+            })
+        });
+    }
     ADMIN_GROUPS.iter().any(|group| {
         let key = schema.attribute(cn).syntax.normalize(group.as_bytes());
         dir.indexed(cn, &key)
             .unwrap_or_default()
             .into_iter()
-            .any(|group_id| {
-                dir.values(group_id, member)
-                    .iter()
-                    .any(|value| member_syntax.normalize(value) == user_key.as_slice())
-            })
+            .any(|group_id| dir.has_value(group_id, member, &user_key))
     })
 }
 

@@ -13,7 +13,10 @@ pub(crate) fn fold_case(value: &[u8]) -> Vec<u8> {
                     out.push(' ');
                 }
                 if word.is_ascii() {
-                    out.push_str(&word.to_ascii_lowercase());
+                    // In place: no string per word (DN keys fold every RDN of every parse).
+                    let start = out.len();
+                    out.push_str(word);
+                    out[start..].make_ascii_lowercase();
                 } else {
                     out.push_str(&word.to_lowercase());
                 }

@@ -44,13 +44,15 @@ pub async fn serve(
             );
             return;
         };
-        over_tls(&tls, stream, session, shutdown).await;
+        // Boxed, here and below: the TLS session's state would otherwise make every
+        // connection's future (plain ones too) kilobytes larger.
+        Box::pin(over_tls(&tls, stream, session, shutdown)).await;
         return;
     }
     if let Ended::StartTls = exchange(&mut stream, &mut session, shutdown.clone()).await {
         // The session only answers success when the DC has a certificate.
         if let Some(tls) = tls {
-            over_tls(&tls, stream, session, shutdown).await;
+            Box::pin(over_tls(&tls, stream, session, shutdown)).await;
         }
     }
 }
@@ -117,7 +119,18 @@ where
     let mut wrapped = BytesMut::new();
     let mut layer: Option<SaslLayer> = None;
     let mut replies = Vec::new();
+    // Encoded replies, kept for the connection's life rather than allocated for every reply;
+    // room for a bind response and a search answer of a few certificates from the start.
+    let mut encoded = Vec::with_capacity(INITIAL_ENCODE_BUFFER);
     let mut share = session.shared.buffered.share();
+    // MaxConnIdleTime: how long one wait for the client's next bytes may last. Capped where
+    // tokio's own timeouts stop counting, so adding it to an instant cannot overflow.
+    let idle = limits.idle_timeout.min(LONGEST_IDLE);
+    let idle_timer = tokio::time::sleep(idle);
+    tokio::pin!(idle_timer);
+    // One wait for shutdown for the whole exchange, not one registration per read.
+    let shutting_down = shutdown.changed();
+    tokio::pin!(shutting_down);
     loop {
         // Answer every complete message already buffered (clients may pipeline).
         loop {
@@ -157,7 +170,15 @@ where
                             .await;
                         return Ended::Closed;
                     }
-                    if !send(stream, layer.as_mut(), &replies, limits.idle_timeout).await {
+                    let sent = send(
+                        stream,
+                        layer.as_mut(),
+                        &replies,
+                        &mut encoded,
+                        limits.idle_timeout,
+                    )
+                    .await;
+                    if !sent {
                         tracing::info!(
                             conn = session.connection,
                             "client stopped reading; closing the connection"
@@ -213,17 +234,29 @@ where
         } else {
             &mut buffer
         };
-        let read = tokio::select! {
-            read = tokio::time::timeout(limits.idle_timeout, stream.read_buf(target)) => read,
-            _ = shutdown.changed() => {
-                say_goodbye(stream, layer.as_mut(), ResultCode::Unavailable, "the server is shutting down").await;
-                return Ended::Closed;
+        // The idle timer is only re-armed when it fires early (it was set for an earlier wait):
+        // arming a timer for every read cost more than the read's own bookkeeping.
+        let waiting_since = tokio::time::Instant::now();
+        let read = loop {
+            tokio::select! {
+                read = stream.read_buf(&mut *target) => break Some(read),
+                () = &mut idle_timer => {
+                    let deadline = waiting_since + idle;
+                    if tokio::time::Instant::now() >= deadline {
+                        break None;
+                    }
+                    idle_timer.as_mut().reset(deadline);
+                }
+                _ = &mut shutting_down => {
+                    say_goodbye(stream, layer.as_mut(), ResultCode::Unavailable, "the server is shutting down").await;
+                    return Ended::Closed;
+                }
             }
         };
         match read {
-            Ok(Ok(0)) | Ok(Err(_)) => return Ended::Closed,
-            Ok(Ok(_)) => {}
-            Err(_) => {
+            Some(Ok(0)) | Some(Err(_)) => return Ended::Closed,
+            Some(Ok(_)) => {}
+            None => {
                 tracing::info!(
                     conn = session.connection,
                     "idle timeout; closing the connection"
@@ -240,6 +273,9 @@ where
         }
     }
 }
+
+/// The longest idle timeout honoured (about 30 years, where tokio's timers top out).
+const LONGEST_IDLE: std::time::Duration = std::time::Duration::from_secs(30 * 365 * 86_400);
 
 /// How long a heavy search waits for its turn before it is answered busy (51): heavy requests
 /// queue behind one another, not behind nothing, so each is answered in bounded time.
@@ -261,32 +297,34 @@ fn busy(message: &rasn_ldap::LdapMessage, replies: &mut Vec<crate::wire::Reply>)
 /// many bytes, so a large result set is never held encoded whole.
 const WRITE_CHUNK: usize = 1 << 20;
 
-/// Encodes and writes `replies`; false when the client stopped reading (within `patience`).
+/// Encodes (in `encoded`, the connection's buffer) and writes `replies`; false when the client
+/// stopped reading (within `patience`).
 async fn send<S>(
     stream: &mut S,
     mut layer: Option<&mut SaslLayer>,
     replies: &[crate::wire::Reply],
+    encoded: &mut Vec<u8>,
     patience: std::time::Duration,
 ) -> bool
 where
     S: AsyncWrite + Unpin,
 {
-    let mut encoded = Vec::with_capacity(4096);
+    encoded.clear();
     let mut wire = Vec::new();
     for (index, reply) in replies.iter().enumerate() {
-        codec::encode_all(std::slice::from_ref(reply), &mut encoded);
+        codec::encode_all(std::slice::from_ref(reply), encoded);
         if encoded.len() < WRITE_CHUNK && index + 1 < replies.len() {
             continue;
         }
         let out = match layer.as_deref_mut() {
             Some(layer) => {
                 wire.clear();
-                if layer.wrap_into(&encoded, &mut wire).is_err() {
+                if layer.wrap_into(encoded, &mut wire).is_err() {
                     return false;
                 }
                 &wire
             }
-            None => &encoded,
+            None => &*encoded,
         };
         // A client that stops reading must not hold the task forever.
         let written = tokio::time::timeout(patience, async {
@@ -299,8 +337,18 @@ where
         }
         encoded.clear();
     }
+    // A large result set's buffer is not kept by a connection that may idle for long.
+    if encoded.capacity() > KEPT_ENCODE_BUFFER {
+        *encoded = Vec::new();
+    }
     true
 }
+
+/// The encode buffer a connection starts with.
+const INITIAL_ENCODE_BUFFER: usize = 2048;
+
+/// The largest encode buffer a connection keeps between requests.
+const KEPT_ENCODE_BUFFER: usize = 64 * 1024;
 
 /// A search whose cost grows with the directory or the request: scope beyond the base with a
 /// filter other than the few indexed equalities a phone or a publish sends, or a base DN far
@@ -446,6 +494,51 @@ mod tests {
             SearchRequestScope::BaseObject,
             equality()
         )));
+    }
+
+    /// Requests keep a connection open for longer than the idle timeout in all; silence longer
+    /// than it gets the Notice of Disconnection and the close, not before its time.
+    #[tokio::test]
+    async fn only_a_wait_longer_than_the_idle_timeout_closes_the_connection() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let idle = std::time::Duration::from_millis(300);
+        let server = crate::Server::builder("example.test")
+            .listen("127.0.0.1:0".parse().unwrap())
+            .idle_timeout(idle)
+            .start()
+            .await
+            .unwrap();
+        let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
+        for id in 1..=4 {
+            tokio::time::sleep(idle / 2).await;
+            let bind = LdapMessage::new(
+                id,
+                ProtocolOp::BindRequest(rasn_ldap::BindRequest::new(
+                    3,
+                    "".into(),
+                    rasn_ldap::AuthenticationChoice::Simple(Vec::new().into()),
+                )),
+            );
+            stream
+                .write_all(&rasn::ber::encode(&bind).unwrap())
+                .await
+                .unwrap();
+            let mut response = [0u8; 256];
+            assert!(stream.read(&mut response).await.unwrap() > 0, "bind {id}");
+        }
+        let silent_from = std::time::Instant::now();
+        let mut notice = Vec::new();
+        stream.read_to_end(&mut notice).await.unwrap();
+        assert!(silent_from.elapsed() >= idle, "{:?}", silent_from.elapsed());
+        let notice: LdapMessage = rasn::ber::decode(&notice).unwrap();
+        let ProtocolOp::ExtendedResp(response) = notice.protocol_op else {
+            panic!("{notice:?}");
+        };
+        assert_eq!(response.result_code, ResultCode::Unavailable);
+        assert_eq!(
+            response.response_name.as_deref(),
+            Some(codec::NOTICE_OF_DISCONNECTION.as_bytes())
+        );
     }
 
     #[test]

@@ -51,6 +51,11 @@ impl Rdn {
     }
 
     fn from_avas(mut avas: Vec<Ava>) -> Rdn {
+        if let [ava] = avas.as_slice() {
+            // Nearly every RDN has one AVA: its key alone, no list to sort and join.
+            let key = ava_key(ava);
+            return Rdn { avas, key };
+        }
         let mut keys: Vec<String> = avas.iter().map(ava_key).collect();
         if avas.len() > 1 {
             // `A=1+B=2` and `B=2+A=1` are the same RDN.
@@ -96,7 +101,9 @@ impl fmt::Display for Rdn {
             if index > 0 {
                 f.write_str("+")?;
             }
-            write!(f, "{}={}", ava.attribute, escape_value(&ava.value))?;
+            f.write_str(&ava.attribute)?;
+            f.write_str("=")?;
+            write_escaped(f, &ava.value)?;
         }
         Ok(())
     }
@@ -150,6 +157,12 @@ impl Dn {
         }
     }
 
+    /// The normalised form of [`Dn::parent`] (`None` for the root), without copying the RDNs.
+    pub fn parent_key(&self) -> Option<String> {
+        let (_, above) = self.rdns.split_first()?;
+        Some(normalized_key(above))
+    }
+
     /// This DN with `rdn` prepended.
     pub fn child(&self, rdn: Rdn) -> Dn {
         let mut rdns = Vec::with_capacity(self.rdns.len() + 1);
@@ -174,15 +187,21 @@ impl Dn {
 
     /// The canonical, case-folded form used as a lookup key: `cn=root ca,dc=example,dc=test`.
     pub fn normalized(&self) -> String {
-        let mut out = String::new();
-        for (index, rdn) in self.rdns.iter().enumerate() {
-            if index > 0 {
-                out.push(',');
-            }
-            out.push_str(&rdn.key);
-        }
-        out
+        normalized_key(&self.rdns)
     }
+}
+
+/// The RDNs' keys joined by commas, in one allocation.
+fn normalized_key(rdns: &[Rdn]) -> String {
+    let length = rdns.iter().map(|rdn| rdn.key.len() + 1).sum();
+    let mut out = String::with_capacity(length);
+    for (index, rdn) in rdns.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push_str(&rdn.key);
+    }
+    out
 }
 
 impl fmt::Display for Dn {
@@ -200,30 +219,54 @@ impl fmt::Display for Dn {
 /// Escapes a value for RFC 4514 output: the specials, a leading `#` or space, a trailing space.
 pub fn escape_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
+    // Writing to a String cannot fail.
+    let _ = write_escaped(&mut out, value);
+    out
+}
+
+/// [`escape_value`] written straight into `out`: DNs are printed for every entry a search
+/// returns, and most values need no escaping at all.
+pub fn write_escaped(out: &mut impl fmt::Write, value: &str) -> fmt::Result {
+    let needs_escape = |index: usize, byte: u8| {
+        matches!(
+            byte,
+            b',' | b'+' | b'"' | b'\\' | b'<' | b'>' | b';' | b'=' | b'\0'
+        ) || (index == 0 && (byte == b'#' || byte == b' '))
+            || (index + 1 == value.len() && byte == b' ')
+    };
+    if !value
+        .bytes()
+        .enumerate()
+        .any(|(index, byte)| needs_escape(index, byte))
+    {
+        return out.write_str(value);
+    }
     let last = value.chars().count().saturating_sub(1);
     for (index, ch) in value.chars().enumerate() {
         match ch {
             ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=' => {
-                out.push('\\');
-                out.push(ch);
+                out.write_char('\\')?;
+                out.write_char(ch)?;
             }
-            '#' if index == 0 => out.push_str("\\#"),
-            ' ' if index == 0 || index == last => out.push_str("\\ "),
-            '\0' => out.push_str("\\00"),
-            _ => out.push(ch),
+            '#' if index == 0 => out.write_str("\\#")?,
+            ' ' if index == 0 || index == last => out.write_str("\\ ")?,
+            '\0' => out.write_str("\\00")?,
+            _ => out.write_char(ch)?,
         }
     }
-    out
+    Ok(())
 }
 
 fn ava_key(ava: &Ava) -> String {
     let folded = fold_case(ava.value.as_bytes());
     let value = String::from_utf8_lossy(&folded);
-    format!(
-        "{}={}",
-        ava.attribute.to_ascii_lowercase(),
-        escape_value(&value)
-    )
+    let mut key = String::with_capacity(ava.attribute.len() + 1 + value.len());
+    key.push_str(&ava.attribute);
+    key.make_ascii_lowercase();
+    key.push('=');
+    // Writing to a String cannot fail.
+    let _ = write_escaped(&mut key, &value);
+    key
 }
 
 struct Parser<'a> {

@@ -2,7 +2,7 @@
 //! these, and so do the corpus replay tests that run on stable Rust in CI. Each takes arbitrary
 //! bytes and must return without panicking, whatever they hold. Not a stable API.
 
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock};
 
 use bytes::BytesMut;
 
@@ -36,7 +36,7 @@ fn forest() -> Option<&'static (Forest, Directory)> {
 fn shared() -> Option<Arc<Shared>> {
     let (forest, directory) = forest()?;
     Some(Arc::new(Shared {
-        directory: RwLock::new(directory.clone()),
+        directory: crate::search_cache::DirectoryLock::new(directory.clone()),
         journal: None,
         commit: None,
         connection_slots: Arc::new(tokio::sync::Semaphore::new(1)),

@@ -41,6 +41,8 @@
 //! * `sicily`: the wire types of AD's Sicily NTLM bind (choices 9-11, serverCreds in matchedDN).
 //! * `acl`: who may read and write what.
 //! * `search`: scope, index or scan, filter, access control, referrals, attribute selection.
+//! * `search_cache`: the directory's lock, and search answers remembered until the next write.
+//! * `log_time`: log timestamps in tracing-subscriber's format, the date worked out once a second.
 //! * `filter`: search filters compiled against the schema and evaluated; RFC 4515 text for logs.
 //! * `directory`: the in-memory tree: entries, naming contexts, indexes, AD's schema rules on
 //!   every write.
@@ -82,6 +84,7 @@ mod group_commit;
 mod journal;
 mod ldif;
 mod ldif_io;
+mod log_time;
 mod ops;
 mod password;
 mod priority;
@@ -89,6 +92,7 @@ mod rootdse;
 mod sasl_layer;
 mod schema;
 mod search;
+mod search_cache;
 mod server;
 mod session;
 mod sicily;
@@ -104,6 +108,7 @@ pub use ldif::{
     Records,
 };
 pub use ldif_io::export as export_ldif;
+pub use log_time::LogTime;
 pub use password::{hash_ssha, nt_hash_value};
 pub use server::{RunningServer, Server, ServerBuilder, DEFAULT_ADMIN_PASSWORD};
 pub use tls::{ChannelBinding, DcCertificate, SigningPolicy, START_TLS};

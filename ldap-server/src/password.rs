@@ -52,8 +52,7 @@ fn nt_hash_of_value(stored: &[u8]) -> Option<[u8; 16]> {
 /// Does `offered` match a stored `userPassword` value?
 pub fn verify_user_password(stored: &[u8], offered: &[u8]) -> bool {
     let text = String::from_utf8_lossy(stored);
-    let lower = text.to_ascii_lowercase();
-    if lower.starts_with("{ssha}") {
+    if has_scheme(&text, "{ssha}") {
         let Ok(blob) = STANDARD.decode(text[6..].trim()) else {
             return false;
         };
@@ -66,13 +65,20 @@ pub fn verify_user_password(stored: &[u8], offered: &[u8]) -> bool {
         hasher.update(salt);
         return bool::from(hasher.finalize().as_slice().ct_eq(digest));
     }
-    if lower.starts_with("{sha}") {
+    if has_scheme(&text, "{sha}") {
         let Ok(digest) = STANDARD.decode(text[5..].trim()) else {
             return false;
         };
         return bool::from(Sha1::digest(offered).as_slice().ct_eq(&digest));
     }
     bool::from(stored.ct_eq(offered))
+}
+
+/// Whether `text` starts with `scheme` (lower case), ignoring case, without a lower-cased copy.
+fn has_scheme(text: &str, scheme: &str) -> bool {
+    text.as_bytes()
+        .get(..scheme.len())
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(scheme.as_bytes()))
 }
 
 /// The cleartext of a stored password, when it is kept so (a cleartext `userPassword`, or

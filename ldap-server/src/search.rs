@@ -177,8 +177,12 @@ fn subordinate_references(dir: &Directory, base_id: EntryId, scope: Scope) -> Ve
         if head == base_nc {
             continue;
         }
-        let head_dn = dir.dn(head);
-        let Some(parent) = head_dn.parent().and_then(|parent| dir.find(&parent)) else {
+        // A naming-context head stores its whole DN as its name; its superior is looked up by
+        // key, without copying the DN (this runs on every subtree search).
+        let Some(head_name) = dir.entry(head).map(|entry| &entry.name) else {
+            continue;
+        };
+        let Some(parent) = head_name.parent_key().and_then(|key| dir.find_key(&key)) else {
             continue;
         };
         let visible = match scope {
@@ -187,7 +191,11 @@ fn subordinate_references(dir: &Directory, base_id: EntryId, scope: Scope) -> Ve
             Scope::Subtree => dir.is_within(parent, base_id),
         };
         if visible && dir.naming_context_of(parent) == base_nc {
-            references.push(format!("ldap://{}/{}", dir.dns_domain(), head_dn));
+            references.push(format!(
+                "ldap://{}/{}",
+                dir.dns_domain(),
+                dir.dn_string(head)
+            ));
         }
     }
     references

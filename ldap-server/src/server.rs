@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -277,7 +277,7 @@ impl ServerBuilder {
         let tls = DcTls::new(&self.tls, &forest)?.map(Arc::new);
         let (listener, local_addr) = bind(self.listen).await?;
         let shared = Arc::new(Shared {
-            directory: RwLock::new(directory),
+            directory: crate::search_cache::DirectoryLock::new(directory),
             commit: match &journal {
                 Some(journal) => Some(Arc::new(journal.group_commit().map_err(|source| {
                     Error::Config(format!("cannot open the journal for fsync: {source}"))

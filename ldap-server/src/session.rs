@@ -2,7 +2,7 @@
 //! each decoded request into replies with no I/O, so every operation is testable without sockets.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use rasn_ldap::{LdapMessage, ProtocolOp};
@@ -52,7 +52,8 @@ impl Default for Limits {
 /// What every connection shares.
 #[derive(Debug)]
 pub struct Shared {
-    pub directory: RwLock<Directory>,
+    /// The directory, only through its lock (which forgets remembered searches on writes).
+    pub directory: crate::search_cache::DirectoryLock,
     /// `--data DIR`: where acknowledged writes are made durable.
     pub journal: Option<std::sync::Mutex<crate::journal::Journal>>,
     /// The journal's group commit (with `journal`).
@@ -77,18 +78,12 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// A poisoned lock means a handler panicked mid-operation; the data is still consistent because
-    /// every update validates before it mutates, so keep serving.
     pub fn read(&self) -> RwLockReadGuard<'_, Directory> {
-        self.directory
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.directory.read()
     }
 
     pub fn write(&self) -> RwLockWriteGuard<'_, Directory> {
-        self.directory
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.directory.write()
     }
 }
 

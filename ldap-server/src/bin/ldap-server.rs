@@ -196,8 +196,13 @@ impl ForestArgs {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only for a terminal: escape codes are noise in a log file or pipe, and painting
+    // every field name was a fifth of the access log's cost.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_timer(ldap_server::LogTime)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),

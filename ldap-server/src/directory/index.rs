@@ -17,6 +17,9 @@ const INDEXED: &[&str] = &[
     "sAMAccountName",
     "userPrincipalName",
     "cn",
+    // Group membership: a bind asks whether the user is a member of the admin groups, and
+    // comparing DN values one by one means parsing each.
+    "member",
 ];
 
 #[derive(Debug, Clone)]
@@ -128,6 +131,17 @@ impl Index {
                 }
             }
         }
+    }
+
+    /// Whether entry `id` holds a value that normalises to `normalized`; `None` if the attribute
+    /// has no index.
+    pub fn contains(&self, attribute: AttrId, normalized: &[u8], id: EntryId) -> Option<bool> {
+        let map = self.by_attribute.get(&attribute)?;
+        Some(match map.get(normalized) {
+            Some(Posting::One(holder)) => *holder == id,
+            Some(Posting::Many(set)) => set.contains(&id),
+            None => false,
+        })
     }
 
     /// The entries whose value equals `normalized`; `None` if the attribute has no index.

@@ -95,6 +95,18 @@ impl Directory {
             .ok()
     }
 
+    /// [`Directory::default_object_category`] normalised, as a filter compares it; computed
+    /// once per class rather than parsed on every search.
+    pub fn default_object_category_key(&self, class_name: &str) -> Option<Vec<u8>> {
+        let class = self.schema.class_id(class_name)?;
+        match self.rules.category_key(class) {
+            Some(key) => Some(key.to_vec()),
+            None => self
+                .default_object_category(class_name)
+                .map(|dn| dn.normalized().into_bytes()),
+        }
+    }
+
     /// The highest update sequence number handed out (`highestCommittedUSN`).
     pub fn highest_usn(&self) -> u64 {
         self.usn
@@ -127,7 +139,12 @@ impl Directory {
     }
 
     pub fn find(&self, dn: &Dn) -> Option<EntryId> {
-        self.by_dn.get(&dn.normalized()).copied()
+        self.find_key(&dn.normalized())
+    }
+
+    /// The entry whose normalised DN ([`Dn::normalized`]) is `key`.
+    pub fn find_key(&self, key: &str) -> Option<EntryId> {
+        self.by_dn.get(key).copied()
     }
 
     /// Resolves a DN the way AD answers a base that does not exist: 32 with the deepest existing
@@ -177,8 +194,40 @@ impl Directory {
         Dn::from_rdns(rdns)
     }
 
+    /// The full DN of an entry as text, printed from the stored RDNs without building a [`Dn`]
+    /// (a search prints one for every entry it returns).
     pub fn dn_string(&self, id: EntryId) -> String {
-        self.dn(id).to_string()
+        use std::fmt::Write;
+        let mut out = String::with_capacity(64);
+        let mut current = Some(id);
+        while let Some(entry) = current.and_then(|id| self.entry(id)) {
+            for rdn in entry.name.rdns() {
+                if !out.is_empty() {
+                    out.push(',');
+                }
+                // Writing to a String cannot fail.
+                let _ = write!(out, "{rdn}");
+            }
+            current = entry.parent;
+        }
+        out
+    }
+
+    /// The normalised DN of an entry (what [`Dn::normalized`] gives for its DN), joined from the
+    /// stored RDNs' keys without parsing or copying them.
+    pub fn dn_key(&self, id: EntryId) -> String {
+        let mut out = String::with_capacity(64);
+        let mut current = Some(id);
+        while let Some(entry) = current.and_then(|id| self.entry(id)) {
+            for rdn in entry.name.rdns() {
+                if !out.is_empty() {
+                    out.push(',');
+                }
+                out.push_str(rdn.key());
+            }
+            current = entry.parent;
+        }
+        out
     }
 
     /// True when `id` is `ancestor` or below it within the same naming context.
@@ -214,6 +263,25 @@ impl Directory {
         self.index.lookup(attribute, normalized)
     }
 
+    /// Whether `id` holds a value of `attribute` equal to `normalized` (already normalised for the
+    /// attribute's syntax). Stored values of an indexed attribute are answered by the index, which
+    /// holds exactly their normalised forms: normalising a stored DN means parsing it, and a
+    /// filter on objectCategory or a membership check would parse every candidate's values.
+    pub fn has_value(&self, id: EntryId, attribute: AttrId, normalized: &[u8]) -> bool {
+        let Some(entry) = self.entry(id) else {
+            return false;
+        };
+        if entry.values(attribute).is_some() {
+            if let Some(found) = self.index.contains(attribute, normalized, id) {
+                return found;
+            }
+        }
+        let syntax = self.schema.attribute(attribute).syntax;
+        self.values(id, attribute)
+            .iter()
+            .any(|stored| syntax.normalize(stored).as_ref() == normalized)
+    }
+
     /// Every stored attribute of an entry plus the ones AD computes (distinguishedName, name,
     /// objectGUID, whenCreated, uSNChanged, instanceType, ...), for one attribute.
     pub fn values(&self, id: EntryId, attribute: AttrId) -> Vec<Bytes> {
@@ -224,6 +292,17 @@ impl Directory {
             return values.to_vec();
         }
         virtual_attrs::compute(self, id, entry, attribute).unwrap_or_default()
+    }
+
+    /// The first value of [`Directory::values`], without copying the others into a list.
+    pub fn first_value(&self, id: EntryId, attribute: AttrId) -> Option<Bytes> {
+        let entry = self.entry(id)?;
+        match entry.values(attribute) {
+            Some(values) => values.first().cloned(),
+            None => virtual_attrs::compute(self, id, entry, attribute)?
+                .into_iter()
+                .next(),
+        }
     }
 
     /// Every entry in tree order (parents before children), naming contexts in creation order.

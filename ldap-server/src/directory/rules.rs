@@ -72,6 +72,8 @@ pub(super) struct ClassRules {
     superiors: Vec<HashSet<ClassId>>,
     /// `defaultObjectCategory` DN text, once the Schema NC is known.
     categories: Vec<Option<Bytes>>,
+    /// The same DNs normalised: what `(objectCategory=<class>)` compiles to on every search.
+    category_keys: Vec<Option<Box<[u8]>>>,
 }
 
 impl ClassRules {
@@ -128,15 +130,28 @@ impl ClassRules {
             allowed,
             superiors,
             categories: vec![None; count],
+            category_keys: vec![None; count],
         }
     }
 
     /// Fills in the defaultObjectCategory DNs under `schema_nc`.
     pub(super) fn set_categories(&mut self, schema: &Schema, schema_nc: &crate::dn::Dn) {
-        for (index, category) in self.categories.iter_mut().enumerate() {
+        for (index, (category, key)) in self
+            .categories
+            .iter_mut()
+            .zip(self.category_keys.iter_mut())
+            .enumerate()
+        {
             let cn = &schema.class(index as ClassId).default_object_category_cn;
-            *category = Some(Bytes::from(schema_nc.child(Rdn::new("CN", cn)).to_string()));
+            let dn = schema_nc.child(Rdn::new("CN", cn));
+            *category = Some(Bytes::from(dn.to_string()));
+            *key = Some(dn.normalized().into_bytes().into_boxed_slice());
         }
+    }
+
+    /// The normalised defaultObjectCategory DN of `class`, once the Schema NC is known.
+    pub(super) fn category_key(&self, class: ClassId) -> Option<&[u8]> {
+        self.category_keys.get(class as usize)?.as_deref()
     }
 
     pub(super) fn category(&self, class: ClassId) -> Option<Bytes> {

@@ -168,14 +168,7 @@ impl Compiled {
             },
             Compiled::Undefined => Truth::Undefined,
             Compiled::Present(attribute) => truth(!dir.values(id, *attribute).is_empty()),
-            Compiled::Equal { attribute, value } => {
-                let syntax = dir.schema().attribute(*attribute).syntax;
-                truth(
-                    dir.values(id, *attribute)
-                        .iter()
-                        .any(|stored| syntax.normalize(stored).as_ref() == value.as_slice()),
-                )
-            }
+            Compiled::Equal { attribute, value } => truth(dir.has_value(id, *attribute, value)),
             Compiled::Substrings {
                 attribute,
                 initial,
@@ -257,15 +250,11 @@ fn equality(dir: &Directory, id: AttrId, value: &[u8]) -> Compiled {
     if definition.name == "objectCategory" && !value.contains(&b'=') {
         // AD's shortcut: a class name stands for its defaultObjectCategory DN.
         let name = String::from_utf8_lossy(value);
-        return match dir.default_object_category(name.trim()) {
-            Some(dn) => Compiled::Equal {
-                attribute: id,
-                value: dn.normalized().into_bytes(),
-            },
-            None => Compiled::Equal {
-                attribute: id,
-                value: Vec::new(),
-            },
+        return Compiled::Equal {
+            attribute: id,
+            value: dir
+                .default_object_category_key(name.trim())
+                .unwrap_or_default(),
         };
     }
     Compiled::Equal {
@@ -343,7 +332,7 @@ pub fn terms(filter: &Filter, limit: usize) -> usize {
 
 /// RFC 4515 text of a filter, for logs: `(&(objectCategory=certificationAuthority)(cn=Root*))`.
 pub fn to_text(filter: &Filter) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(64);
     write_text(filter, &mut out);
     out
 }
@@ -434,6 +423,14 @@ fn push_pair(out: &mut String, name: &str, operator: &str, value: &[u8]) {
 
 fn escape_into(out: &mut String, value: &[u8]) {
     match std::str::from_utf8(value) {
+        // Most values (every phone's) need no escaping: copied whole.
+        Ok(text)
+            if !text
+                .chars()
+                .any(|ch| matches!(ch, '*' | '(' | ')' | '\\' | '\0') || ch.is_control()) =>
+        {
+            out.push_str(text)
+        }
         Ok(text) => {
             for ch in text.chars() {
                 match ch {

@@ -17,7 +17,9 @@ impl Session {
         log: &mut AccessLog,
     ) -> Flow {
         log.op = "bind";
-        log.dn = request.name.to_string();
+        if AccessLog::wanted() {
+            log.dn = request.name.to_string();
+        }
         // Any bind first drops the current identity and the paged searches made under it.
         self.principal = Principal::Anonymous;
         self.paged.clear();

@@ -31,6 +31,12 @@ pub struct AccessLog {
 }
 
 impl AccessLog {
+    /// Whether access-log lines are written at all (`RUST_LOG` may leave them out): the texts
+    /// of a line (a search's base and filter) are only built for a line that is written.
+    pub fn wanted() -> bool {
+        tracing::enabled!(target: "ldap_server::access", tracing::Level::INFO)
+    }
+
     pub fn emit(&self, connection: u64, message_id: u32, elapsed: Duration) {
         tracing::info!(
             target: "ldap_server::access",

@@ -10,8 +10,9 @@ use super::{failure, parse_dn, success, AccessLog};
 use crate::error::OpError;
 use crate::filter::{self, Compiled};
 use crate::search::{self, partial_attribute, Scope, Selection};
+use crate::search_cache::{SearchAnswer, SearchKey, MAX_REMEMBERED_ENTRIES};
 use crate::session::{Flow, PagedSearch, Session};
-use crate::wire::{EntryMessage, OrderedEntry, Reply};
+use crate::wire::{encode_entry, EntryMessage, OrderedEntry, Reply};
 
 impl Session {
     pub(crate) fn search(
@@ -23,8 +24,10 @@ impl Session {
         log: &mut AccessLog,
     ) -> Flow {
         log.op = "search";
-        log.dn = request.base_object.to_string();
-        log.filter = filter::to_text(&request.filter);
+        if AccessLog::wanted() {
+            log.dn = request.base_object.to_string();
+            log.filter = filter::to_text(&request.filter);
+        }
         let scope = match request.scope {
             SearchRequestScope::BaseObject => Scope::Base,
             SearchRequestScope::SingleLevel => Scope::One,
@@ -35,11 +38,24 @@ impl Session {
             Scope::One => "one",
             Scope::Subtree => "sub",
         };
-        let (result, response_controls) =
-            match self.run_search(id, &request, scope, request_controls, out) {
+        let key = SearchKey {
+            request,
+            readers: self.shared.policy.readers(&self.principal),
+            global_catalog: self.global_catalog,
+        };
+        // A search with controls (paged above all) is always run afresh.
+        let remembered = if request_controls.is_empty() {
+            self.shared.directory.remembered_answer(&key)
+        } else {
+            None
+        };
+        let (result, response_controls) = match remembered {
+            Some(answer) => (replay(id, &answer, out), Vec::new()),
+            None => match self.run_search(id, &key, scope, request_controls, out) {
                 Ok(done) => done,
                 Err(error) => (failure(error), Vec::new()),
-            };
+            },
+        };
         log.entries = out.iter().filter(|reply| reply.is_entry()).count();
         log.finish(&result);
         let mut done = LdapMessage::new(id, ProtocolOp::SearchResDone(SearchResultDone(result)));
@@ -50,14 +66,17 @@ impl Session {
         Flow::Continue
     }
 
+    /// Runs the search; an unpaged answer without controls is remembered under `key`
+    /// ([`crate::search_cache`]).
     fn run_search(
         &mut self,
         id: u32,
-        request: &SearchRequest,
+        key: &SearchKey,
         scope: Scope,
         request_controls: &[Control],
         out: &mut Vec<Reply>,
     ) -> Result<(LdapResult, Vec<Control>), OpError> {
+        let request = &key.request;
         let requested = controls::parse(request_controls)?;
         // MaxQueryDuration counts from here; the filter's size is bounded before any work.
         let deadline = search::Deadline::after(self.shared.limits.max_query_duration);
@@ -105,11 +124,30 @@ impl Session {
 
         let Some(paged) = requested.paged else {
             let cap = size_limit.min(shared.limits.max_page_size);
-            for &entry in found.entries.iter().take(cap) {
-                out.push(entry_reply(
-                    id,
-                    search::render(&dir, entry, &selection, request.types_only),
-                ));
+            let shown = &found.entries[..found.entries.len().min(cap)];
+            let mut remembered = (request_controls.is_empty()
+                && shown.len() <= MAX_REMEMBERED_ENTRIES)
+                .then(|| Vec::with_capacity(shown.len()));
+            for &entry in shown {
+                let rendered = search::render(&dir, entry, &selection, request.types_only);
+                match remembered
+                    .as_mut()
+                    .map(|kept| (kept, encode_entry(&rendered)))
+                {
+                    Some((kept, Ok(encoded))) => {
+                        kept.push(encoded.clone());
+                        out.push(Reply::EncodedEntry {
+                            message_id: id,
+                            entry: encoded,
+                        });
+                    }
+                    failed => {
+                        if failed.is_some() {
+                            remembered = None;
+                        }
+                        out.push(entry_reply(id, rendered));
+                    }
+                }
             }
             push_references(id, &found.references, out);
             let result = if found.entries.len() > cap {
@@ -117,6 +155,14 @@ impl Session {
             } else {
                 success()
             };
+            if let Some(entries) = remembered {
+                let answer = SearchAnswer {
+                    entries,
+                    references: found.references,
+                    code: result.result_code,
+                };
+                shared.directory.remember(&dir, key.clone(), answer);
+            }
             return Ok((result, Vec::new()));
         };
 
@@ -217,6 +263,18 @@ impl Session {
             attributes: chosen,
         }
     }
+}
+
+/// A remembered answer, sent as [`Session::run_search`] first sent it.
+fn replay(id: u32, answer: &SearchAnswer, out: &mut Vec<Reply>) -> LdapResult {
+    for entry in &answer.entries {
+        out.push(Reply::EncodedEntry {
+            message_id: id,
+            entry: entry.clone(),
+        });
+    }
+    push_references(id, &answer.references, out);
+    LdapResult::new(answer.code, "".into(), "".into())
 }
 
 fn entry_reply(id: u32, entry: OrderedEntry) -> Reply {

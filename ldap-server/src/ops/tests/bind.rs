@@ -160,3 +160,59 @@ fn bind_with_an_unsupported_version_is_a_protocol_error() {
     assert_eq!(response.result_code, ResultCode::ProtocolError);
     assert!(session.principal().is_anonymous());
 }
+
+/// Admin rights follow the admin groups' `member` values as they change (answered from the
+/// member index, whatever the DN's spelling), and a member filter finds the group.
+#[test]
+fn admin_rights_follow_group_membership_changes() {
+    let carol_is_admin = |session: &mut Session| {
+        assert_eq!(
+            bind(session, "EXAMPLE\\carol", CAROL_PASSWORD).result_code,
+            ResultCode::Success
+        );
+        matches!(session.principal(), Principal::User { admin: true, .. })
+    };
+    let domain_admins = "CN=Domain Admins,CN=Users,DC=example,DC=test";
+    let membership = |operation| {
+        ProtocolOp::ModifyRequest(ModifyRequest {
+            object: domain_admins.into(),
+            changes: vec![ModifyRequestChanges {
+                operation,
+                modification: PartialAttribute::new(
+                    "member".into(),
+                    SetOf::from_vec(vec![b"cn=CAROL, cn=users,DC=Example,DC=Test"
+                        .to_vec()
+                        .into()]),
+                ),
+            }],
+        })
+    };
+    let mut admin = session();
+    bind_admin(&mut admin);
+    let mut carol = session_sharing(&admin);
+    assert!(!carol_is_admin(&mut carol));
+
+    let replies = send(&mut admin, 2, membership(ChangeOperation::Add));
+    assert_eq!(
+        ldap_result(only_message(&replies)).result_code,
+        ResultCode::Success
+    );
+    assert!(carol_is_admin(&mut carol));
+    let by_member = Filter::EqualityMatch(AttributeValueAssertion::new(
+        "member".into(),
+        CAROL_DN.as_bytes().to_vec().into(),
+    ));
+    let replies = send(
+        &mut admin,
+        3,
+        search_op(DOMAIN, SearchRequestScope::WholeSubtree, by_member, 0),
+    );
+    assert_eq!(entry_dns(&replies), vec![domain_admins.to_string()]);
+
+    let replies = send(&mut admin, 4, membership(ChangeOperation::Delete));
+    assert_eq!(
+        ldap_result(only_message(&replies)).result_code,
+        ResultCode::Success
+    );
+    assert!(!carol_is_admin(&mut carol));
+}

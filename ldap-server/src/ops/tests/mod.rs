@@ -3,7 +3,7 @@
 
 //! Session-level tests: decoded LDAP messages in, replies out, no sockets.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use rasn::types::SetOf;
@@ -43,6 +43,10 @@ fn attr(name: &str, values: &[&[u8]]) -> (String, Vec<Bytes>) {
 }
 
 fn session_with(limits: Limits) -> Session {
+    session_with_policy(limits, AccessPolicy::default())
+}
+
+fn session_with_policy(limits: Limits, policy: AccessPolicy) -> Session {
     let mut config = ForestConfig::new("example.test");
     config.admin_password = ADMIN_PASSWORD.into();
     let forest = Forest::new(&config).unwrap();
@@ -76,14 +80,14 @@ fn session_with(limits: Limits) -> Session {
     )
     .unwrap();
     let shared = Arc::new(Shared {
-        directory: RwLock::new(dir),
+        directory: crate::search_cache::DirectoryLock::new(dir),
         journal: None,
         commit: None,
         connection_slots: Arc::new(tokio::sync::Semaphore::new(1)),
         heavy_work: Arc::new(tokio::sync::Semaphore::new(1)),
         buffered: Default::default(),
         forest,
-        policy: AccessPolicy::default(),
+        policy,
         limits,
         tls: None,
         signing: crate::tls::SigningPolicy::None,
@@ -94,6 +98,11 @@ fn session_with(limits: Limits) -> Session {
 
 fn session() -> Session {
     session_with(Limits::default())
+}
+
+/// A second connection to the same server as `other`.
+fn session_sharing(other: &Session) -> Session {
+    Session::new(other.shared.clone(), 2)
 }
 
 /// Encodes and decodes the message, so the session sees exactly what the codec would hand it.
@@ -205,12 +214,8 @@ fn done(replies: &[Reply]) -> &LdapResult {
 fn entry_dns(replies: &[Reply]) -> Vec<String> {
     replies
         .iter()
-        .filter_map(|reply| match reply {
-            Reply::Entry(entry) => {
-                Some(String::from_utf8(entry.entry.object_name.to_vec()).unwrap())
-            }
-            _ => None,
-        })
+        .filter_map(Reply::entry)
+        .map(|entry| String::from_utf8(entry.object_name.to_vec()).unwrap())
         .collect()
 }
 
@@ -246,13 +251,10 @@ fn response_cookie(replies: &[Reply]) -> Vec<u8> {
 fn values_of(replies: &[Reply], name: &str) -> Vec<Vec<u8>> {
     replies
         .iter()
-        .filter_map(|reply| match reply {
-            Reply::Entry(entry) => Some(entry.entry.attributes.iter()),
-            _ => None,
-        })
-        .flatten()
+        .filter_map(Reply::entry)
+        .flat_map(|entry| entry.attributes)
         .filter(|attribute| attribute.r#type.as_ref() == name.as_bytes())
-        .flat_map(|attribute| attribute.vals.iter().map(|value| value.to_vec()))
+        .flat_map(|attribute| attribute.vals.into_iter().map(|value| value.to_vec()))
         .collect()
 }
 
@@ -312,5 +314,6 @@ mod bind;
 mod bounded;
 mod gss_spnego;
 mod other;
+mod remembered;
 mod search;
 mod writes;

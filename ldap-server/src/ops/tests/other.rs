@@ -138,3 +138,45 @@ fn a_response_type_from_the_client_closes_with_a_notice_of_disconnection() {
     };
     assert_eq!(response.result_code, ResultCode::ProtocolError);
 }
+
+/// The access log's texts are built only when the line is written: with a subscriber that
+/// takes the access target, a search's line carries its base and filter.
+#[test]
+fn access_log_lines_carry_the_base_and_filter_when_written() {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let mut session = session();
+    tracing::subscriber::with_default(subscriber, || {
+        bind_admin(&mut session);
+        send(&mut session, 2, domain_subtree());
+    });
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("op=\"bind\" dn=Administrator@example.test"),
+        "{text}"
+    );
+    assert!(
+        text.contains("op=\"search\" dn=DC=example,DC=test scope=\"sub\" filter=(objectClass=*)"),
+        "{text}"
+    );
+    // Without a subscriber nothing is built (nor written).
+    assert!(!super::super::AccessLog::wanted());
+}
