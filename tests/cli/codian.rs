@@ -315,6 +315,67 @@ async fn unknown_templates_small_keys_and_pending_cas_answer_as_ad_cs() {
     assert!(said.contains("Certificate Pending"), "{said}");
     assert!(!out.exists());
 
+    // What certreq's retrieval and the scripts fetch afterwards: certnew.cer?ReqID=N&Enc=b64 (PEM)
+    // and certnew.p7b?ReqID=N (the certificate and the CA's chain), with NTLM.
+    let (code, said) = request(&world, &csr, "WebServer", "ca.example.test", &out).await;
+    assert_eq!(code, Some(0), "{said}");
+    let id: String = said
+        .split("request ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let client =
+        phone_client::enroll::http_client(&world.resolve, Duration::from_secs(30)).unwrap();
+    let route = phone_client::enroll::Route {
+        resolve: &world.resolve,
+        timeout: Duration::from_secs(30),
+    };
+    let credentials = Some(phone_client::enroll::WebCredentials::Ntlm {
+        user: "EXAMPLE\\alice",
+        password: "Passw0rd!",
+    });
+    let pem_url = format!("http://ca.example.test/certsrv/certnew.cer?ReqID={id}&Enc=b64");
+    let response =
+        phone_client::enroll::send_authenticated(|| client.get(&pem_url), credentials, route)
+            .await
+            .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pkix-cert");
+    let pem = response.text().await.unwrap();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        pem.split_whitespace()
+            .filter(|line| !line.starts_with("-----"))
+            .collect::<String>(),
+        written
+            .split_whitespace()
+            .filter(|line| !line.starts_with("-----"))
+            .collect::<String>(),
+        "the b64 answer is the certificate adpki wrote"
+    );
+    let chain_url = format!("http://ca.example.test/certsrv/certnew.p7b?ReqID={id}&Enc=bin");
+    let response =
+        phone_client::enroll::send_authenticated(|| client.get(&chain_url), credentials, route)
+            .await
+            .unwrap();
+    let chain = phone_client::enroll::decode_chain(&response.bytes().await.unwrap()).unwrap();
+    assert!(
+        chain.len() >= 2,
+        "the certificate and the CA's chain: {}",
+        chain.len()
+    );
+    // A request id that was never issued is the ASP page's "not found".
+    let pending_url = "http://ca.example.test/certsrv/certnew.cer?ReqID=999&Enc=b64";
+    let response =
+        phone_client::enroll::send_authenticated(|| client.get(pending_url), credentials, route)
+            .await
+            .unwrap();
+    assert!(response.text().await.unwrap().contains("CRYPT_E_NOT_FOUND"));
+    std::fs::remove_file(&out).unwrap();
+
     // The directory holds the templates as AD CS makes them, and the CA offers them.
     let ldif = world.export_ldif().await;
     for template in [
