@@ -7,6 +7,8 @@
 mod admin;
 mod dns;
 mod ldif;
+mod phone;
+mod setup;
 mod templates;
 mod web;
 
@@ -28,6 +30,10 @@ use crate::Error;
 pub use admin::apply_ldif;
 pub use dns::Zone;
 pub use ldif::Names;
+pub use phone::{apply_phone_change, with_default_user};
+
+use phone::merge;
+use setup::{certsrv_config, clutter_certificates, refusing_address, web_files};
 
 /// The Administrator's password in every world.
 pub const ADMIN_PASSWORD: &str = "Passw0rd!";
@@ -432,46 +438,6 @@ impl World {
     }
 }
 
-/// What the world's plain web server serves — the LPE certificate web service's chain and the
-/// CRLs — by (host, path), and the hosts that must resolve to a closed port (unreachable).
-fn web_files(scenario: &Scenario, pki: &Hierarchy) -> Result<(web::Files, Vec<String>), String> {
-    let mut files = web::Files::new();
-    let mut unreachable = Vec::new();
-    if let Some(service) = &scenario.web_service {
-        let (host, path) = web::host_and_path(&service.url)
-            .ok_or_else(|| format!("web_service url {} is not http(s)://host/path", service.url))?;
-        if service.reachable {
-            let mut chain = Vec::new();
-            for id in &service.certificates {
-                chain.push(
-                    pki.get(id)
-                        .ok_or_else(|| format!("web_service: no certificate {id}"))?
-                        .der
-                        .clone(),
-                );
-            }
-            let body = certsrv::certs_only_pkcs7(&chain)
-                .map_err(|error| format!("web_service: cannot encode the chain: {error}"))?;
-            files.insert((host, path), ("application/x-pkcs7-certificates", body));
-        } else {
-            unreachable.push(host);
-        }
-    }
-    for crl in &pki.crls {
-        let (host, path) = web::host_and_path(&crl.url)
-            .ok_or_else(|| format!("crl url {} is not http://host/path", crl.url))?;
-        if crl.reachable {
-            files.insert(
-                (host.clone(), path),
-                ("application/pkix-crl", crl.der.clone()),
-            );
-        } else {
-            unreachable.push(host);
-        }
-    }
-    Ok((files, unreachable))
-}
-
 /// Every name a phone of `scenario` may dial the registrar by: `[registrar] name`, its SANs and
 /// those of reissued certificates, and the phones' `registrar` (lower case, as resolved).
 fn registrar_names(scenario: &Scenario) -> Vec<String> {
@@ -493,173 +459,5 @@ fn registrar_names(scenario: &Scenario) -> Vec<String> {
     names
 }
 
-/// An act's phone changes applied to the phone as it was (they persist into later acts).
-pub fn apply_phone_change(phone: &mut PhoneSpec, change: &PhoneSpec) {
-    if change.profile.is_some() {
-        phone.profile = change.profile.clone();
-        phone.settings = None;
-    }
-    if let Some(settings) = &change.settings {
-        let merged = phone.settings.get_or_insert_with(toml::Table::new);
-        merge(merged, settings);
-    }
-    for (slot, value) in [
-        (&mut phone.user, &change.user),
-        (&mut phone.password, &change.password),
-        (&mut phone.dhcp_domain, &change.dhcp_domain),
-        (&mut phone.dhcp_option_43, &change.dhcp_option_43),
-        (&mut phone.dhcp_option_120, &change.dhcp_option_120),
-        (&mut phone.pin, &change.pin),
-        (&mut phone.registrar, &change.registrar),
-    ] {
-        if value.is_some() {
-            *slot = value.clone();
-        }
-    }
-    if change.dhcp_search.is_some() {
-        phone.dhcp_search = change.dhcp_search.clone();
-    }
-}
-
-/// Recursive table merge: `over` wins, sub-tables merge.
-fn merge(base: &mut toml::Table, over: &toml::Table) {
-    for (key, value) in over {
-        match (base.get_mut(key), value) {
-            (Some(toml::Value::Table(inner)), toml::Value::Table(over_inner)) => {
-                merge(inner, over_inner)
-            }
-            _ => {
-                base.insert(key.clone(), value.clone());
-            }
-        }
-    }
-}
-
-/// A world without users gets alice, so the phone has someone to sign in as.
-pub fn with_default_user(scenario: &mut Scenario) {
-    if scenario.users.is_empty() {
-        scenario.users.push(crate::spec::UserSpec {
-            name: "alice".into(),
-            password: crate::spec::default_password(),
-            state: Default::default(),
-        });
-    }
-}
-
-/// A loopback address that refuses connections: a socket bound and never listening, kept in
-/// `held` for the world's life.
-fn refusing_address(held: &mut Vec<tokio::net::TcpSocket>) -> Result<SocketAddr, String> {
-    let cannot = |error: std::io::Error| format!("cannot bind a refusing port: {error}");
-    let socket = tokio::net::TcpSocket::new_v4().map_err(cannot)?;
-    socket
-        .bind(SocketAddr::from((LOOPBACK, 0)))
-        .map_err(cannot)?;
-    let address = socket.local_addr().map_err(cannot)?;
-    held.push(socket);
-    Ok(address)
-}
-
-/// The certsrv configuration of one host: each renewal with its issuer path, and the host's name
-/// (the realm of its Basic challenge).
-fn certsrv_config(
-    pki: &Hierarchy,
-    host: &crate::spec::CertsrvSpec,
-) -> Result<certsrv::Config, String> {
-    let behaviour: certsrv::Behaviour = host.behaviour.parse().map_err(|error| {
-        format!(
-            "certsrv {}: behaviour {:?}: {error}",
-            host.host, host.behaviour
-        )
-    })?;
-    let mut generations = Vec::new();
-    for id in &host.renewals {
-        let path = pki.path(id);
-        let Some((ca, issuers)) = path.split_first() else {
-            return Err(format!("certsrv {}: no certificate {id}", host.host));
-        };
-        generations.push(certsrv::CaGeneration {
-            certificate: ca.der.clone(),
-            chain: issuers.iter().map(|issuer| issuer.der.clone()).collect(),
-        });
-    }
-    // The current renewal's key signs what certfnsh.asp issues.
-    let issuer_key = host
-        .renewals
-        .last()
-        .and_then(|id| pki.get(id))
-        .and_then(|issued| issued.key_pkcs8());
-    Ok(certsrv::Config {
-        generations,
-        behaviour,
-        host_name: Some(host.host.clone()),
-        ca_name: None,
-        tls: None,
-        issuer_key,
-        pend_all: host.requests == crate::spec::RequestHandling::Pend,
-    })
-}
-
-/// Unrelated self-signed CA certificates for a messy forest.
-fn clutter_certificates(count: u32) -> Result<Vec<Vec<u8>>, String> {
-    (0..count)
-        .map(|index| {
-            let key = rcgen::KeyPair::generate().map_err(|error| error.to_string())?;
-            let mut params = rcgen::CertificateParams::default();
-            params.distinguished_name =
-                crate::pki::distinguished_name(&format!("Decommissioned CA {index:02}"));
-            params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-            params
-                .self_signed(&key)
-                .map(|certificate| certificate.der().to_vec())
-                .map_err(|error| error.to_string())
-        })
-        .collect()
-}
-
 /// How long a world waits for a boot before calling it hung (longer than any profile timeout).
 pub const BOOT_LIMIT: Duration = Duration::from_secs(60);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn profile_settings_merge_into_nested_tables() {
-        let mut base: toml::Table =
-            toml::from_str("retries = 2\n[timeouts]\nhttp_ms = 10000\nldap_ms = 10000\n").unwrap();
-        let over: toml::Table =
-            toml::from_str("retries = 0\ntimeouts = { http_ms = 1500 }\n").unwrap();
-        merge(&mut base, &over);
-        assert_eq!(base["retries"].as_integer(), Some(0));
-        assert_eq!(base["timeouts"]["http_ms"].as_integer(), Some(1500));
-        assert_eq!(base["timeouts"]["ldap_ms"].as_integer(), Some(10000));
-    }
-
-    #[test]
-    fn web_files_serve_reachable_crls_and_name_unreachable_hosts() {
-        let scenario = Scenario::parse(
-            "title = \"t\"\ncause = \"c\"\nsymptom = \"s\"\nfix = \"f\"\n[pki.root]\nsubject = \"R\"\n\
-             [[crl]]\nissuer = \"root\"\nurl = \"http://ca.example.test/CertEnroll/r.crl\"\n\
-             [[crl]]\nissuer = \"root\"\nurl = \"http://old.example.test/r.crl\"\nreachable = false\n\
-             [web_service]\nurl = \"https://webpool.example.test/CertProv/CertProvisioningService.svc\"\ncertificates = [\"root\"]\n\
-             [[act]]\ntitle = \"a\"\nexpect = { outcome = \"signed_in\" }\n",
-            "x.toml",
-            None,
-        )
-        .unwrap();
-        let pki = Hierarchy::build(&scenario, KeyPool::shared()).unwrap();
-        let (files, unreachable) = web_files(&scenario, &pki).unwrap();
-        assert_eq!(unreachable, ["old.example.test"]);
-        let crl = &files[&(
-            "ca.example.test".to_string(),
-            "/CertEnroll/r.crl".to_string(),
-        )];
-        assert_eq!(crl.0, "application/pkix-crl");
-        let chain = &files[&(
-            "webpool.example.test".to_string(),
-            "/CertProv/CertProvisioningService.svc".to_string(),
-        )];
-        assert_eq!(chain.0, "application/x-pkcs7-certificates");
-        assert_eq!(chain.1.first(), Some(&0x30));
-    }
-}
