@@ -259,6 +259,19 @@ fn check_certificate(der: &[u8], position: usize) -> Result<(), CertFileError> {
         })
 }
 
+/// A certificate as PEM with 64-character lines, as openssl writes it.
+pub fn pem_certificate(der: &[u8]) -> String {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+    for chunk in encoded.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        pem.push('\n');
+    }
+    pem.push_str("-----END CERTIFICATE-----\n");
+    pem
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

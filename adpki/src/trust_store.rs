@@ -123,7 +123,7 @@ pub fn write(store: &TrustStore, dir: &Path, format: StoreFormat) -> Result<Vec<
     let mut written = Vec::new();
     let mut taken = Vec::new();
     for installed in &store.certificates {
-        let stem = unique(file_stem(&installed.certificate.subject), &mut taken);
+        let stem = unique(file_stem(installed), &mut taken);
         let (name, bytes) = match format {
             StoreFormat::Pem => (format!("{stem}.pem"), pem(&installed.der).into_bytes()),
             StoreFormat::Der => (format!("{stem}.cer"), installed.der.clone()),
@@ -171,25 +171,23 @@ fn put(file: &Path, bytes: &[u8]) -> Result<(), Error> {
 
 /// PEM with 64-character lines, as openssl writes it.
 pub fn pem(der: &[u8]) -> String {
-    use base64::Engine;
-    let text = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
-    for line in text.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(line));
-        out.push('\n');
-    }
-    out.push_str("-----END CERTIFICATE-----\n");
-    out
+    ad_common::certfile::pem_certificate(der)
 }
 
-/// A file name from a subject: its CN (or the whole subject), with only characters every file
-/// system takes.
-fn file_stem(subject: &str) -> String {
-    let cn = subject
-        .split(',')
-        .find_map(|part| part.trim().strip_prefix("CN="))
-        .unwrap_or(subject);
-    let stem: String = cn
+/// A file name from a certificate: its CN (or the whole subject), with only characters every
+/// file system takes.
+fn file_stem(installed: &Installed) -> String {
+    use der::Decode;
+    let cn = x509_cert::Certificate::from_der(&installed.der)
+        .ok()
+        .and_then(|certificate| crate::publish::common_name(&certificate.tbs_certificate.subject))
+        .unwrap_or_else(|| installed.certificate.subject.clone());
+    safe_file_name(&cn)
+}
+
+/// `text` with only characters every file system takes.
+fn safe_file_name(text: &str) -> String {
+    let stem: String = text
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
@@ -227,15 +225,15 @@ mod tests {
     fn file_names_come_from_the_cn_and_never_collide() {
         let mut taken = Vec::new();
         assert_eq!(
-            unique(file_stem("CN=Contoso Root CA,O=Contoso"), &mut taken),
+            unique(safe_file_name("Contoso Root CA"), &mut taken),
             "Contoso-Root-CA"
         );
         assert_eq!(
-            unique(file_stem("CN=Contoso Root CA"), &mut taken),
+            unique(safe_file_name("Contoso Root CA"), &mut taken),
             "Contoso-Root-CA-2"
         );
-        assert_eq!(file_stem("O=../../etc"), "O-..-..-etc");
-        assert_eq!(file_stem("CN=///"), "certificate");
+        assert_eq!(safe_file_name("O=../../etc"), "O-..-..-etc");
+        assert_eq!(safe_file_name("///"), "certificate");
     }
 
     #[test]

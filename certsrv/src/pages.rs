@@ -40,21 +40,14 @@ impl CaError {
 
 /// `/certsrv/`: the welcome page.
 pub(crate) fn welcome(ca_name: &str) -> String {
-    let ca = escape(ca_name);
-    format!(
-        "<HTML><Head>\r\n<Meta HTTP-Equiv=\"Content-Type\" Content=\"text/html; charset=UTF-8\">\r\n\
-<Title>{TITLE}</Title>\r\n</Head>\r\n<Body BgColor=#FFFFFF>\r\n\
-<Table Border=0 CellSpacing=0 CellPadding=4 Width=100% BgColor=#008080><TR>\r\n\
-<TD><Font Color=#FFFFFF><LocID ID=locMSCertSrv><Font Face=\"Arial\" Size=-1><B><I>{TITLE}</I></B></Font></LocID></Font> \
-<Font Color=#FFFFFF>&nbsp;--&nbsp; {ca}&nbsp;</Font></TD>\r\n\
-<TD ID=locHomeAlign Align=Right><A Href=\"/certsrv\"><Font Color=#FFFFFF><LocID ID=locHomeLink>Home</LocID></Font></A></TD>\r\n\
-</TR></Table>\r\n<P ID=locPageTitle><Font Color=#336699><B>Welcome</B></Font>\r\n\
+    frame(
+        ca_name,
+        "<P ID=locPageTitle><Font Color=#336699><B>Welcome</B></Font>\r\n\
 <P>Use this Web site to request a certificate for your Web browser, e-mail client, or other program.\r\n\
 <P><B>Select a task:</B><Br>\r\n\
 &nbsp;&nbsp;&nbsp;&nbsp;<A Href=\"certrqus.asp\">Request a certificate</A><Br>\r\n\
 &nbsp;&nbsp;&nbsp;&nbsp;<A Href=\"certckpn.asp\">View the status of a pending certificate request</A><Br>\r\n\
-&nbsp;&nbsp;&nbsp;&nbsp;<A Href=\"certcarc.asp\">Download a CA certificate, certificate chain, or CRL</A><Br>\r\n\
-</Body></HTML>\r\n"
+&nbsp;&nbsp;&nbsp;&nbsp;<A Href=\"certcarc.asp\">Download a CA certificate, certificate chain, or CRL</A><Br>\r\n",
     )
 }
 
@@ -82,15 +75,8 @@ pub(crate) fn certcarc(ca_name: &str, subjects: &[String]) -> String {
         ));
     }
     let size = subjects.len().clamp(2, 8);
-    format!(
-        "<HTML><Head>\r\n<Meta HTTP-Equiv=\"Content-Type\" Content=\"text/html; charset=UTF-8\">\r\n\
-<Title>{TITLE}</Title>\r\n</Head>\r\n<Body BgColor=#FFFFFF>\r\n\
-<Table Border=0 CellSpacing=0 CellPadding=4 Width=100% BgColor=#008080><TR>\r\n\
-<TD><Font Color=#FFFFFF><LocID ID=locMSCertSrv><Font Face=\"Arial\" Size=-1><B><I>{TITLE}</I></B></Font></LocID></Font> \
-<Font Color=#FFFFFF>&nbsp;--&nbsp; {ca}&nbsp;</Font></TD>\r\n\
-<TD ID=locHomeAlign Align=Right><A Href=\"/certsrv\"><Font Color=#FFFFFF><LocID ID=locHomeLink>Home</LocID></Font></A></TD>\r\n\
-</TR></Table>\r\n\
-<P ID=locPageTitle><Font Color=#336699><B>Download a CA Certificate, Certificate Chain, or CRL</B></Font>\r\n\
+    let body = format!(
+        "<P ID=locPageTitle><Font Color=#336699><B>Download a CA Certificate, Certificate Chain, or CRL</B></Font>\r\n\
 <P>To trust certificates issued from this certification authority, install this CA certificate.\r\n\
 <P><B>CA certificate:</B><Br>\r\n<Select Name=lbCaInstance ID=lbCaInstance Size={size}>\r\n{options}</Select>\r\n\
 <P><B>Encoding method:</B><Br>\r\n\
@@ -104,8 +90,9 @@ pub(crate) fn certcarc(ca_name: &str, subjects: &[String]) -> String {
 \tfunction getEncoding() {{ return document.getElementById(\"rbB64Enc\").checked ? \"b64\" : \"bin\"; }}\r\n\
 \tfunction handleGetCert() {{ location=\"certnew.cer?ReqID=CACert&Renewal=\"+getSelection()+\"&Enc=\"+getEncoding(); }}\r\n\
 \tfunction handleGetChain() {{ location=\"certnew.p7b?ReqID=CACert&Renewal=\"+getSelection()+\"&Enc=\"+getEncoding(); }}\r\n\
-</Script>\r\n</Body></HTML>\r\n"
-    )
+</Script>\r\n"
+    );
+    frame(ca_name, &body)
 }
 
 /// The certsrv ASP error page ("An unexpected error has occurred"), which IIS sends with 200.

@@ -5,6 +5,8 @@
 use std::sync::Arc;
 
 use crate::acl::Principal;
+use crate::directory::Directory;
+use crate::entry::EntryId;
 use crate::session::Shared;
 
 /// `pKIExpirationPeriod`: a negative FILETIME interval (100 ns units), little-endian, 8 bytes.
@@ -23,29 +25,32 @@ impl WebEnrollmentDirectory {
     pub(crate) fn new(shared: Arc<Shared>) -> WebEnrollmentDirectory {
         WebEnrollmentDirectory { shared }
     }
+
+    /// The entries directly under `CN=<container>,CN=Public Key Services,…` (none when the
+    /// container is missing).
+    fn pks_children<'d>(&self, dir: &'d Directory, container: &str) -> &'d [EntryId] {
+        self.shared
+            .forest
+            .public_key_services_dn()
+            .child_str(&format!("CN={container}"))
+            .ok()
+            .and_then(|dn| dir.find(&dn))
+            .map_or(&[], |container| dir.children(container))
+    }
 }
 
 impl certsrv::Directory for WebEnrollmentDirectory {
     /// The `cACertificate` values of every `pKIEnrollmentService` under
     /// `CN=Enrollment Services,CN=Public Key Services,…`, one list per service in tree order.
     fn enrollment_ca_certificates(&self) -> Vec<Vec<Vec<u8>>> {
-        let shared = &self.shared;
-        let dir = shared.read();
-        let Ok(container) = shared
-            .forest
-            .public_key_services_dn()
-            .child_str("CN=Enrollment Services")
-        else {
-            return Vec::new();
-        };
-        let (Some(container), Some(object_class), Some(ca_certificate)) = (
-            dir.find(&container),
+        let dir = self.shared.read();
+        let (Some(object_class), Some(ca_certificate)) = (
             dir.schema().attribute_id("objectClass"),
             dir.schema().attribute_id("cACertificate"),
         ) else {
             return Vec::new();
         };
-        dir.children(container)
+        self.pks_children(&dir, "Enrollment Services")
             .iter()
             .filter(|&&service| {
                 dir.values(service, object_class)
@@ -90,18 +95,12 @@ impl certsrv::Directory for WebEnrollmentDirectory {
 
     /// The `pKICertificateTemplate` whose CN is `name`, under `CN=Certificate Templates`.
     fn template(&self, name: &str) -> Option<certsrv::Template> {
-        let shared = &self.shared;
-        let dir = shared.read();
-        let container = shared
-            .forest
-            .public_key_services_dn()
-            .child_str("CN=Certificate Templates")
-            .ok()?;
-        let container = dir.find(&container)?;
+        let dir = self.shared.read();
         let schema = dir.schema();
         let id = |attribute: &str| schema.attribute_id(attribute);
         let (cn, object_class) = (id("cn")?, id("objectClass")?);
-        let template = dir.children(container).iter().copied().find(|&child| {
+        let children = self.pks_children(&dir, "Certificate Templates");
+        let template = children.iter().copied().find(|&child| {
             dir.values(child, object_class)
                 .iter()
                 .any(|class| class.eq_ignore_ascii_case(b"pKICertificateTemplate"))
@@ -145,24 +144,15 @@ impl certsrv::Directory for WebEnrollmentDirectory {
 
     /// `certificateTemplates` of the enrollment services whose `dNSHostName` is `host`.
     fn offered_templates(&self, host: &str) -> Vec<String> {
-        let shared = &self.shared;
-        let dir = shared.read();
-        let Ok(container) = shared
-            .forest
-            .public_key_services_dn()
-            .child_str("CN=Enrollment Services")
-        else {
-            return Vec::new();
-        };
+        let dir = self.shared.read();
         let schema = dir.schema();
-        let (Some(container), Some(dns_host_name), Some(templates)) = (
-            dir.find(&container),
+        let (Some(dns_host_name), Some(templates)) = (
             schema.attribute_id("dNSHostName"),
             schema.attribute_id("certificateTemplates"),
         ) else {
             return Vec::new();
         };
-        dir.children(container)
+        self.pks_children(&dir, "Enrollment Services")
             .iter()
             .filter(|&&service| {
                 dir.values(service, dns_host_name)

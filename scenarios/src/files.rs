@@ -27,14 +27,10 @@ pub fn write(world: &World, dir: &Path) -> Result<Vec<String>, Error> {
             certificate.pem().as_bytes(),
         )?;
     }
-    let chain: String = world
-        .pki
-        .registrar
-        .chain
-        .iter()
-        .map(|der| crate::pki::pem_certificate(der))
-        .collect();
-    put("registrar-chain.pem", chain.as_bytes())?;
+    put(
+        "registrar-chain.pem",
+        world.pki.registrar.chain_pem().as_bytes(),
+    )?;
     if let Some(ca) = world.dc_ca_pem() {
         put("dc-ca.pem", ca.as_bytes())?;
     }

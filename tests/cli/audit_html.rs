@@ -64,21 +64,7 @@ expect = { outcome = "signed_in", path = "directory" }
 "#;
 
 async fn run(program: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let output = tokio::time::timeout(
-        BROWSER_WAIT,
-        tokio::process::Command::new(program)
-            .args(args)
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("{} finished in time", program.display()))
-    .unwrap_or_else(|error| panic!("{} runs: {error}", program.display()));
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    e2e::run_program(program, args, BROWSER_WAIT).await.parts()
 }
 
 fn chromium() -> PathBuf {
@@ -123,13 +109,7 @@ async fn render(page: &Path, dir: &Path) -> (String, Vec<u8>) {
 async fn audit_page(world: &World, dir: &Path, profile: &str) -> PathBuf {
     let adpki = server_binary().with_file_name("adpki");
     let chain = dir.join("chain.pem");
-    let pem: String = world
-        .pki
-        .registrar
-        .chain
-        .iter()
-        .map(|der| adpki::trust_store::pem(der))
-        .collect();
+    let pem = world.pki.registrar.chain_pem();
     std::fs::write(&chain, pem).unwrap();
     let dc = world.ldap_address().to_string();
     let (user, password) = world.credentials();

@@ -57,22 +57,17 @@ title = "a"
 expect = { outcome = "signed_in" }
 "#;
 
+/// The world above, started from a file in `dir` (as a scenario file is loaded).
+async fn codian_world(dir: &Path) -> World {
+    let file = dir.join("codian.toml");
+    std::fs::write(&file, WORLD).unwrap();
+    World::start(&scenarios::spec::Scenario::load(&file).unwrap())
+        .await
+        .unwrap()
+}
+
 async fn run(program: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let output = tokio::time::timeout(
-        e2e::WAIT,
-        tokio::process::Command::new(program)
-            .args(args)
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("{} finished in time", program.display()))
-    .unwrap_or_else(|error| panic!("{} runs: {error}", program.display()));
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    e2e::run_program(program, args, e2e::WAIT).await.parts()
 }
 
 fn openssl() -> PathBuf {
@@ -116,11 +111,7 @@ async fn request(
     ca: &str,
     out: &Path,
 ) -> (Option<i32>, String) {
-    let resolve: Vec<String> = world
-        .resolve
-        .iter()
-        .map(|(host, address)| format!("{host}={address}"))
-        .collect();
+    let resolve = e2e::resolve_args(&world.resolve);
     let mut args = vec![
         "request",
         csr.to_str().unwrap(),
@@ -137,9 +128,7 @@ async fn request(
         "--out",
         out.to_str().unwrap(),
     ];
-    for entry in &resolve {
-        args.extend(["--resolve", entry]);
-    }
+    args.extend(resolve.iter().map(String::as_str));
     let (code, stdout, stderr) = run(&adpki(), &args).await;
     (code, format!("{stdout}{stderr}"))
 }
@@ -147,11 +136,7 @@ async fn request(
 #[tokio::test]
 async fn openssl_req_then_adpki_request_then_a_tls_server_the_trust_store_accepts() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("codian.toml");
-    std::fs::write(&file, WORLD).unwrap();
-    let world = World::start(&scenarios::spec::Scenario::load(&file).unwrap())
-        .await
-        .unwrap();
+    let world = codian_world(dir.path()).await;
 
     let csr = openssl_request(dir.path(), "mcu", 2048).await;
     let cert = dir.path().join("mcu.pem");
@@ -173,14 +158,8 @@ async fn openssl_req_then_adpki_request_then_a_tls_server_the_trust_store_accept
         "--out",
         store.to_str().unwrap(),
     ];
-    let resolve: Vec<String> = world
-        .resolve
-        .iter()
-        .map(|(host, address)| format!("{host}={address}"))
-        .collect();
-    for entry in &resolve {
-        args.extend(["--resolve", entry]);
-    }
+    let resolve = e2e::resolve_args(&world.resolve);
+    args.extend(resolve.iter().map(String::as_str));
     // /certsrv requires Windows Authentication: the phone's profile would send NTLM.
     let profile = dir.path().join("profile.toml");
     std::fs::write(
@@ -286,11 +265,7 @@ async fn openssl_req_then_adpki_request_then_a_tls_server_the_trust_store_accept
 #[tokio::test]
 async fn unknown_templates_small_keys_and_pending_cas_answer_as_ad_cs() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("codian.toml");
-    std::fs::write(&file, WORLD).unwrap();
-    let world = World::start(&scenarios::spec::Scenario::load(&file).unwrap())
-        .await
-        .unwrap();
+    let world = codian_world(dir.path()).await;
     let csr = openssl_request(dir.path(), "mcu", 2048).await;
     let out = dir.path().join("out.pem");
 

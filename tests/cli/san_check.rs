@@ -13,50 +13,42 @@ async fn openssl_certificate(dir: &Path, name: &str, sans: &[&str]) -> std::path
         .map(|san| format!("DNS:{san}"))
         .collect::<Vec<_>>()
         .join(",");
-    let status = tokio::time::timeout(
+    let key = dir.join(format!("{name}.key"));
+    let san = format!("subjectAltName={alt}");
+    let out = e2e::run_program(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-subj",
+            "/CN=proxy listener",
+            "-days",
+            "30",
+            "-keyout",
+            key.to_str().unwrap(),
+            "-out",
+            path.to_str().unwrap(),
+            "-addext",
+            &san,
+        ],
         e2e::WAIT,
-        tokio::process::Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-            ])
-            .args(["-nodes", "-subj", "/CN=proxy listener", "-days", "30"])
-            .arg("-keyout")
-            .arg(dir.join(format!("{name}.key")))
-            .arg("-out")
-            .arg(&path)
-            .args(["-addext", &format!("subjectAltName={alt}")])
-            .kill_on_drop(true)
-            .status(),
     )
-    .await
-    .expect("openssl finished in time")
-    .expect("openssl runs (apt-get install openssl)");
-    assert!(status.success());
+    .await;
+    assert_eq!(out.code, 0, "{out}");
     path
 }
 
 async fn san_check(args: &[&str]) -> (Option<i32>, String, String) {
-    let output = tokio::time::timeout(
-        e2e::WAIT,
-        tokio::process::Command::new(server_binary().with_file_name("adpki"))
-            .arg("san-check")
-            .args(args)
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("adpki finished in time")
-    .expect("adpki runs");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let mut all = vec!["san-check"];
+    all.extend(args);
+    e2e::run_program(server_binary().with_file_name("adpki"), &all, e2e::WAIT)
+        .await
+        .parts()
 }
 
 #[tokio::test]

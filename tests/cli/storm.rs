@@ -16,22 +16,9 @@ async fn storm(args: &[&str]) -> (Option<i32>, String, String) {
         scenarios.is_file(),
         "build the binaries first: cargo build --workspace --bins"
     );
-    let output = tokio::time::timeout(
-        STORM_WAIT,
-        tokio::process::Command::new(scenarios)
-            .arg("storm")
-            .args(args)
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("the storm finished in time")
-    .expect("scenarios runs");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let mut all = vec!["storm"];
+    all.extend(args);
+    e2e::run_program(scenarios, &all, STORM_WAIT).await.parts()
 }
 
 async fn storm_json(args: &[&str]) -> (Option<i32>, Value) {

@@ -16,21 +16,7 @@ async fn world_after(name: &str, acts: usize) -> World {
 }
 
 async fn run(program: &str, args: &[&str]) -> (Option<i32>, String, String) {
-    let output = tokio::time::timeout(
-        e2e::WAIT,
-        tokio::process::Command::new(program)
-            .args(args)
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("finished in time")
-    .unwrap_or_else(|error| panic!("{program} runs: {error}"));
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    e2e::run_program(program, args, e2e::WAIT).await.parts()
 }
 
 async fn trust_store(world: &World, out: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
@@ -48,14 +34,8 @@ async fn trust_store(world: &World, out: &Path, extra: &[&str]) -> (Option<i32>,
         "--out",
         out.to_str().unwrap(),
     ];
-    let resolve: Vec<String> = world
-        .resolve
-        .iter()
-        .map(|(host, address)| format!("{host}={address}"))
-        .collect();
-    for entry in &resolve {
-        args.extend(["--resolve", entry]);
-    }
+    let resolve = e2e::resolve_args(&world.resolve);
+    args.extend(resolve.iter().map(String::as_str));
     args.extend(extra);
     run(adpki.to_str().unwrap(), &args).await
 }
@@ -74,13 +54,7 @@ async fn the_published_root_as_pem_verifies_the_registrars_chain_with_openssl() 
     assert!(root.is_file(), "{stdout}");
     let bundle = dir.path().join("trust-bundle.pem");
     let chain = dir.path().join("registrar-chain.pem");
-    let pem: String = world
-        .pki
-        .registrar
-        .chain
-        .iter()
-        .map(|der| adpki::trust_store::pem(der))
-        .collect();
+    let pem = world.pki.registrar.chain_pem();
     std::fs::write(&chain, pem).unwrap();
     let (code, stdout, stderr) = run(
         "openssl",

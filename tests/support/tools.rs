@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::process::Stdio;
+use std::time::Duration;
 
 use super::*;
 
@@ -16,6 +17,15 @@ pub struct ToolOutput {
 }
 
 impl ToolOutput {
+    /// (exit code, None when killed by a signal; stdout; stderr).
+    pub fn parts(self) -> (Option<i32>, String, String) {
+        (
+            (self.code >= 0).then_some(self.code),
+            self.stdout,
+            self.stderr,
+        )
+    }
+
     /// The stdout parsed as LDIF.
     pub fn ldif(&self) -> LdifOutput {
         parse_ldif(&self.stdout)
@@ -47,12 +57,41 @@ pub async fn run_tool(program: &str, args: &[String]) -> ToolOutput {
     run_command(command, program, args).await
 }
 
+/// Runs `program args` (no stdin) under `wait`: our own executables, openssl, chromium.
+pub async fn run_program(
+    program: impl AsRef<std::ffi::OsStr>,
+    args: &[&str],
+    wait: Duration,
+) -> ToolOutput {
+    let name = program.as_ref().to_string_lossy().into_owned();
+    let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
+    run_command_for(tokio::process::Command::new(program), &name, &args, wait).await
+}
+
+/// `--resolve HOST=ADDR:PORT` for every name of `resolve`, as our CLIs take them.
+pub fn resolve_args(resolve: &phone_client::enroll::ResolveMap) -> Vec<String> {
+    resolve
+        .iter()
+        .flat_map(|(host, address)| ["--resolve".to_string(), format!("{host}={address}")])
+        .collect()
+}
+
 /// Runs `command` (already given its environment) with `args`, no stdin, under the tools'
 /// timeout; a missing program fails the test, naming it.
 pub async fn run_command(
+    command: tokio::process::Command,
+    name: &str,
+    args: &[String],
+) -> ToolOutput {
+    run_command_for(command, name, args, WAIT).await
+}
+
+/// [`run_command`] under `wait`.
+pub async fn run_command_for(
     mut command: tokio::process::Command,
     name: &str,
     args: &[String],
+    wait: Duration,
 ) -> ToolOutput {
     command
         .args(args)
@@ -63,9 +102,9 @@ pub async fn run_command(
     let child = command
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run {name}: {e}"));
-    let out = tokio::time::timeout(WAIT, child.wait_with_output())
+    let out = tokio::time::timeout(wait, child.wait_with_output())
         .await
-        .unwrap_or_else(|_| panic!("{name} {args:?} did not finish within {WAIT:?}"))
+        .unwrap_or_else(|_| panic!("{name} {args:?} did not finish within {wait:?}"))
         .expect("wait for tool");
     ToolOutput {
         code: out.status.code().unwrap_or(-1),

@@ -140,10 +140,10 @@ fn address(url: &reqwest::Url, resolve: &ResolveMap) -> Result<SocketAddr, Failu
             url.port_or_known_default().unwrap_or(80),
         ));
     }
-    let key = host.trim_end_matches('.').to_ascii_lowercase();
+    let key = super::normalize_host(host);
     let mapped = resolve
         .iter()
-        .find(|(name, _)| name.trim_end_matches('.').eq_ignore_ascii_case(&key))
+        .find(|(name, _)| super::normalize_host(name) == key)
         .map(|(_, address)| *address)
         .ok_or_else(|| {
             failure(format!(

@@ -54,6 +54,13 @@ pub struct RegistrarCertificate {
     pub chain: Vec<Vec<u8>>,
 }
 
+impl RegistrarCertificate {
+    /// The chain as PEM blocks, leaf first (what `--registrar-chain` reads).
+    pub fn chain_pem(&self) -> String {
+        self.chain.iter().map(|der| pem_certificate(der)).collect()
+    }
+}
+
 /// A CRL with where it is served.
 #[derive(Clone)]
 pub struct IssuedCrl {
@@ -557,15 +564,7 @@ fn read_key(origin: Option<&Path>, file: &str) -> Result<KeyPair, String> {
 }
 
 pub fn pem_certificate(der: &[u8]) -> String {
-    use base64::Engine;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
-    for chunk in encoded.as_bytes().chunks(64) {
-        pem.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-        pem.push('\n');
-    }
-    pem.push_str("-----END CERTIFICATE-----\n");
-    pem
+    ad_common::certfile::pem_certificate(der)
 }
 
 #[cfg(test)]

@@ -78,6 +78,62 @@ pub struct StormReport {
     pub cores: usize,
 }
 
+/// What a storm knows besides its tally.
+pub(crate) struct Facts {
+    pub(crate) scenario: String,
+    pub(crate) title: String,
+    pub(crate) act: usize,
+    pub(crate) act_title: String,
+    pub(crate) actions: Vec<String>,
+    pub(crate) expected: Expectation,
+    pub(crate) phones: usize,
+    pub(crate) concurrency: usize,
+    pub(crate) distinct_users: bool,
+    pub(crate) wall: std::time::Duration,
+    pub(crate) peak_rss_mib: Option<f64>,
+    pub(crate) cpu_seconds: f64,
+    pub(crate) cores: usize,
+}
+
+impl StormReport {
+    /// The report of a storm: its facts, its tally's figures, and the words worked out last.
+    pub(crate) fn new(facts: Facts, tally: &Tally) -> StormReport {
+        let seconds = facts.wall.as_secs_f64();
+        let mut report = StormReport {
+            scenario: facts.scenario,
+            title: facts.title,
+            act: facts.act,
+            act_title: facts.act_title,
+            actions: facts.actions,
+            expected: facts.expected,
+            phones: facts.phones,
+            concurrency: facts.concurrency,
+            distinct_users: facts.distinct_users,
+            wall_ms: seconds * 1000.0,
+            boots_per_second: if seconds > 0.0 {
+                tally.finished() as f64 / seconds
+            } else {
+                0.0
+            },
+            as_expected: tally.as_expected,
+            outcomes: tally.outcomes(),
+            unexpected: tally.unexpected(),
+            machinery_errors: tally.machinery_errors,
+            machinery: tally.machinery_samples(),
+            boot: tally.boot_latency(),
+            steps: tally.step_latencies(),
+            requests: tally.request_tallies(),
+            histogram: tally.histogram(),
+            where_the_time_went: Vec::new(),
+            peak_rss_mib: facts.peak_rss_mib,
+            cpu_seconds: facts.cpu_seconds,
+            cores: facts.cores,
+        };
+        report.where_the_time_went = where_the_time_went(&report);
+        report
+    }
+}
+
 /// How many users and phones a storm may have: the directory and the phones share one process.
 pub const MAX_PHONES: usize = 1_000_000;
 
@@ -171,39 +227,24 @@ pub async fn storm(
         world.shutdown().await;
     }
 
-    let wall_ms = wall.as_secs_f64() * 1000.0;
-    let mut report = StormReport {
-        scenario: scenario.name.clone(),
-        title: scenario.title.clone(),
-        act: options.act,
-        act_title: act.title.clone(),
-        actions,
-        expected: act.expect.clone(),
-        phones: options.phones,
-        concurrency,
-        distinct_users: sign_in.distinct,
-        wall_ms,
-        boots_per_second: if wall_ms > 0.0 {
-            tally.finished() as f64 / wall.as_secs_f64()
-        } else {
-            0.0
+    Ok(StormReport::new(
+        Facts {
+            scenario: scenario.name.clone(),
+            title: scenario.title.clone(),
+            act: options.act,
+            act_title: act.title.clone(),
+            actions,
+            expected: act.expect.clone(),
+            phones: options.phones,
+            concurrency,
+            distinct_users: sign_in.distinct,
+            wall,
+            peak_rss_mib: peak_rss_mib(),
+            cpu_seconds,
+            cores: std::thread::available_parallelism().map_or(1, usize::from),
         },
-        as_expected: tally.as_expected,
-        outcomes: tally.outcomes(),
-        unexpected: tally.unexpected(),
-        machinery_errors: tally.machinery_errors,
-        machinery: tally.machinery_samples(),
-        boot: tally.boot_latency(),
-        steps: tally.step_latencies(),
-        requests: tally.request_tallies(),
-        histogram: tally.histogram(),
-        where_the_time_went: Vec::new(),
-        peak_rss_mib: peak_rss_mib(),
-        cpu_seconds,
-        cores: std::thread::available_parallelism().map_or(1, usize::from),
-    };
-    report.where_the_time_went = where_the_time_went(&report);
-    Ok(report)
+        &tally,
+    ))
 }
 
 /// How one phone's boot ended, for the tally.

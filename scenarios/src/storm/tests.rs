@@ -108,41 +108,31 @@ fn slow_boot() -> Report {
 }
 
 fn report_of(tally: Tally, phones: usize, concurrency: usize) -> StormReport {
-    let mut report = StormReport {
-        scenario: "messy-forest".into(),
-        title: "Messy <forest>".into(),
-        act: 1,
-        act_title: "Through the debris".into(),
-        actions: vec![],
-        expected: crate::spec::Expectation {
-            outcome: Outcome::SignedIn,
-            path: Some("web_enrollment".into()),
-            reason_code: None,
-            data_code: None,
-            reason: None,
-            installed: None,
+    StormReport::new(
+        Facts {
+            scenario: "messy-forest".into(),
+            title: "Messy <forest>".into(),
+            act: 1,
+            act_title: "Through the debris".into(),
+            actions: vec![],
+            expected: crate::spec::Expectation {
+                outcome: Outcome::SignedIn,
+                path: Some("web_enrollment".into()),
+                reason_code: None,
+                data_code: None,
+                reason: None,
+                installed: None,
+            },
+            phones,
+            concurrency,
+            distinct_users: true,
+            wall: Duration::from_millis(3100),
+            peak_rss_mib: Some(100.0),
+            cpu_seconds: 0.5,
+            cores: 2,
         },
-        phones,
-        concurrency,
-        distinct_users: true,
-        wall_ms: 3100.0,
-        boots_per_second: 1.0,
-        as_expected: tally.as_expected,
-        outcomes: tally.outcomes(),
-        unexpected: tally.unexpected(),
-        machinery_errors: tally.machinery_errors,
-        machinery: tally.machinery_samples(),
-        boot: tally.boot_latency(),
-        steps: tally.step_latencies(),
-        requests: tally.request_tallies(),
-        histogram: tally.histogram(),
-        where_the_time_went: vec![],
-        peak_rss_mib: Some(100.0),
-        cpu_seconds: 0.5,
-        cores: 2,
-    };
-    report.where_the_time_went = where_the_time_went(&report);
-    report
+        &tally,
+    )
 }
 
 #[test]

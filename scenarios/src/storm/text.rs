@@ -52,28 +52,14 @@ pub fn text(report: &StormReport) -> String {
     );
     if !report.unexpected.is_empty() {
         let _ = writeln!(out, "\nNot as expected");
-        for sample in report.unexpected.iter().take(10) {
-            let _ = writeln!(
-                out,
-                "  {:>9}  {}",
-                thousands(sample.count as u64),
-                sample.text
-            );
-        }
+        samples(&mut out, &report.unexpected);
     }
     let _ = writeln!(
         out,
         "\nStorm machinery errors (not the phones'): {}",
         report.machinery_errors
     );
-    for sample in report.machinery.iter().take(10) {
-        let _ = writeln!(
-            out,
-            "  {:>9}  {}",
-            thousands(sample.count as u64),
-            sample.text
-        );
-    }
+    samples(&mut out, &report.machinery);
 
     let _ = writeln!(
         out,
@@ -102,6 +88,18 @@ pub fn text(report: &StormReport) -> String {
         let _ = writeln!(out, "  - {sentence}");
     }
     out
+}
+
+/// The ten most frequent samples, each with its count.
+fn samples(out: &mut String, samples: &[super::Sample]) {
+    for sample in samples.iter().take(10) {
+        let _ = writeln!(
+            out,
+            "  {:>9}  {}",
+            thousands(sample.count as u64),
+            sample.text
+        );
+    }
 }
 
 /// The act's expectation in one line.
