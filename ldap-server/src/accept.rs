@@ -21,6 +21,7 @@ pub(crate) async fn accept_loop(
     let slots = shared.connection_slots.clone();
     let next_connection = AtomicU64::new(1);
     let mut connections = tokio::task::JoinSet::new();
+    let mut nodelay = ad_common::listener::Nodelay::default();
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -40,7 +41,7 @@ pub(crate) async fn accept_loop(
             drop(stream);
             continue;
         };
-        let _ = stream.set_nodelay(true);
+        nodelay.ensure(&stream);
         let connection = next_connection.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(conn = connection, %peer, "connected");
         let session = if global_catalog {

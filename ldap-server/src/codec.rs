@@ -114,8 +114,9 @@ fn tlv_length(bytes: &[u8]) -> Result<Option<(usize, usize)>, FrameError> {
 /// Walks the TLV tree without recursion and refuses nesting beyond [`MAX_NESTING`] or lengths that
 /// overrun their container.
 fn check_nesting(frame: &[u8]) -> Result<(), FrameError> {
-    // Each stack element is the end offset of an open constructed value.
-    let mut stack: Vec<usize> = Vec::new();
+    // Each stack element is the end offset of an open constructed value; requests nest a few
+    // levels, so the stack lives on the thread's stack unless a filter goes deep.
+    let mut stack: smallvec::SmallVec<[usize; 16]> = smallvec::SmallVec::new();
     let mut position = 0;
     let end = frame.len();
     while position < end {

@@ -70,6 +70,7 @@ mod ad_text;
 mod bind;
 mod budget;
 mod casefold;
+mod closing;
 mod codec;
 mod connection;
 mod directory;
@@ -84,6 +85,7 @@ mod group_commit;
 mod journal;
 mod ldif;
 mod ldif_io;
+mod log_fields;
 mod log_time;
 mod ops;
 mod password;
@@ -108,6 +110,7 @@ pub use ldif::{
     Records,
 };
 pub use ldif_io::export as export_ldif;
+pub use log_fields::LogFields;
 pub use log_time::LogTime;
 pub use password::{hash_ssha, nt_hash_value};
 pub use server::{RunningServer, Server, ServerBuilder, DEFAULT_ADMIN_PASSWORD};

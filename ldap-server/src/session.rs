@@ -108,6 +108,9 @@ pub struct PagedSearch {
 pub enum Flow {
     Continue,
     Close,
+    /// The client unbound: the connection closes, and the client, having sent its last
+    /// request, may have closed its side already.
+    Unbind,
     /// StartTLS succeeded: the connection handshakes before reading the next request.
     StartTls,
 }
@@ -181,7 +184,7 @@ impl Session {
             ProtocolOp::BindRequest(request) => self.bind(id, request, out, &mut log),
             ProtocolOp::UnbindRequest(_) => {
                 log.op = "unbind";
-                return Flow::Close;
+                return Flow::Unbind;
             }
             ProtocolOp::SearchRequest(request) => {
                 self.search(id, request, &controls, out, &mut log)

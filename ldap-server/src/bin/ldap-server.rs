@@ -205,6 +205,8 @@ fn init_logging(format: LogFormat) {
         .with_timer(ldap_server::LogTime)
         .with_writer(std::io::stderr);
     match format {
+        // The same text either way; without colours, written for less.
+        LogFormat::Text if !ansi => builder.fmt_fields(ldap_server::LogFields).init(),
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
     }

@@ -48,7 +48,8 @@ impl AccessLog {
             filter = %self.filter,
             result = self.code.unwrap_or(0),
             entries = self.entries,
-            ms = elapsed.as_secs_f64() * 1000.0,
+            // Whole microseconds: exact, and an integer writes for a fraction of a float.
+            us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
         );
     }
 

@@ -49,7 +49,7 @@ fn unbind_closes_the_connection_without_a_reply() {
         ProtocolOp::UnbindRequest(UnbindRequest),
         Vec::new(),
     );
-    assert_eq!(flow, Flow::Close);
+    assert_eq!(flow, Flow::Unbind);
     assert!(replies.is_empty());
 }
 
