@@ -99,6 +99,7 @@ mod server;
 mod session;
 mod sicily;
 mod tls;
+mod tls_hkdf;
 mod web_enrollment;
 mod wire;
 

@@ -142,8 +142,7 @@ impl DcTls {
         };
         let channel_binding =
             ntlm::tls_server_end_point(chain.first().map_or(&[][..], |leaf| leaf.as_ref()));
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
+        let config = rustls::ServerConfig::builder_with_provider(crate::tls_hkdf::provider())
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
             .map_err(|error| Error::Config(format!("TLS: {error}")))?
             .with_no_client_auth()
