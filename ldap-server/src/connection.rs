@@ -158,11 +158,13 @@ where
                     let flow = match message {
                         // A search that may take long leaves this worker to the other
                         // connections while it runs.
-                        codec::Incoming::Ldap(message) if may_take_long(&message) => {
+                        codec::Incoming::Ldap(message) if crate::heavy::may_take_long(&message) => {
                             let turn = session.shared.heavy_work.clone().acquire_owned();
-                            match tokio::time::timeout(HEAVY_TURN_WAIT, turn).await {
-                                Ok(_turn) => run_long(|| session.handle(message, &mut replies)),
-                                Err(_) => busy(&message, &mut replies),
+                            match tokio::time::timeout(crate::heavy::HEAVY_TURN_WAIT, turn).await {
+                                Ok(_turn) => {
+                                    crate::heavy::run_long(|| session.handle(message, &mut replies))
+                                }
+                                Err(_) => crate::heavy::busy(&message, &mut replies),
                             }
                         }
                         codec::Incoming::Ldap(message) => session.handle(message, &mut replies),
@@ -288,22 +290,6 @@ where
 /// The longest idle timeout honoured (about 30 years, where tokio's timers top out).
 const LONGEST_IDLE: std::time::Duration = std::time::Duration::from_secs(30 * 365 * 86_400);
 
-/// How long a heavy search waits for its turn before it is answered busy (51): heavy requests
-/// queue behind one another, not behind nothing, so each is answered in bounded time.
-const HEAVY_TURN_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
-
-/// The answer to a heavy search that did not get its turn in time.
-fn busy(message: &rasn_ldap::LdapMessage, replies: &mut Vec<crate::wire::Reply>) -> Flow {
-    use rasn_ldap::{LdapMessage, LdapResult, ProtocolOp, SearchResultDone};
-    tracing::info!(msgid = message.message_id, "heavy search refused: busy");
-    let result = LdapResult::new(ResultCode::Busy, "".into(), crate::ad_text::busy().into());
-    replies.push(crate::wire::Reply::Message(LdapMessage::new(
-        message.message_id,
-        ProtocolOp::SearchResDone(SearchResultDone(result)),
-    )));
-    Flow::Continue
-}
-
 /// Replies are encoded and written (sealed with a security layer) in pieces of about this
 /// many bytes, so a large result set is never held encoded whole.
 const WRITE_CHUNK: usize = 1 << 20;
@@ -337,13 +323,7 @@ where
             }
             None => &*encoded,
         };
-        // A client that stops reading must not hold the task forever.
-        let written = tokio::time::timeout(patience, async {
-            stream.write_all(out).await?;
-            stream.flush().await
-        })
-        .await;
-        if !matches!(written, Ok(Ok(()))) {
+        if !write_out(stream, out, patience).await {
             return false;
         }
         encoded.clear();
@@ -355,48 +335,42 @@ where
     true
 }
 
+/// Writes `out` and flushes; false when the stream failed or the client stopped reading for
+/// `patience`. Replies nearly always fit the socket's send buffer, so a first attempt goes
+/// without the timer (reading the clock and arming it cost more than the write's bookkeeping);
+/// only a write that has to wait is bounded.
+async fn write_out<S>(stream: &mut S, out: &[u8], patience: std::time::Duration) -> bool
+where
+    S: AsyncWrite + Unpin,
+{
+    use futures::FutureExt;
+    let mut rest = out;
+    while !rest.is_empty() {
+        match stream.write(rest).now_or_never() {
+            Some(Ok(0)) | Some(Err(_)) => return false,
+            Some(Ok(written)) => rest = &rest[written..],
+            None => break,
+        }
+    }
+    if rest.is_empty() {
+        if let Some(flushed) = stream.flush().now_or_never() {
+            return flushed.is_ok();
+        }
+    }
+    // A client that stops reading must not hold the task forever.
+    let written = tokio::time::timeout(patience, async {
+        stream.write_all(rest).await?;
+        stream.flush().await
+    })
+    .await;
+    matches!(written, Ok(Ok(())))
+}
+
 /// The encode buffer a connection starts with.
 const INITIAL_ENCODE_BUFFER: usize = 2048;
 
 /// The largest encode buffer a connection keeps between requests.
 const KEPT_ENCODE_BUFFER: usize = 64 * 1024;
-
-/// A search whose cost grows with the directory or the request: scope beyond the base with a
-/// filter other than the few indexed equalities a phone or a publish sends, or a base DN far
-/// longer than any real one.
-fn may_take_long(message: &rasn_ldap::LdapMessage) -> bool {
-    use rasn_ldap::{Filter, ProtocolOp, SearchRequestScope};
-    let ProtocolOp::SearchRequest(search) = &message.protocol_op else {
-        return false;
-    };
-    if search.base_object.len() > 1024 {
-        return true;
-    }
-    if search.scope == SearchRequestScope::BaseObject {
-        return false;
-    }
-    let simple = |filter: &Filter| matches!(filter, Filter::EqualityMatch(_) | Filter::Present(_));
-    match &search.filter {
-        Filter::And(set) | Filter::Or(set) => set.len() > 4 || !set.iter().all(simple),
-        filter => !simple(filter),
-    }
-}
-
-/// Runs `work` where it cannot hold up the runtime: on a multi-threaded runtime this worker
-/// hands its other tasks over first (`block_in_place`) and runs it at a lower priority
-/// ([`crate::priority`]); elsewhere (a test's current-thread runtime) it just runs.
-fn run_long<T>(work: impl FnOnce() -> T) -> T {
-    let multi_thread = tokio::runtime::Handle::try_current()
-        .is_ok_and(|handle| handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if multi_thread {
-        tokio::task::block_in_place(|| {
-            let _lowered = crate::priority::Lowered::new();
-            work()
-        })
-    } else {
-        work()
-    }
-}
 
 /// Waits (off the async workers) until the write just handled is durable, if it was journaled.
 async fn durable(
@@ -449,63 +423,7 @@ async fn say_goodbye<S>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rasn_ldap::{
-        AttributeValueAssertion, Filter, LdapMessage, ProtocolOp, SearchRequest,
-        SearchRequestDerefAliases, SearchRequestScope,
-    };
-
-    fn search(base: &str, scope: SearchRequestScope, filter: Filter) -> LdapMessage {
-        LdapMessage::new(
-            7,
-            ProtocolOp::SearchRequest(SearchRequest::new(
-                base.into(),
-                scope,
-                SearchRequestDerefAliases::NeverDerefAliases,
-                0,
-                0,
-                false,
-                filter,
-                Vec::new(),
-            )),
-        )
-    }
-
-    fn equality() -> Filter {
-        Filter::EqualityMatch(AttributeValueAssertion::new(
-            "objectCategory".into(),
-            b"certificationAuthority".to_vec().into(),
-        ))
-    }
-
-    #[test]
-    fn the_phones_search_is_cheap_and_scans_and_huge_bases_are_not() {
-        let config = "CN=Configuration,DC=example,DC=test";
-        assert!(!may_take_long(&search(
-            config,
-            SearchRequestScope::WholeSubtree,
-            equality()
-        )));
-        let substring = Filter::Substrings(rasn_ldap::SubstringFilter::new(
-            "cn".into(),
-            vec![rasn_ldap::SubstringChoice::Any(b"a".to_vec().into())],
-        ));
-        assert!(may_take_long(&search(
-            config,
-            SearchRequestScope::WholeSubtree,
-            substring.clone()
-        )));
-        assert!(!may_take_long(&search(
-            config,
-            SearchRequestScope::BaseObject,
-            substring
-        )));
-        let deep = format!("{}{config}", "CN=x,".repeat(300));
-        assert!(may_take_long(&search(
-            &deep,
-            SearchRequestScope::BaseObject,
-            equality()
-        )));
-    }
+    use rasn_ldap::{LdapMessage, ProtocolOp};
 
     /// Requests keep a connection open for longer than the idle timeout in all; silence longer
     /// than it gets the Notice of Disconnection and the close, not before its time.
@@ -550,26 +468,5 @@ mod tests {
             response.response_name.as_deref(),
             Some(codec::NOTICE_OF_DISCONNECTION.as_bytes())
         );
-    }
-
-    #[test]
-    fn a_search_without_its_turn_is_answered_busy() {
-        let mut replies = Vec::new();
-        let message = search(
-            "DC=example,DC=test",
-            SearchRequestScope::WholeSubtree,
-            equality(),
-        );
-        assert_eq!(busy(&message, &mut replies), Flow::Continue);
-        let [crate::wire::Reply::Message(done)] = replies.as_slice() else {
-            panic!("one message: {replies:?}");
-        };
-        assert_eq!(done.message_id, 7);
-        let ProtocolOp::SearchResDone(rasn_ldap::SearchResultDone(result)) = &done.protocol_op
-        else {
-            panic!("{done:?}");
-        };
-        assert_eq!(result.result_code, ResultCode::Busy);
-        assert!(result.diagnostic_message.starts_with("0000200E"));
     }
 }

@@ -82,6 +82,7 @@ mod forest;
 #[doc(hidden)]
 pub mod fuzzing;
 mod group_commit;
+mod heavy;
 mod journal;
 mod ldif;
 mod ldif_io;

@@ -7,6 +7,7 @@
 //! classes the PKI and user objects need; `subschema` renders it as RFC 4512 text for generic clients.
 
 mod builtin;
+mod name_hash;
 mod subschema;
 mod syntax;
 
@@ -81,8 +82,8 @@ pub struct ObjectClass {
 pub struct Schema {
     attributes: Vec<AttributeType>,
     classes: Vec<ObjectClass>,
-    attr_by_name: HashMap<String, AttrId>,
-    class_by_name: HashMap<String, ClassId>,
+    attr_by_name: HashMap<String, AttrId, name_hash::Names>,
+    class_by_name: HashMap<String, ClassId, name_hash::Names>,
 }
 
 impl Schema {
@@ -96,8 +97,8 @@ impl Schema {
         let mut schema = Schema {
             attributes: Vec::new(),
             classes: Vec::new(),
-            attr_by_name: HashMap::new(),
-            class_by_name: HashMap::new(),
+            attr_by_name: HashMap::default(),
+            class_by_name: HashMap::default(),
         };
         for attribute in attributes {
             schema.insert_attribute(attribute);
