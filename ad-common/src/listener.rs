@@ -28,7 +28,8 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     };
     // As std does on Unix: a restarted server may rebind a port whose old connections linger.
     socket.set_reuseaddr(true)?;
-    socket.set_nodelay(true)?;
+    // Where a listening socket takes no TCP_NODELAY, `Nodelay` sets it per connection.
+    let _ = socket.set_nodelay(true);
     socket.bind(addr)?;
     socket.listen(BACKLOG)
 }

@@ -56,14 +56,17 @@ impl FieldVisitor<'_> {
     }
 
     /// A field the default visitor writes, continuing this line.
-    fn by_default(&mut self, record: impl FnOnce(&mut DefaultVisitor<'_>)) {
+    fn by_default(&mut self, field: &Field, record: impl FnOnce(&mut DefaultVisitor<'_>)) {
         if self.result.is_err() {
             return;
         }
         let mut default = DefaultVisitor::new(self.writer.by_ref(), self.is_empty);
         record(&mut default);
         self.result = default.finish();
-        self.is_empty = false;
+        // The default visitor writes nothing for `log.*` fields (the `log` crate's metadata).
+        if !field.name().starts_with("log.") {
+            self.is_empty = false;
+        }
     }
 
     /// Whether a field's name is written plainly (`message` is not, `r#` names are cut).
@@ -76,7 +79,7 @@ impl FieldVisitor<'_> {
 impl Visit for FieldVisitor<'_> {
     fn record_u64(&mut self, field: &Field, value: u64) {
         if !Self::plain_name(field) {
-            return self.by_default(|visitor| visitor.record_u64(field, value));
+            return self.by_default(field, |visitor| visitor.record_u64(field, value));
         }
         if self.begin(field) {
             self.result = write_decimal(&mut self.writer, value, false);
@@ -85,7 +88,7 @@ impl Visit for FieldVisitor<'_> {
 
     fn record_i64(&mut self, field: &Field, value: i64) {
         if !Self::plain_name(field) {
-            return self.by_default(|visitor| visitor.record_i64(field, value));
+            return self.by_default(field, |visitor| visitor.record_i64(field, value));
         }
         if self.begin(field) {
             self.result = write_decimal(&mut self.writer, value.unsigned_abs(), value < 0);
@@ -94,7 +97,7 @@ impl Visit for FieldVisitor<'_> {
 
     fn record_bool(&mut self, field: &Field, value: bool) {
         if !Self::plain_name(field) {
-            return self.by_default(|visitor| visitor.record_bool(field, value));
+            return self.by_default(field, |visitor| visitor.record_bool(field, value));
         }
         if self.begin(field) {
             self.result = self.writer.write_str(if value { "true" } else { "false" });
@@ -107,7 +110,7 @@ impl Visit for FieldVisitor<'_> {
             .bytes()
             .all(|byte| (b' '..=b'~').contains(&byte) && byte != b'"' && byte != b'\\');
         if !plain || !Self::plain_name(field) {
-            return self.by_default(|visitor| visitor.record_str(field, value));
+            return self.by_default(field, |visitor| visitor.record_str(field, value));
         }
         if self.begin(field) {
             self.result = self
@@ -119,16 +122,16 @@ impl Visit for FieldVisitor<'_> {
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.by_default(|visitor| visitor.record_f64(field, value));
+        self.by_default(field, |visitor| visitor.record_f64(field, value));
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.by_default(|visitor| visitor.record_error(field, value));
+        self.by_default(field, |visitor| visitor.record_error(field, value));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         if !Self::plain_name(field) {
-            return self.by_default(|visitor| visitor.record_debug(field, value));
+            return self.by_default(field, |visitor| visitor.record_debug(field, value));
         }
         if self.begin(field) {
             self.result = write!(self.writer, "{value:?}");

@@ -16,6 +16,9 @@ use rustls::crypto::{CipherSuiteCommon, CryptoProvider};
 use rustls::{SupportedCipherSuite, Tls13CipherSuite};
 
 /// aws-lc-rs's HMAC with one hash.
+///
+/// `Hmac::fips` keeps its default (false): the workspace does not build aws-lc-rs's FIPS
+/// module, and a FIPS build would have to vouch for this HKDF before saying otherwise.
 struct AwsLcHmac(aws_lc_rs::hmac::Algorithm);
 
 struct AwsLcHmacKey(aws_lc_rs::hmac::Key);
@@ -158,6 +161,36 @@ mod tests {
                     theirs.hmac_sign(&next, b"finished").as_ref(),
                     ours.hmac_sign(&next, b"finished").as_ref()
                 );
+            }
+        }
+    }
+
+    /// Whether `hkdf` is one of this module's (not the provider's own, which a fallback in
+    /// [`with_keyed_hkdf`] would leave and the byte comparison could not tell apart).
+    fn is_keyed(hkdf: &dyn Hkdf) -> bool {
+        let hkdf = hkdf as *const dyn Hkdf;
+        std::ptr::addr_eq(hkdf, &HKDF_SHA256 as *const HkdfUsingHmac<'static>)
+            || std::ptr::addr_eq(hkdf, &HKDF_SHA384 as *const HkdfUsingHmac<'static>)
+    }
+
+    #[test]
+    fn every_tls13_suite_of_the_provider_uses_the_keyed_hkdf() {
+        let ours = provider();
+        let mut tls13 = 0;
+        for suite in &ours.cipher_suites {
+            if let SupportedCipherSuite::Tls13(suite) = suite {
+                tls13 += 1;
+                assert!(is_keyed(suite.hkdf_provider), "{:?}", suite.common.suite);
+            }
+        }
+        assert_eq!(tls13, TLS13_SUITES.len());
+        assert!(TLS13_SUITES
+            .iter()
+            .all(|suite| is_keyed(suite.hkdf_provider)));
+        // The provider's own suites are not.
+        for suite in rustls::crypto::aws_lc_rs::default_provider().cipher_suites {
+            if let SupportedCipherSuite::Tls13(suite) = suite {
+                assert!(!is_keyed(suite.hkdf_provider));
             }
         }
     }
