@@ -115,7 +115,12 @@ theirs_tls=("${theirs_args[@]}"); theirs_tls[1]=$theirs_ldaps
 # Issue #13's figure. Server CPU per boot moves with the machine's load (slapd's own by ±30 %
 # between runs), so it is also taken as the median of PAIRED_ROUNDS alternating runs (ours, then
 # slapd's), and as the ratio of the two medians.
-cpu_per_op() { "$load" "$@" | tee /dev/stderr | sed -n 's/.*server CPU \([0-9.]*\) µs\/op.*/\1/p'; }
+cpu_per_op() {
+  local out
+  out=$("$load" "$@")
+  printf '%s\n' "$out" >&2
+  sed -n 's/.*server CPU \([0-9.]*\) µs\/op.*/\1/p' <<<"$out"
+}
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 rounds=${PAIRED_ROUNDS:-3}
 if [ "$rounds" -gt 0 ]; then
