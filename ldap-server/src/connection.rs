@@ -159,13 +159,7 @@ where
                         // A search that may take long leaves this worker to the other
                         // connections while it runs.
                         codec::Incoming::Ldap(message) if crate::heavy::may_take_long(&message) => {
-                            let turn = session.shared.heavy_work.clone().acquire_owned();
-                            match tokio::time::timeout(crate::heavy::HEAVY_TURN_WAIT, turn).await {
-                                Ok(_turn) => {
-                                    crate::heavy::run_long(|| session.handle(message, &mut replies))
-                                }
-                                Err(_) => crate::heavy::busy(&message, &mut replies),
-                            }
+                            crate::heavy::handle_in_turn(session, message, &mut replies).await
                         }
                         codec::Incoming::Ldap(message) => session.handle(message, &mut replies),
                         codec::Incoming::Sicily(message) => {

@@ -26,10 +26,25 @@ pub(crate) fn may_take_long(message: &rasn_ldap::LdapMessage) -> bool {
     }
 }
 
+/// Handles a search [`may_take_long`] found heavy: after the heavy searches before it (one at a
+/// time), off the async workers ([`run_long`]), or answered busy when its turn does not come
+/// within [`HEAVY_TURN_WAIT`].
+pub(crate) async fn handle_in_turn(
+    session: &mut crate::session::Session,
+    message: rasn_ldap::LdapMessage,
+    replies: &mut Vec<crate::wire::Reply>,
+) -> Flow {
+    let turn = session.shared.heavy_work.clone().acquire_owned();
+    match tokio::time::timeout(HEAVY_TURN_WAIT, turn).await {
+        Ok(_turn) => run_long(|| session.handle(message, replies)),
+        Err(_) => busy(&message, replies),
+    }
+}
+
 /// Runs `work` where it cannot hold up the runtime: on a multi-threaded runtime this worker
 /// hands its other tasks over first (`block_in_place`) and runs it at a lower priority
 /// ([`crate::priority`]); elsewhere (a test's current-thread runtime) it just runs.
-pub(crate) fn run_long<T>(work: impl FnOnce() -> T) -> T {
+fn run_long<T>(work: impl FnOnce() -> T) -> T {
     let multi_thread = tokio::runtime::Handle::try_current()
         .is_ok_and(|handle| handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
     if multi_thread {
@@ -44,13 +59,10 @@ pub(crate) fn run_long<T>(work: impl FnOnce() -> T) -> T {
 
 /// How long a heavy search waits for its turn before it is answered busy (51): heavy requests
 /// queue behind one another, not behind nothing, so each is answered in bounded time.
-pub(crate) const HEAVY_TURN_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+const HEAVY_TURN_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The answer to a heavy search that did not get its turn in time.
-pub(crate) fn busy(
-    message: &rasn_ldap::LdapMessage,
-    replies: &mut Vec<crate::wire::Reply>,
-) -> Flow {
+fn busy(message: &rasn_ldap::LdapMessage, replies: &mut Vec<crate::wire::Reply>) -> Flow {
     use rasn_ldap::{LdapMessage, LdapResult, ProtocolOp, SearchResultDone};
     tracing::info!(msgid = message.message_id, "heavy search refused: busy");
     let result = LdapResult::new(ResultCode::Busy, "".into(), crate::ad_text::busy().into());

@@ -91,12 +91,10 @@ fn with_keyed_hkdf(suite: &'static Tls13CipherSuite) -> Tls13CipherSuite {
 /// key exchange, signatures and everything else unchanged.
 pub(crate) fn provider() -> Arc<CryptoProvider> {
     let mut provider = rustls::crypto::aws_lc_rs::default_provider();
-    let mut tls13 = TLS13_SUITES.iter();
     for suite in &mut provider.cipher_suites {
-        if let SupportedCipherSuite::Tls13(_) = suite {
-            if let Some(keyed) = tls13.next() {
-                *suite = SupportedCipherSuite::Tls13(keyed);
-            }
+        let id = suite.suite();
+        if let Some(keyed) = TLS13_SUITES.iter().find(|keyed| keyed.common.suite == id) {
+            *suite = SupportedCipherSuite::Tls13(keyed);
         }
     }
     Arc::new(provider)

@@ -111,29 +111,20 @@ async fn audit_page(world: &World, dir: &Path, profile: &str) -> PathBuf {
     let chain = dir.join("chain.pem");
     let pem = world.pki.registrar.chain_pem();
     std::fs::write(&chain, pem).unwrap();
-    let dc = world.ldap_address().to_string();
-    let (user, password) = world.credentials();
-    let (code, page, stderr) = run(
-        &adpki,
-        &[
-            "audit",
-            "--dc",
-            &dc,
-            "--user",
-            &user,
-            "--password",
-            &password,
-            "--registrar-chain",
-            chain.to_str().unwrap(),
-            "--registrar-name",
-            "pool.example.test",
-            "--profile",
-            profile,
-            "--format",
-            "html",
-        ],
-    )
-    .await;
+    let dc = e2e::world_dc_args(world);
+    let mut args = vec!["audit"];
+    args.extend(dc.iter().map(String::as_str));
+    args.extend([
+        "--registrar-chain",
+        chain.to_str().unwrap(),
+        "--registrar-name",
+        "pool.example.test",
+        "--profile",
+        profile,
+        "--format",
+        "html",
+    ]);
+    let (code, page, stderr) = run(&adpki, &args).await;
     assert!(matches!(code, Some(0 | 1)), "{stderr}");
     let path = dir.join(format!("audit-{profile}.html"));
     std::fs::write(&path, page).unwrap();

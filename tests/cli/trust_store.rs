@@ -21,19 +21,10 @@ async fn run(program: &str, args: &[&str]) -> (Option<i32>, String, String) {
 
 async fn trust_store(world: &World, out: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
     let adpki = server_binary().with_file_name("adpki");
-    let dc = world.ldap_address().to_string();
-    let (user, password) = world.credentials();
-    let mut args = vec![
-        "trust-store",
-        "--dc",
-        &dc,
-        "--user",
-        &user,
-        "--password",
-        &password,
-        "--out",
-        out.to_str().unwrap(),
-    ];
+    let dc = e2e::world_dc_args(world);
+    let mut args = vec!["trust-store"];
+    args.extend(dc.iter().map(String::as_str));
+    args.extend(["--out", out.to_str().unwrap()]);
     let resolve = e2e::resolve_args(&world.resolve);
     args.extend(resolve.iter().map(String::as_str));
     args.extend(extra);

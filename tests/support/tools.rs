@@ -76,6 +76,20 @@ pub fn resolve_args(resolve: &phone_client::enroll::ResolveMap) -> Vec<String> {
         .collect()
 }
 
+/// `--dc ADDR --user USER --password PASSWORD` for a world's DC, signed in as the world's phone
+/// user, as `adpki` takes them.
+pub fn world_dc_args(world: &scenarios::world::World) -> Vec<String> {
+    let (user, password) = world.credentials();
+    vec![
+        "--dc".to_string(),
+        world.ldap_address().to_string(),
+        "--user".to_string(),
+        user,
+        "--password".to_string(),
+        password,
+    ]
+}
+
 /// Runs `command` (already given its environment) with `args`, no stdin, under the tools'
 /// timeout; a missing program fails the test, naming it.
 pub async fn run_command(
