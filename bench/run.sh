@@ -6,7 +6,8 @@
 # the server's own CPU time per operation (from /proc/PID/stat over the measured window). Then the
 # same phone boots over LDAPS (issue #10): ours with the certificate it issues itself, slapd with one
 # from openssl, both checked by the client against their CA. Last, server CPU per boot (plain and
-# LDAPS) as medians of PAIRED_ROUNDS (default 3) alternating runs and their ratio (issue #13).
+# LDAPS) as medians of PAIRED_ROUNDS (default 3) alternating runs, their ratio, and each pair's ratio
+# with the median of those (issue #13).
 #
 # usage: bash bench/run.sh            (needs slapd, ldap-utils, openssl; run as root on loopback)
 set -euo pipefail
@@ -137,7 +138,13 @@ if [ "$rounds" -gt 0 ]; then
       fi
     done
     ours_median=$(median "${ours_cpu[@]}"); theirs_median=$(median "${theirs_cpu[@]}")
-    echo "$kind: ldap-server ${ours_cpu[*]} µs (median $ours_median), slapd ${theirs_cpu[*]} µs (median $theirs_median): $(awk -v a="$ours_median" -v b="$theirs_median" 'BEGIN {printf "%.0f %%", 100 * a / b}') of slapd's"
+    # Each pair's own ratio too: the two runs of a pair are next to each other in time, so a
+    # drift of the machine's speed over the whole measure moves both alike.
+    pair_ratios=()
+    for i in "${!ours_cpu[@]}"; do
+      pair_ratios+=("$(awk -v a="${ours_cpu[$i]}" -v b="${theirs_cpu[$i]}" 'BEGIN {printf "%.1f", 100 * a / b}')")
+    done
+    echo "$kind: ldap-server ${ours_cpu[*]} µs (median $ours_median), slapd ${theirs_cpu[*]} µs (median $theirs_median): $(awk -v a="$ours_median" -v b="$theirs_median" 'BEGIN {printf "%.0f %%", 100 * a / b}') of slapd's; pair by pair ${pair_ratios[*]} % (median $(median "${pair_ratios[@]}") %)"
   done
 fi
 
