@@ -6,7 +6,7 @@
 # the server's own CPU time per operation (from /proc/PID/stat over the measured window). Then the
 # same phone boots over LDAPS (issue #10): ours with the certificate it issues itself, slapd with one
 # from openssl, both checked by the client against their CA. Last, server CPU per boot (plain and
-# LDAPS) as medians of PAIRED_ROUNDS (default 3) alternating runs, their ratio, and each pair's ratio
+# LDAPS) as medians of PAIRED_ROUNDS (default 5) alternating runs, their ratio, and each pair's ratio
 # with the median of those (issue #13).
 #
 # usage: bash bench/run.sh            (needs slapd, ldap-utils, openssl; run as root on loopback)
@@ -123,7 +123,7 @@ cpu_per_op() {
   sed -n 's/.*server CPU \([0-9.]*\) µs\/op.*/\1/p' <<<"$out"
 }
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-rounds=${PAIRED_ROUNDS:-3}
+rounds=${PAIRED_ROUNDS:-5}
 if [ "$rounds" -gt 0 ]; then
   echo "== server CPU per phone boot, $rounds alternating pairs each (64 connections)"
   for kind in plain ldaps; do
