@@ -11,7 +11,7 @@ use ldap_server::{Server, ServerBuilder};
 /// mimalloc rather than glibc's malloc: a phone boot allocates about 30 small blocks (about 140
 /// over LDAPS: rustls's handshake), and glibc's bins and their consolidation were about 8 % of the
 /// server's CPU per boot. Paired boot runs (issue #13): 3 to 6 % less server CPU per boot,
-/// at the price of about 15 % more peak memory for a large directory. Only the binary: a program
+/// at the price of 13 to 15 % more peak memory for a large directory. Only the binary: a program
 /// that embeds the library keeps its own allocator.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
