@@ -5,9 +5,10 @@
 # and peak memory for 10,000 users (and 1,000,000 with BENCH_MILLION=1). Each load line is followed by
 # the server's own CPU time per operation (from /proc/PID/stat over the measured window). Then the
 # same phone boots over LDAPS (issue #10): ours with the certificate it issues itself, slapd with one
-# from openssl, both checked by the client against their CA. Last, server CPU per boot (plain and
-# LDAPS) as medians of PAIRED_ROUNDS (default 5) alternating runs, their ratio, and each pair's ratio
-# with the median of those (issue #13).
+# from openssl, both checked by the client against their CA, with the client resuming TLS sessions
+# and without (every boot a full handshake, as after a power cut). Last, server CPU per boot (plain,
+# LDAPS, LDAPS without resumption) as medians of PAIRED_ROUNDS (default 5) alternating runs, their
+# ratio, and each pair's ratio with the median of those (issue #13).
 #
 # usage: bash bench/run.sh            (needs slapd, ldap-utils, openssl; run as root on loopback)
 set -euo pipefail
@@ -112,6 +113,9 @@ ours_tls=("${ours_args[@]}"); ours_tls[1]=$ours_ldaps
 theirs_tls=("${theirs_args[@]}"); theirs_tls[1]=$theirs_ldaps
 "$load" "${ours_tls[@]}" --client ldap3 --connections 64 --mode boot --ca-file "$work/dc-ca.pem"
 "$load" "${theirs_tls[@]}" --client ldap3 --connections 64 --mode boot --ca-file "$work/slapd-ca.pem"
+echo "   the same with no TLS session resumption: a storm after a power cut (no phone keeps a session across a reboot)"
+"$load" "${ours_tls[@]}" --client ldap3 --tls-sessions cold --connections 64 --mode boot --ca-file "$work/dc-ca.pem"
+"$load" "${theirs_tls[@]}" --client ldap3 --tls-sessions cold --connections 64 --mode boot --ca-file "$work/slapd-ca.pem"
 
 # Issue #13's figure. Server CPU per boot moves with the machine's load (slapd's own by ±30 %
 # between runs), so it is also taken as the median of PAIRED_ROUNDS alternating runs (ours, then
@@ -126,15 +130,16 @@ median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? 
 rounds=${PAIRED_ROUNDS:-5}
 if [ "$rounds" -gt 0 ]; then
   echo "== server CPU per phone boot, $rounds alternating pairs each (64 connections)"
-  for kind in plain ldaps; do
+  for kind in plain ldaps ldaps-cold; do
     ours_cpu=(); theirs_cpu=()
     for _ in $(seq "$rounds"); do
       if [ $kind = plain ]; then
         ours_cpu+=("$(cpu_per_op "${ours_args[@]}" --client raw --connections 64 --mode boot)")
         theirs_cpu+=("$(cpu_per_op "${theirs_args[@]}" --client raw --connections 64 --mode boot)")
       else
-        ours_cpu+=("$(cpu_per_op "${ours_tls[@]}" --client ldap3 --connections 64 --mode boot --ca-file "$work/dc-ca.pem")")
-        theirs_cpu+=("$(cpu_per_op "${theirs_tls[@]}" --client ldap3 --connections 64 --mode boot --ca-file "$work/slapd-ca.pem")")
+        sessions=resume; [ $kind = ldaps-cold ] && sessions=cold
+        ours_cpu+=("$(cpu_per_op "${ours_tls[@]}" --client ldap3 --tls-sessions $sessions --connections 64 --mode boot --ca-file "$work/dc-ca.pem")")
+        theirs_cpu+=("$(cpu_per_op "${theirs_tls[@]}" --client ldap3 --tls-sessions $sessions --connections 64 --mode boot --ca-file "$work/slapd-ca.pem")")
       fi
     done
     ours_median=$(median "${ours_cpu[@]}"); theirs_median=$(median "${theirs_cpu[@]}")

@@ -38,6 +38,10 @@ struct Options {
     raw: bool,
     /// `--ca-file PEM`: trust these roots for `ldaps://` URLs (ldap3 client only).
     tls: Option<Arc<rustls::ClientConfig>>,
+    /// `--tls-sessions cold`: no TLS session resumption, so every boot is a full handshake. That
+    /// is a storm after a power cut: a phone keeps no session across a reboot. The default,
+    /// `resume`, is the rustls client's (up to 8 tickets kept per server).
+    cold: bool,
     /// `--server-pid PID`: also print the server's CPU time per operation, read from
     /// /proc/PID/stat over the measured window (the server's own cost, whatever the client's).
     server_pid: Option<u32>,
@@ -53,21 +57,23 @@ impl Options {
 }
 
 /// rustls trusting exactly the PEM roots in `path`.
-fn client_config(path: &str) -> Arc<rustls::ClientConfig> {
+fn client_config(path: &str, cold: bool) -> Arc<rustls::ClientConfig> {
     use rustls::pki_types::pem::PemObject;
     let mut roots = rustls::RootCertStore::empty();
     for certificate in rustls::pki_types::CertificateDer::pem_file_iter(path).expect("--ca-file") {
         roots.add(certificate.expect("PEM")).expect("root");
     }
-    Arc::new(
-        rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::aws_lc_rs::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .expect("TLS versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth(),
-    )
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("TLS versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    if cold {
+        config.resumption = rustls::client::Resumption::disabled();
+    }
+    Arc::new(config)
 }
 
 /// The process's user+system CPU time so far, from /proc/PID/stat.
@@ -102,8 +108,10 @@ fn parse() -> Options {
         label: "server".into(),
         raw: false,
         tls: None,
+        cold: false,
         server_pid: None,
     };
+    let mut ca_file = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || {
@@ -126,11 +134,19 @@ fn parse() -> Options {
             }
             "--label" => options.label = value(),
             "--client" => options.raw = value() == "raw",
-            "--ca-file" => options.tls = Some(client_config(&value())),
+            "--ca-file" => ca_file = Some(value()),
+            "--tls-sessions" => {
+                options.cold = match value().as_str() {
+                    "cold" => true,
+                    "resume" => false,
+                    other => panic!("--tls-sessions cold|resume, not {other}"),
+                }
+            }
             "--server-pid" => options.server_pid = Some(value().parse().expect("--server-pid PID")),
             other => panic!("unknown flag {other}"),
         }
     }
+    options.tls = ca_file.map(|path| client_config(&path, options.cold));
     options
 }
 
@@ -230,7 +246,11 @@ async fn main() {
         "{:<10} {:<6} {:<5} connections={:<3} {:>9.0} ops/s  ({} ops in {:.1}s, {:.1} entries/op, {} errors)",
         options.label,
         if options.boot { "boot" } else { "search" },
-        if options.raw { "raw" } else { "ldap3" },
+        match (options.raw, options.cold) {
+            (true, _) => "raw",
+            (false, false) => "ldap3",
+            (false, true) => "ldap3, no TLS resumption",
+        },
         options.connections,
         operations as f64 / elapsed,
         operations,
