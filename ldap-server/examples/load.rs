@@ -246,7 +246,7 @@ async fn main() {
         "{:<10} {:<6} {:<5} connections={:<3} {:>9.0} ops/s  ({} ops in {:.1}s, {:.1} entries/op, {} errors)",
         options.label,
         if options.boot { "boot" } else { "search" },
-        match (options.raw, options.cold) {
+        match (options.raw, options.cold && options.tls.is_some()) {
             (true, _) => "raw",
             (false, false) => "ldap3",
             (false, true) => "ldap3, no TLS resumption",
