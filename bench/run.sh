@@ -111,7 +111,7 @@ done
 echo "== phone boots over LDAPS (connect, TLS handshake, bind, search, unbind), 64 connections, ldap3 client"
 ours_tls=("${ours_args[@]}"); ours_tls[1]=$ours_ldaps
 theirs_tls=("${theirs_args[@]}"); theirs_tls[1]=$theirs_ldaps
-echo "   then with no TLS session resumption: a storm after a power cut (no phone keeps a session across a reboot)"
+echo "   first with the client resuming TLS sessions, then without: a storm after a power cut (no phone keeps a session across a reboot)"
 for sessions in resume cold; do
   "$load" "${ours_tls[@]}" --client ldap3 --tls-sessions $sessions --connections 64 --mode boot --ca-file "$work/dc-ca.pem"
   "$load" "${theirs_tls[@]}" --client ldap3 --tls-sessions $sessions --connections 64 --mode boot --ca-file "$work/slapd-ca.pem"
